@@ -1,0 +1,37 @@
+// The command table: each subcommand is a name, a one-line summary and a setup function.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "rlab/context.h"
+#include "rlab/error.h"
+
+namespace CLI {
+class App;
+}
+
+namespace rlab {
+
+/// Runs the parsed command and returns its exit code; errors are thrown as rlab::Error.
+using Runner = std::function<ExitCode()>;
+
+/// One row of the command table (ninja's tool table). `setup` declares the subcommand's
+/// options on `app` and returns the runner that the app calls after parsing succeeded.
+struct Command {
+  std::string name;
+  std::string summary;
+  std::function<Runner(CLI::App& app, Context& ctx)> setup;
+};
+
+/// Parses `args` (args[0] is the program name), runs the chosen command and maps every error to
+/// its exit code, printing "rlab: error: ..." on `err`. Never throws.
+int run_app(const std::vector<std::string>& args, const std::vector<Command>& table,
+            std::ostream& out, std::ostream& err, bool stdout_is_tty = false,
+            bool stderr_is_tty = false);
+
+/// Completion script for `shell` ("bash" or "zsh") listing every command and its options.
+std::string completion_script(const std::string& shell, const std::vector<Command>& table);
+
+}  // namespace rlab

@@ -1,0 +1,17 @@
+// Factories for every row of the command table, and the table itself (in `rlab --help` order).
+#pragma once
+
+#include <vector>
+
+#include "rlab/command.h"
+
+namespace rlab {
+
+Command prioritize_command();
+Command doctor_command();
+Command completion_command();
+
+/// Every implemented subcommand, in the order `rlab --help` lists them.
+const std::vector<Command>& command_table();
+
+}  // namespace rlab

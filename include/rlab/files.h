@@ -1,0 +1,29 @@
+// Files and directories: whole-file reads, atomic writes, rlab's data/cache/config dirs.
+#pragma once
+
+#include <string>
+
+namespace rlab {
+
+/// Reads a whole file. Throws InputError "<path>: cannot read: <reason>" (exit 3).
+std::string read_file(const std::string& path);
+
+/// Writes `content` to `path` atomically: a temporary file in the same directory, fsync, then
+/// rename over `path`. A reader sees the old file or the new one, never a part. On failure
+/// the temporary file is removed, `path` is untouched, and EnvironmentError is thrown.
+void write_file_atomic(const std::string& path, const std::string& content);
+
+/// Where rlab keeps its files: `$RLAB_HOME/{data,cache,config}` when RLAB_HOME is set, else
+/// XDG (`$XDG_DATA_HOME/rlab` or ~/.local/share/rlab; `$XDG_CACHE_HOME/rlab` or ~/.cache/rlab;
+/// `$XDG_CONFIG_HOME/rlab` or ~/.config/rlab). Nothing is created here.
+struct DataDirs {
+  std::string data;
+  std::string cache;
+  std::string config;
+};
+DataDirs data_dirs();
+
+/// Directory of the running executable (from /proc/self/exe), "" if unknown.
+std::string executable_dir();
+
+}  // namespace rlab

@@ -1,0 +1,30 @@
+// Small text helpers shared by the command line and the config loader.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace rlab {
+
+/// Edit distance between `a` and `b`: insert, delete, substitute and swap of two adjacent
+/// characters each cost 1 (optimal string alignment).
+std::size_t edit_distance(std::string_view a, std::string_view b);
+
+/// The candidate closest to `word` when it is close enough to be a plausible typo (distance at
+/// most max(1, word.size()/3)); nullopt otherwise. Ties go to the earlier candidate.
+std::optional<std::string> closest_match(std::string_view word,
+                                         const std::vector<std::string>& candidates);
+
+/// " (did you mean 'x'?)" when a close candidate exists, else "".
+std::string did_you_mean(std::string_view word, const std::vector<std::string>& candidates);
+
+/// Formats a double with up to `digits` significant digits and no trailing zeros ("1.125",
+/// "0.667", "12"). Non-finite values print as "inf", "-inf", "nan".
+std::string format_number(double value, int digits = 4);
+
+/// Fixed-point with `decimals` digits after the point ("1.143").
+std::string format_fixed(double value, int decimals);
+
+}  // namespace rlab

@@ -1,0 +1,22 @@
+#include <CLI/CLI.hpp>
+
+#include <memory>
+
+#include "rlab/commands.h"
+
+namespace rlab {
+
+Command completion_command() {
+  return {"completion", "print a shell completion script (bash or zsh)",
+          [](CLI::App& sub, Context& ctx) -> Runner {
+            auto shell = std::make_shared<std::string>();
+            sub.add_option("shell", *shell, "bash or zsh")->required();
+            sub.footer("Example: source <(rlab completion bash)");
+            return [shell, &ctx] {
+              ctx.out << completion_script(*shell, command_table());
+              return ExitCode::kSuccess;
+            };
+          }};
+}
+
+}  // namespace rlab

@@ -1,0 +1,15 @@
+#include "rlab/commands.h"
+
+namespace rlab {
+
+const std::vector<Command>& command_table() {
+  // One row per subcommand, in `rlab --help` order. Adding a command = one row here.
+  static const std::vector<Command> kTable = {
+      prioritize_command(),
+      doctor_command(),
+      completion_command(),
+  };
+  return kTable;
+}
+
+}  // namespace rlab

@@ -1,0 +1,129 @@
+#include "rlab/files.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <vector>
+
+#include "rlab/error.h"
+
+namespace rlab {
+
+std::string read_file(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    throw InputError(path + ": cannot read: " + std::strerror(errno));
+  }
+  if (S_ISDIR(st.st_mode)) throw InputError(path + ": cannot read: is a directory");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError(path + ": cannot read: " + std::strerror(errno));
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  if (in.bad()) throw InputError(path + ": cannot read: i/o error");
+  return ss.str();
+}
+
+namespace {
+std::string dir_of(const std::string& path) {
+  const auto slash = path.rfind('/');
+  if (slash == std::string::npos) return ".";
+  if (slash == 0) return "/";
+  return path.substr(0, slash);
+}
+
+std::string base_of(const std::string& path) {
+  const auto slash = path.rfind('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+}  // namespace
+
+void write_file_atomic(const std::string& path, const std::string& content) {
+  // The temporary file lives in the target's directory so that rename() is atomic (same file
+  // system); its name starts with '.' and ends in a random suffix from mkstemp.
+  std::string tmpl = dir_of(path) + "/." + base_of(path) + ".tmp.XXXXXX";
+  std::vector<char> name(tmpl.begin(), tmpl.end());
+  name.push_back('\0');
+  const int fd = ::mkstemp(name.data());
+  if (fd < 0) {
+    throw EnvironmentError(path + ": cannot write: " + std::strerror(errno));
+  }
+  const std::string tmp(name.data());
+  auto fail = [&](const char* what) {
+    const int saved = errno;
+    ::close(fd);
+    ::unlink(tmp.c_str());
+    throw EnvironmentError(path + ": cannot write: " + what + ": " + std::strerror(saved));
+  };
+  const char* data = content.data();
+  std::size_t left = content.size();
+  while (left > 0) {
+    const ssize_t n = ::write(fd, data, left);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      fail("write");
+    }
+    data += n;
+    left -= static_cast<std::size_t>(n);
+  }
+  // Keep the permissions of the file being replaced; a new file gets 0644 less the umask.
+  struct stat st {};
+  mode_t mode = 0644;
+  if (::stat(path.c_str(), &st) == 0) {
+    mode = st.st_mode & 07777;
+  } else {
+    const mode_t mask = ::umask(0);
+    ::umask(mask);
+    mode &= ~mask;
+  }
+  if (::fchmod(fd, mode) != 0) fail("chmod");
+  if (::fsync(fd) != 0) fail("fsync");
+  if (::close(fd) != 0) {
+    const int saved = errno;
+    ::unlink(tmp.c_str());
+    throw EnvironmentError(path + ": cannot write: close: " + std::strerror(saved));
+  }
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    const int saved = errno;
+    ::unlink(tmp.c_str());
+    throw EnvironmentError(path + ": cannot write: rename: " + std::strerror(saved));
+  }
+  // Make the rename itself durable.
+  const int dfd = ::open(dir_of(path).c_str(), O_RDONLY | O_DIRECTORY);
+  if (dfd >= 0) {
+    ::fsync(dfd);
+    ::close(dfd);
+  }
+}
+
+namespace {
+std::string env_or(const char* name, const std::string& fallback) {
+  const char* v = std::getenv(name);
+  return (v != nullptr && *v != '\0') ? std::string(v) : fallback;
+}
+}  // namespace
+
+DataDirs data_dirs() {
+  const std::string rlab_home = env_or("RLAB_HOME", "");
+  if (!rlab_home.empty()) {
+    return {rlab_home + "/data", rlab_home + "/cache", rlab_home + "/config"};
+  }
+  const std::string home = env_or("HOME", ".");
+  return {env_or("XDG_DATA_HOME", home + "/.local/share") + "/rlab",
+          env_or("XDG_CACHE_HOME", home + "/.cache") + "/rlab",
+          env_or("XDG_CONFIG_HOME", home + "/.config") + "/rlab"};
+}
+
+std::string executable_dir() {
+  std::vector<char> buf(4096);
+  const ssize_t n = ::readlink("/proc/self/exe", buf.data(), buf.size() - 1);
+  if (n <= 0) return "";
+  return dir_of(std::string(buf.data(), static_cast<std::size_t>(n)));
+}
+
+}  // namespace rlab

@@ -1,0 +1,45 @@
+// Runs the built rlab binary (or another program) and captures its output and exit code.
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace rlab::test {
+
+struct RunResult {
+  int code = -1;  ///< Exit status, or 128 + signal.
+  std::string out;
+  std::string err;
+};
+
+/// Runs `argv` (argv[0] is a path) with extra environment variables `env` ("K=V") and
+/// `input` on stdin.
+RunResult run_program(const std::vector<std::string>& argv,
+                      const std::vector<std::string>& env = {}, const std::string& input = "");
+
+/// Runs the rlab binary under test with `args`.
+RunResult run_rlab(const std::vector<std::string>& args, const std::vector<std::string>& env = {});
+
+/// Absolute path of a file in the source tree.
+std::string source_path(const std::string& relative);
+
+/// A fresh temporary directory, removed with everything inside when the object dies.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  [[nodiscard]] const std::string& path() const { return path_; }
+  /// Writes `content` to path()/name and returns the full path.
+  std::string write(const std::string& name, const std::string& content) const;
+
+ private:
+  std::string path_;
+};
+
+/// Files in `dir` (names only, sorted).
+std::vector<std::string> list_dir(const std::string& dir);
+
+}  // namespace rlab::test
