@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds rlab and runs its main job on the embedded example:
+# rank the lab's battery challenges, order them by dependencies, and plan them with PERT.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+if command -v ccache >/dev/null; then export CMAKE_CXX_COMPILER_LAUNCHER=ccache; fi
+cmake --preset release >/dev/null
+cmake --build --preset release --target rlab rlab_train_core
+RLAB=build/release/bin/rlab
+echo
+echo "\$ rlab prioritize configs/examples/prioritize.yaml --explain --deadline 40"
+"$RLAB" prioritize configs/examples/prioritize.yaml --explain --deadline 40
+echo
+echo "\$ rlab doctor"
+"$RLAB" doctor

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds (preset `ci`: optimised, warnings as errors) and runs every
+# test through ctest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+if command -v ccache >/dev/null; then export CMAKE_CXX_COMPILER_LAUNCHER=ccache; fi
+export NO_COLOR=1
+cmake --preset ci
+cmake --build --preset ci
+ctest --preset ci
