@@ -17,6 +17,7 @@ PACKAGES=(
   # tests
   libgtest-dev        # unit and end-to-end tests
   graphviz            # checks that `prioritize --format dot` is valid Graphviz
+  zsh                 # checks that the zsh completion script parses
   python3             # reference scripts (/usr/bin/python3)
 )
 
