@@ -1,12 +1,13 @@
 // In-process tests of the app: the command table, global flags and error mapping, with
 // captured streams (no subprocess).
+#include "rlab/commands.h"
+#include "rlab/error.h"
+#include "rlab/train.h"
+
 #include <gtest/gtest.h>
 
 #include <sstream>
 
-#include "rlab/commands.h"
-#include "rlab/error.h"
-#include "rlab/train.h"
 #include "support/run.h"
 
 namespace rlab {
@@ -37,14 +38,17 @@ TEST(CliApp, ErrorsMapToExitCodes) {
     std::vector<Command> t = {{"boom", "throws", [body](CLI::App&, Context&) { return body; }}};
     return t;
   };
-  EXPECT_EQ(run({"boom"}, table_with([]() -> ExitCode { throw InputError("f.yaml:1:2: bad"); })).code, 3);
+  EXPECT_EQ(
+      run({"boom"}, table_with([]() -> ExitCode { throw InputError("f.yaml:1:2: bad"); })).code, 3);
   EXPECT_EQ(run({"boom"}, table_with([]() -> ExitCode { throw EnvironmentError("net"); })).code, 4);
   EXPECT_EQ(run({"boom"}, table_with([]() -> ExitCode { throw UsageError("u"); })).code, 2);
-  const Captured bug = run({"boom"}, table_with([]() -> ExitCode { throw std::logic_error("oops"); }));
+  const Captured bug =
+      run({"boom"}, table_with([]() -> ExitCode { throw std::logic_error("oops"); }));
   EXPECT_EQ(bug.code, 5);
   EXPECT_EQ(bug.err, "rlab: error: internal error: oops (this is a bug; please report it)\n");
   EXPECT_EQ(run({"boom"}, table_with([] { return ExitCode::kNo; })).code, 1);
-  const Captured in = run({"boom"}, table_with([]() -> ExitCode { throw InputError("f.yaml:1:2: bad"); }));
+  const Captured in =
+      run({"boom"}, table_with([]() -> ExitCode { throw InputError("f.yaml:1:2: bad"); }));
   EXPECT_EQ(in.err, "rlab: error: f.yaml:1:2: bad\n");
   EXPECT_EQ(in.out, "");
 }

@@ -1,13 +1,14 @@
+#include "rlab/error.h"
+#include "rlab/files.h"
+#include "rlab/output.h"
+#include "rlab/text.h"
+
 #include <gtest/gtest.h>
 
 #include <sys/stat.h>
 
 #include <cstdlib>
 
-#include "rlab/error.h"
-#include "rlab/files.h"
-#include "rlab/output.h"
-#include "rlab/text.h"
 #include "support/run.h"
 
 namespace rlab {
@@ -101,7 +102,8 @@ TEST(FilesRead, MissingFileIsInputError) {
     (void)read_file("/nonexistent/rlab.yaml");
     FAIL();
   } catch (const InputError& e) {
-    EXPECT_EQ(std::string(e.what()), "/nonexistent/rlab.yaml: cannot read: No such file or directory");
+    EXPECT_EQ(std::string(e.what()),
+              "/nonexistent/rlab.yaml: cannot read: No such file or directory");
     EXPECT_EQ(e.code(), ExitCode::kInvalidInput);
   }
 }

@@ -1,7 +1,9 @@
+#include "rlab/config.h"
+
+#include "rlab/error.h"
+
 #include <gtest/gtest.h>
 
-#include "rlab/config.h"
-#include "rlab/error.h"
 #include "support/run.h"
 
 namespace rlab {
@@ -34,13 +36,17 @@ TEST(ConfigLoad, EmptyDocumentIsAnError) {
 
 TEST(ConfigKeys, UnknownKeySuggestsTheClosest) {
   const ConfigNode root = parse_config("model: ratio\nchalenges: []\n", "k.yaml");
-  EXPECT_EQ(error_of([&] { root.check_keys({"model", "challenges"}); }),
+  EXPECT_EQ(error_of([&] {
+              root.check_keys({"model", "challenges"});
+            }),
             "k.yaml:2:1: unknown key 'chalenges' in top level (did you mean 'challenges'?)");
 }
 
 TEST(ConfigKeys, NestedUnknownKeyNamesItsPath) {
   const ConfigNode root = parse_config("a:\n  - id: x\n    impakt: 3\n", "n.yaml");
-  EXPECT_EQ(error_of([&] { root["a"].at(0).check_keys({"id", "impact"}); }),
+  EXPECT_EQ(error_of([&] {
+              root["a"].at(0).check_keys({"id", "impact"});
+            }),
             "n.yaml:3:5: unknown key 'impakt' in 'a.0' (did you mean 'impact'?)");
 }
 
@@ -60,12 +66,14 @@ TEST(ConfigTypes, WrongTypeNamesExpectedTypeAndValue) {
   const ConfigNode root = parse_config("n: abc\nl: [1]\nb: maybe\ni: 2.5\n", "t.yaml");
   EXPECT_EQ(error_of([&] { (void)root["n"].as_double(); }),
             "t.yaml:1:4: 'n' must be a number, got 'abc'");
-  EXPECT_EQ(error_of([&] { (void)root["l"].as_double(); }), "t.yaml:2:4: 'l' must be a number, got list");
+  EXPECT_EQ(error_of([&] { (void)root["l"].as_double(); }),
+            "t.yaml:2:4: 'l' must be a number, got list");
   EXPECT_EQ(error_of([&] { (void)root["b"].as_bool(); }),
             "t.yaml:3:4: 'b' must be true or false, got 'maybe'");
   EXPECT_EQ(error_of([&] { (void)root["i"].as_int(); }),
             "t.yaml:4:4: 'i' must be an integer, got '2.5'");
-  EXPECT_EQ(error_of([&] { (void)root["n"].size(); }), "t.yaml:1:4: 'n' must be a list, got string");
+  EXPECT_EQ(error_of([&] { (void)root["n"].size(); }),
+            "t.yaml:1:4: 'n' must be a list, got string");
 }
 
 TEST(ConfigTypes, RangeCheckedNumbers) {
@@ -85,7 +93,9 @@ TEST(ConfigTypes, NonFiniteAndOverflowRejected) {
 TEST(ConfigTypes, ChoicesAndDates) {
   const ConfigNode root =
       parse_config("s: dne\nd1: 2024-02-29\nd2: 2023-02-29\nd3: 2024-13-01\n", "c.yaml");
-  EXPECT_EQ(error_of([&] { (void)root["s"].as_choice({"todo", "done"}); }),
+  EXPECT_EQ(error_of([&] {
+              (void)root["s"].as_choice({"todo", "done"});
+            }),
             "c.yaml:1:4: 's' is 'dne', must be one of todo, done (did you mean 'done'?)");
   EXPECT_EQ(root["d1"].as_date(), "2024-02-29");
   EXPECT_THROW((void)root["d2"].as_date(), InputError);
@@ -138,7 +148,9 @@ TEST(ConfigOverrides, BadValuesAreLocatedAtTheSetFlag) {
   EXPECT_EQ(error_of([&] { (void)root["challenges"].at(0)["impact"].as_double(0, 10); }),
             "--set challenges.0.impact=lots: 'challenges.0.impact' must be a number, got 'lots'");
   apply_overrides(root, "prioritize", {"modle=rice"});
-  EXPECT_EQ(error_of([&] { root.check_keys({"model", "challenges"}); }),
+  EXPECT_EQ(error_of([&] {
+              root.check_keys({"model", "challenges"});
+            }),
             "--set modle=rice: unknown key 'modle' in top level (did you mean 'model'?)");
 }
 

@@ -100,9 +100,9 @@ TEST(E2ePrioritize, GlobalFlagsWorkBeforeAndAfterTheCommand) {
 }
 
 TEST(E2ePrioritize, SetOverridesTheFile) {
-  const RunResult r = run_rlab({"prioritize", kExample, "--format", "json", "--set",
-                                "challenges.3.impact=10", "--set", "model=ratio-risk", "--set",
-                                "challenges.0.risk=1", "--model", "ratio"});
+  const RunResult r =
+      run_rlab({"prioritize", kExample, "--format", "json", "--set", "challenges.3.impact=10",
+                "--set", "model=ratio-risk", "--set", "challenges.0.risk=1", "--model", "ratio"});
   ASSERT_EQ(r.code, 0) << r.err;
   const json j = json::parse(r.out);
   EXPECT_EQ(j["model"], "ratio");  // the flag wins over --set and the file
@@ -119,7 +119,8 @@ TEST(E2ePrioritize, SetOverridesTheFile) {
 }
 
 TEST(E2ePrioritize, ExperimentFileAndStatuses) {
-  const RunResult r = run_rlab({"--config", data("experiment.yaml"), "prioritize", "--format", "json"});
+  const RunResult r =
+      run_rlab({"--config", data("experiment.yaml"), "prioritize", "--format", "json"});
   ASSERT_EQ(r.code, 0) << r.err;
   const json j = json::parse(r.out);
   EXPECT_EQ(j["ranking"], json({"a", "b"}));
@@ -210,7 +211,8 @@ INSTANTIATE_TEST_SUITE_P(
     Prioritize, E2eBadInput,
     ::testing::Values(
         BadInput{"missing.yaml", "", ": cannot read: No such file or directory\n"},
-        BadInput{"syntax_error.yaml", "", ":5:1: yaml syntax error: end of sequence flow not found\n"},
+        BadInput{"syntax_error.yaml", "",
+                 ":5:1: yaml syntax error: end of sequence flow not found\n"},
         BadInput{"unknown_key.yaml", "",
                  ":5:5: unknown key 'dificulty' in 'challenges.0' (did you mean 'difficulty'?)\n"},
         BadInput{"duplicate_id.yaml", "",
@@ -222,14 +224,18 @@ INSTANTIATE_TEST_SUITE_P(
         BadInput{"self_dependency.yaml", "", ":5:18: challenge 'a' depends on itself\n"},
         BadInput{"cycle.yaml", "",
                  ":2:52: dependency cycle: a -> b -> c -> a (each depends on the next)\n"},
-        BadInput{"out_of_range.yaml", "", ":3:13: 'challenges.0.impact' is 11, must be in [0, 10]\n"},
-        BadInput{"wrong_type.yaml", "", ":3:13: 'challenges.0.impact' must be a number, got 'high'\n"},
+        BadInput{"out_of_range.yaml", "",
+                 ":3:13: 'challenges.0.impact' is 11, must be in [0, 10]\n"},
+        BadInput{"wrong_type.yaml", "",
+                 ":3:13: 'challenges.0.impact' must be a number, got 'high'\n"},
         BadInput{"zero_effort.yaml", "", ":3:60: 'challenges.0.effort' is 0, must be > 0\n"},
-        BadInput{"negative_effort.yaml", "", ":5:17: 'challenges.0.effort.o' is -1, must be in [0, 1000000000]\n"},
+        BadInput{"negative_effort.yaml", "",
+                 ":5:17: 'challenges.0.effort.o' is -1, must be in [0, 1000000000]\n"},
         BadInput{"risk_zero.yaml", "",
                  ":3:9: challenge 'a' has risk 0; model 'ratio-risk' divides by difficulty x risk, "
                  "so risk must be > 0\n"},
-        BadInput{"out_of_range.yaml", "", ":3:13: 'challenges.0.impact' is 11, must be in [0, 10]\n"},
+        BadInput{"out_of_range.yaml", "",
+                 ":3:13: 'challenges.0.impact' is 11, must be in [0, 10]\n"},
         BadInput{"empty_list.yaml", "", ":2:13: the challenge list is empty\n"}),
     [](const ::testing::TestParamInfo<BadInput>& param) {
       std::string name = param.param.file;

@@ -1,7 +1,8 @@
-#include <gtest/gtest.h>
+#include "rlab/prioritize.h"
 
 #include "rlab/error.h"
-#include "rlab/prioritize.h"
+
+#include <gtest/gtest.h>
 
 namespace rlab::prioritize {
 namespace {
@@ -59,10 +60,10 @@ std::string error_of(F&& f) {
 TEST(PrioritizeScore, LabExampleRatioScores) {
   const Plan p = lab_plan();
   const Result r = analyse(p);
-  EXPECT_DOUBLE_EQ(r.items[0].score, 9.0 / 8.0);   // 1.125
-  EXPECT_DOUBLE_EQ(r.items[1].score, 8.0 / 7.0);   // 1.143
-  EXPECT_DOUBLE_EQ(r.items[2].score, 7.0 / 6.0);   // 1.167
-  EXPECT_DOUBLE_EQ(r.items[3].score, 6.0 / 9.0);   // 0.667
+  EXPECT_DOUBLE_EQ(r.items[0].score, 9.0 / 8.0);  // 1.125
+  EXPECT_DOUBLE_EQ(r.items[1].score, 8.0 / 7.0);  // 1.143
+  EXPECT_DOUBLE_EQ(r.items[2].score, 7.0 / 6.0);  // 1.167
+  EXPECT_DOUBLE_EQ(r.items[3].score, 6.0 / 9.0);  // 0.667
 }
 
 TEST(PrioritizeRank, LabExampleRankingAndExecutionOrder) {
@@ -109,7 +110,7 @@ TEST(PrioritizeScore, OtherModelsFollowTheirDefinitions) {
   c.ease = 9;
   EXPECT_DOUBLE_EQ(score(c, Model::kIce).score, 2 * 8.0 * 9);
   EXPECT_DOUBLE_EQ(score(c, Model::kWsjf).score, 13.0 / 2);  // SAFe WSJF = CoD / job size
-  c.effort = three(1, 2, 9);                                  // PERT expectation 3
+  c.effort = three(1, 2, 9);                                 // PERT expectation 3
   EXPECT_DOUBLE_EQ(score(c, Model::kWsjf).score, 13.0 / 3);
   EXPECT_EQ(score(c, Model::kRice).formula, "reach * impact * confidence / effort");
 }
@@ -129,8 +130,9 @@ TEST(PrioritizeScore, RiskZeroUnderRatioRiskIsAnError) {
 TEST(PrioritizeGraph, DuplicateUnknownAndSelfDependency) {
   Plan p = lab_plan();
   p.challenges.push_back(make("electrode", 1, 1));
-  EXPECT_EQ(error_of([&] { analyse(p); }),
-            "plan.yaml:electrode: duplicate challenge id 'electrode' (first at plan.yaml:electrode)");
+  EXPECT_EQ(
+      error_of([&] { analyse(p); }),
+      "plan.yaml:electrode: duplicate challenge id 'electrode' (first at plan.yaml:electrode)");
   p = lab_plan();
   p.challenges[2] = make("cycle-life", 7, 5, {"electrolite"});
   EXPECT_EQ(error_of([&] { analyse(p); }),

@@ -1,11 +1,11 @@
 // rlab: the command table lives in lib/cli/table.cpp; main only hands over argv.
+#include "rlab/commands.h"
+
 #include <unistd.h>
 
 #include <iostream>
 #include <string>
 #include <vector>
-
-#include "rlab/commands.h"
 
 int main(int argc, char** argv) {
   std::ios::sync_with_stdio(false);

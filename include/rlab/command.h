@@ -1,12 +1,12 @@
 // The command table: each subcommand is a name, a one-line summary and a setup function.
 #pragma once
 
+#include "rlab/context.h"
+#include "rlab/error.h"
+
 #include <functional>
 #include <string>
 #include <vector>
-
-#include "rlab/context.h"
-#include "rlab/error.h"
 
 namespace CLI {
 class App;

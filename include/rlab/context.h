@@ -1,32 +1,32 @@
 // What every command receives: streams, logger and the global options.
 #pragma once
 
+#include "rlab/log.h"
+#include "rlab/output.h"
+
 #include <ostream>
 #include <string>
 #include <vector>
-
-#include "rlab/log.h"
-#include "rlab/output.h"
 
 namespace rlab {
 
 /// Global flags, parsed once by the app before the command runs.
 struct GlobalOptions {
-  Format format = Format::kTable;    ///< --format
-  bool format_given = false;         ///< True when --format was on the command line.
-  std::string config_path;           ///< --config FILE ("" when absent)
-  std::vector<std::string> sets;     ///< --set key.path=value, in order
+  Format format = Format::kTable;  ///< --format
+  bool format_given = false;       ///< True when --format was on the command line.
+  std::string config_path;         ///< --config FILE ("" when absent)
+  std::vector<std::string> sets;   ///< --set key.path=value, in order
   LogLevel log_level = LogLevel::kNormal;
-  bool color = false;                ///< Colour allowed (TTY, no --no-color, no NO_COLOR).
+  bool color = false;  ///< Colour allowed (TTY, no --no-color, no NO_COLOR).
 };
 
 /// Handed to every command's runner. Streams are references so tests can capture them.
 struct Context {
-  std::ostream& out;               ///< Results only.
-  std::ostream& err;               ///< Diagnostics and progress.
+  std::ostream& out;  ///< Results only.
+  std::ostream& err;  ///< Diagnostics and progress.
   GlobalOptions options;
   Logger log;
-  std::vector<std::string> argv;   ///< The full command line, for experiment records.
+  std::vector<std::string> argv;  ///< The full command line, for experiment records.
 };
 
 }  // namespace rlab

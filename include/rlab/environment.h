@@ -9,7 +9,7 @@ namespace rlab {
 /// core is loaded here.
 struct Environment {
   std::string rlab_version;
-  std::string git_commit;   ///< Commit rlab was built from.
+  std::string git_commit;  ///< Commit rlab was built from.
   std::string compiler;
   std::string os;           ///< PRETTY_NAME from /etc/os-release, else uname sysname.
   std::string kernel;       ///< uname release.

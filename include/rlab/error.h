@@ -9,13 +9,13 @@ namespace rlab {
 
 /// Process exit codes; the same meaning for every command.
 enum class ExitCode : int {
-  kSuccess = 0,      ///< Success.
-  kNo = 1,           ///< Ran fine, the answer is "no" (gate failed, over budget, ...).
-  kUsage = 2,        ///< Bad command line.
-  kInvalidInput = 3, ///< Config or data file unreadable, malformed, out of range, cycle.
-  kEnvironment = 4,  ///< Network, API, external process, missing device or plugin.
-  kInternal = 5,     ///< A bug: an unexpected exception.
-  kInterrupted = 130 ///< SIGINT/SIGTERM, after state was saved.
+  kSuccess = 0,       ///< Success.
+  kNo = 1,            ///< Ran fine, the answer is "no" (gate failed, over budget, ...).
+  kUsage = 2,         ///< Bad command line.
+  kInvalidInput = 3,  ///< Config or data file unreadable, malformed, out of range, cycle.
+  kEnvironment = 4,   ///< Network, API, external process, missing device or plugin.
+  kInternal = 5,      ///< A bug: an unexpected exception.
+  kInterrupted = 130  ///< SIGINT/SIGTERM, after state was saved.
 };
 
 /// Base of rlab's exceptions; never thrown directly. `what()` is the one-line message without
@@ -58,15 +58,13 @@ class InputError : public Error {
 /// The environment failed: network, external command, missing plugin or device (exit 4).
 class EnvironmentError : public Error {
  public:
-  explicit EnvironmentError(const std::string& message)
-      : Error(message, ExitCode::kEnvironment) {}
+  explicit EnvironmentError(const std::string& message) : Error(message, ExitCode::kEnvironment) {}
 };
 
 /// The run was interrupted by a signal after saving its state (exit 130).
 class InterruptedError : public Error {
  public:
-  explicit InterruptedError(const std::string& message)
-      : Error(message, ExitCode::kInterrupted) {}
+  explicit InterruptedError(const std::string& message) : Error(message, ExitCode::kInterrupted) {}
 };
 
 }  // namespace rlab

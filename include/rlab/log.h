@@ -12,7 +12,8 @@ enum class LogLevel { kQuiet = 0, kNormal = 1, kInfo = 2, kDebug = 3 };
 /// Writes diagnostics to one stream (stderr in the binary, a string stream in tests).
 class Logger {
  public:
-  Logger(std::ostream& err, LogLevel level, bool color) : err_(&err), level_(level), color_(color) {}
+  Logger(std::ostream& err, LogLevel level, bool color)
+      : err_(&err), level_(level), color_(color) {}
   void error(const std::string& message) const;
   void warn(const std::string& message) const;
   void note(const std::string& message) const;

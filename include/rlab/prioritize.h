@@ -15,8 +15,8 @@ namespace rlab::prioritize {
 enum class Model { kRatio, kRatioRisk, kRice, kIce, kWsjf };
 enum class Status { kTodo, kDoing, kDone, kDropped };
 
-const std::vector<std::string>& model_names();   ///< In enum order.
-Model parse_model(const std::string& name);       ///< Throws UsageError on unknown names.
+const std::vector<std::string>& model_names();  ///< In enum order.
+Model parse_model(const std::string& name);     ///< Throws UsageError on unknown names.
 std::string model_name(Model model);
 std::string status_name(Status status);
 
@@ -42,7 +42,7 @@ struct Challenge {
   Status status = Status::kTodo;
   std::vector<std::string> tags;
   // Where things were written, for messages ("file:line:col").
-  std::string where;                     ///< The challenge itself.
+  std::string where;                       ///< The challenge itself.
   std::vector<std::string> depends_where;  ///< One per depends_on entry.
 };
 
@@ -63,13 +63,13 @@ struct Term {
 /// Everything computed about one challenge.
 struct Item {
   double score = 0;
-  std::string formula;       ///< e.g. "impact / (difficulty + 1)"
-  std::vector<Term> terms;   ///< The values the formula used, in formula order.
-  int rank = 0;              ///< 1 = best; 0 for done/dropped challenges.
-  bool open = false;         ///< todo or doing.
-  bool blocked = false;      ///< Open with at least one open dependency.
+  std::string formula;                ///< e.g. "impact / (difficulty + 1)"
+  std::vector<Term> terms;            ///< The values the formula used, in formula order.
+  int rank = 0;                       ///< 1 = best; 0 for done/dropped challenges.
+  bool open = false;                  ///< todo or doing.
+  bool blocked = false;               ///< Open with at least one open dependency.
   std::vector<std::string> blockers;  ///< The open dependencies.
-  int order = 0;             ///< Position in the execution order (1-based; 0 if not open).
+  int order = 0;                      ///< Position in the execution order (1-based; 0 if not open).
   // PERT (meaningful when Result::has_schedule).
   double te = 0, sigma = 0, es = 0, ef = 0, ls = 0, lf = 0, slack = 0;
   bool critical = false;
@@ -77,17 +77,17 @@ struct Item {
 
 struct Result {
   Model model = Model::kRatio;
-  std::vector<Item> items;                 ///< Parallel to Plan::challenges.
-  std::vector<std::size_t> ranking;        ///< Open challenges by score desc, then id.
-  std::vector<std::size_t> closed;         ///< Done/dropped challenges, in file order.
+  std::vector<Item> items;                   ///< Parallel to Plan::challenges.
+  std::vector<std::size_t> ranking;          ///< Open challenges by score desc, then id.
+  std::vector<std::size_t> closed;           ///< Done/dropped challenges, in file order.
   std::vector<std::size_t> execution_order;  ///< Topological; ties by score desc, then id.
   std::vector<std::size_t> ready, blocked;   ///< Open challenges, in execution order.
-  bool has_schedule = false;               ///< Some effort is three-point.
-  double expected_duration = 0;            ///< Length of the critical path.
-  double duration_sigma = 0;               ///< sqrt of the variances summed along it.
-  std::vector<std::size_t> critical_path;  ///< Longest path (max variance among ties).
+  bool has_schedule = false;                 ///< Some effort is three-point.
+  double expected_duration = 0;              ///< Length of the critical path.
+  double duration_sigma = 0;                 ///< sqrt of the variances summed along it.
+  std::vector<std::size_t> critical_path;    ///< Longest path (max variance among ties).
   std::optional<double> deadline;
-  double deadline_probability = 0;         ///< P(finish <= deadline), normal approximation.
+  double deadline_probability = 0;  ///< P(finish <= deadline), normal approximation.
   std::vector<std::string> warnings;
 };
 

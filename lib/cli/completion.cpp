@@ -1,8 +1,8 @@
+#include "rlab/commands.h"
+
 #include <CLI/CLI.hpp>
 
 #include <memory>
-
-#include "rlab/commands.h"
 
 namespace rlab {
 

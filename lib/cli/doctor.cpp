@@ -1,14 +1,14 @@
 // `rlab doctor`: the environment a run would record. The only non-training command that loads
 // the training core, to report libtorch and CUDA.
-#include <CLI/CLI.hpp>
-#include <nlohmann/json.hpp>
-
-#include <optional>
-
 #include "rlab/commands.h"
 #include "rlab/environment.h"
 #include "rlab/error.h"
 #include "rlab/train.h"
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include <optional>
 
 namespace rlab {
 
@@ -33,8 +33,10 @@ ExitCode run_doctor(Context& ctx, bool no_train) {
     for (const auto& d : core->devices) devices += (devices.empty() ? "" : ", ") + d;
   }
   if (ctx.options.format == Format::kJson) {
-    nlohmann::json j = {{"rlab", {{"version", env.rlab_version}, {"git_commit", env.git_commit},
-                                  {"compiler", env.compiler}}},
+    nlohmann::json j = {{"rlab",
+                         {{"version", env.rlab_version},
+                          {"git_commit", env.git_commit},
+                          {"compiler", env.compiler}}},
                         {"os", env.os},
                         {"kernel", env.kernel},
                         {"arch", env.arch},
@@ -66,7 +68,8 @@ ExitCode run_doctor(Context& ctx, bool no_train) {
     if (core) {
       t.rows.push_back({"libtorch", core->torch_version});
       t.rows.push_back({"training core", core->plugin_path});
-      t.rows.push_back({"cuda", std::string(core->cuda_built ? "built in" : "not built in (cpu only)")});
+      t.rows.push_back(
+          {"cuda", std::string(core->cuda_built ? "built in" : "not built in (cpu only)")});
       t.rows.push_back({"devices", core->cuda_device_count > 0 ? devices : std::string("cpu")});
     } else if (no_train) {
       t.rows.push_back({"libtorch", "not checked (--no-train)"});

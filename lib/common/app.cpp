@@ -1,16 +1,16 @@
 // The rlab command line: global flags, the command table, and the one place where errors
 // become exit codes and "rlab: error: ..." lines.
+#include "rlab/command.h"
+#include "rlab/error.h"
+#include "rlab/text.h"
+#include "rlab/version.h"
+
 #include <CLI/CLI.hpp>
 
 #include <cstdlib>
 #include <map>
 #include <memory>
 #include <sstream>
-
-#include "rlab/command.h"
-#include "rlab/error.h"
-#include "rlab/text.h"
-#include "rlab/version.h"
 
 namespace rlab {
 
@@ -34,7 +34,8 @@ struct Globals {
 void add_globals(CLI::App& app, Globals& g) {
   app.add_flag("-v,--verbose", g.verbose, "More diagnostics on stderr (-vv for debug)");
   app.add_flag("-q,--quiet", g.quiet, "Errors only on stderr");
-  app.add_option("--format", g.format, "Output format: table, json, csv, md (dot, mermaid where meaningful)")
+  app.add_option("--format", g.format,
+                 "Output format: table, json, csv, md (dot, mermaid where meaningful)")
       ->type_name("FORMAT");
   app.add_option("--config", g.config, "Experiment or command config file (YAML)")
       ->type_name("FILE");
@@ -121,7 +122,7 @@ int run_app(const std::vector<std::string>& args, const std::vector<Command>& ta
     o.format = parse_format(g.format);
     o.config_path = g.config;
     o.sets = g.sets;
-    o.log_level = g.quiet ? LogLevel::kQuiet
+    o.log_level = g.quiet          ? LogLevel::kQuiet
                   : g.verbose >= 2 ? LogLevel::kDebug
                   : g.verbose == 1 ? LogLevel::kInfo
                                    : LogLevel::kNormal;
@@ -220,7 +221,8 @@ std::string completion_script(const std::string& shell, const std::vector<Comman
     s += "  local cmds=\"" + join(command_names(table)) + "\"\n";
     s += "  local globals=\"" + join(globals) + "\"\n";
     s += "  for ((i = 1; i < COMP_CWORD; i++)); do\n";
-    s += "    if [[ \" $cmds \" == *\" ${COMP_WORDS[i]} \"* ]]; then cmd=\"${COMP_WORDS[i]}\"; break; fi\n";
+    s += "    if [[ \" $cmds \" == *\" ${COMP_WORDS[i]} \"* ]]; then cmd=\"${COMP_WORDS[i]}\"; "
+         "break; fi\n";
     s += "  done\n";
     s += "  case \"$prev\" in\n";
     s += "    --format) COMPREPLY=($(compgen -W \"" + formats + "\" -- \"$cur\")); return ;;\n";
@@ -231,7 +233,8 @@ std::string completion_script(const std::string& shell, const std::vector<Comman
     for (const auto& c : cmds) {
       s += "    " + c.name + ") opts=\"$opts " + join(c.flags) + "\" ;;\n";
     }
-    s += "    \"\") if [[ \"$cur\" != -* ]]; then COMPREPLY=($(compgen -W \"$cmds\" -- \"$cur\")); return; fi ;;\n";
+    s += "    \"\") if [[ \"$cur\" != -* ]]; then COMPREPLY=($(compgen -W \"$cmds\" -- \"$cur\")); "
+         "return; fi ;;\n";
     s += "  esac\n";
     s += "  if [[ \"$cur\" == -* ]]; then\n";
     s += "    COMPREPLY=($(compgen -W \"$opts\" -- \"$cur\"))\n";
@@ -249,22 +252,26 @@ std::string completion_script(const std::string& shell, const std::vector<Comman
     s += "_rlab() {\n";
     s += "  local -a commands globals\n";
     s += "  commands=(\n";
-    for (const auto& c : cmds) s += "    '" + zsh_escape(c.name) + ":" + zsh_escape(c.summary) + "'\n";
+    for (const auto& c : cmds)
+      s += "    '" + zsh_escape(c.name) + ":" + zsh_escape(c.summary) + "'\n";
     s += "  )\n";
     s += "  globals=(" + join(globals) + ")\n";
     s += "  local cmd=\"\" w\n";
     s += "  for w in ${words[2,CURRENT-1]}; do\n";
     s += "    if (( ${commands[(I)${w}:*]} )); then cmd=$w; break; fi\n";
     s += "  done\n";
-    s += "  if [[ ${words[CURRENT-1]} == --format ]]; then compadd -- " + formats + "; return; fi\n";
-    s += "  if [[ -z $cmd && ${words[CURRENT]} != -* ]]; then _describe 'rlab command' commands; return; fi\n";
+    s +=
+        "  if [[ ${words[CURRENT-1]} == --format ]]; then compadd -- " + formats + "; return; fi\n";
+    s += "  if [[ -z $cmd && ${words[CURRENT]} != -* ]]; then _describe 'rlab command' commands; "
+         "return; fi\n";
     s += "  local -a opts; opts=($globals)\n";
     s += "  case $cmd in\n";
     for (const auto& c : cmds) s += "    " + c.name + ") opts+=(" + join(c.flags) + ") ;;\n";
     s += "  esac\n";
     s += "  if [[ ${words[CURRENT]} == -* ]]; then compadd -- $opts; else _files; fi\n";
     s += "}\n";
-    s += "if [[ $zsh_eval_context[-1] == loadautofunc ]]; then _rlab \"$@\"; else compdef _rlab rlab; fi\n";
+    s += "if [[ $zsh_eval_context[-1] == loadautofunc ]]; then _rlab \"$@\"; else compdef _rlab "
+         "rlab; fi\n";
     return s;
   }
   throw UsageError("unknown shell '" + shell + "' (use bash or zsh)" +

@@ -1,5 +1,9 @@
 #include "rlab/config.h"
 
+#include "rlab/error.h"
+#include "rlab/files.h"
+#include "rlab/text.h"
+
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -8,10 +12,6 @@
 #include <cstdlib>
 #include <map>
 #include <set>
-
-#include "rlab/error.h"
-#include "rlab/files.h"
-#include "rlab/text.h"
 
 namespace rlab {
 
@@ -26,15 +26,15 @@ struct Document {
 
 struct ConfigNode::Impl {
   std::shared_ptr<Document> doc;
-  YAML::Node node;          // an empty node when the key is absent
-  bool present = false;     // the key exists in the document
-  YAML::Mark parent_mark;   // where to point when the node is absent
+  YAML::Node node;         // an empty node when the key is absent
+  bool present = false;    // the key exists in the document
+  YAML::Mark parent_mark;  // where to point when the node is absent
 };
 
 namespace {
 std::shared_ptr<ConfigNode::Impl> make_impl(const std::shared_ptr<Document>& doc,
-                                             const YAML::Node& node, YAML::Mark parent,
-                                             bool present = true) {
+                                            const YAML::Node& node, YAML::Mark parent,
+                                            bool present = true) {
   auto impl = std::make_shared<ConfigNode::Impl>();
   impl->doc = doc;
   if (present && node.IsDefined()) {
@@ -92,9 +92,7 @@ bool parse_bool(const std::string& s, bool& out) {
   return false;
 }
 
-std::string shorten(const std::string& s) {
-  return s.size() > 40 ? s.substr(0, 37) + "..." : s;
-}
+std::string shorten(const std::string& s) { return s.size() > 40 ? s.substr(0, 37) + "..." : s; }
 }  // namespace
 
 std::string Location::str() const {
@@ -248,8 +246,8 @@ double ConfigNode::as_double() const {
   if (!is_scalar()) fail("'" + display_path(path_) + "' must be a number, got " + kind());
   double v = 0;
   if (!parse_double(impl_->node.Scalar(), v)) {
-    fail("'" + display_path(path_) + "' must be a number, got '" +
-         shorten(impl_->node.Scalar()) + "'");
+    fail("'" + display_path(path_) + "' must be a number, got '" + shorten(impl_->node.Scalar()) +
+         "'");
   }
   return v;
 }
@@ -267,8 +265,8 @@ long long ConfigNode::as_int() const {
   if (!is_scalar()) fail("'" + display_path(path_) + "' must be an integer, got " + kind());
   long long v = 0;
   if (!parse_int(impl_->node.Scalar(), v)) {
-    fail("'" + display_path(path_) + "' must be an integer, got '" +
-         shorten(impl_->node.Scalar()) + "'");
+    fail("'" + display_path(path_) + "' must be an integer, got '" + shorten(impl_->node.Scalar()) +
+         "'");
   }
   return v;
 }
@@ -354,9 +352,9 @@ ConfigNode parse_config(const std::string& text, const std::string& display_name
 ConfigNode load_config_file(const std::string& path) { return parse_config(read_file(path), path); }
 
 const std::vector<std::string>& known_sections() {
-  static const std::vector<std::string> kSections = {
-      "experiment", "lit-search", "prioritize", "prototype", "bayesopt",
-      "validate",   "pomodoro",   "trl",        "cost"};
+  static const std::vector<std::string> kSections = {"experiment", "lit-search", "prioritize",
+                                                     "prototype",  "bayesopt",   "validate",
+                                                     "pomodoro",   "trl",        "cost"};
   return kSections;
 }
 
@@ -364,7 +362,8 @@ namespace {
 void check_version(const ConfigNode& root) {
   if (root.has("version")) {
     const ConfigNode v = root["version"];
-    if (v.as_int() != 1) v.fail("unsupported version " + v.as_string() + " (this rlab reads version 1)");
+    if (v.as_int() != 1)
+      v.fail("unsupported version " + v.as_string() + " (this rlab reads version 1)");
   }
 }
 }  // namespace

@@ -1,12 +1,12 @@
 #include "rlab/environment.h"
 
+#include "rlab/version.h"
+
 #include <sys/utsname.h>
 #include <unistd.h>
 
 #include <fstream>
 #include <string>
-
-#include "rlab/version.h"
 
 namespace rlab {
 

@@ -1,5 +1,7 @@
 #include "rlab/files.h"
 
+#include "rlab/error.h"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -10,8 +12,6 @@
 #include <fstream>
 #include <sstream>
 #include <vector>
-
-#include "rlab/error.h"
 
 namespace rlab {
 

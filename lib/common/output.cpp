@@ -1,9 +1,9 @@
 #include "rlab/output.h"
 
+#include "rlab/error.h"
+
 #include <algorithm>
 #include <stdexcept>
-
-#include "rlab/error.h"
 
 namespace rlab {
 
@@ -17,8 +17,8 @@ const std::vector<std::pair<std::string, Format>>& format_names() {
 
 // Display width in terminal columns: counts UTF-8 code points, not bytes.
 std::size_t display_width(const std::string& s) {
-  return static_cast<std::size_t>(
-      std::count_if(s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+  return static_cast<std::size_t>(std::count_if(
+      s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
 }
 }  // namespace
 
@@ -44,8 +44,8 @@ void require_format(Format format, std::initializer_list<Format> supported,
     if (f == format) return;
     list += (list.empty() ? "" : ", ") + format_name(f);
   }
-  throw UsageError(command + " does not support --format " + format_name(format) + " (use " +
-                   list + ")");
+  throw UsageError(command + " does not support --format " + format_name(format) + " (use " + list +
+                   ")");
 }
 
 std::string render_plain(const Table& table) {
@@ -127,8 +127,8 @@ std::string render_markdown(const Table& table) {
   for (const auto& h : table.headers) out += " " + md_cell(h) + " |";
   out += "\n|";
   for (std::size_t i = 0; i < table.headers.size(); ++i) {
-    const bool numeric = std::find(table.numeric_columns.begin(), table.numeric_columns.end(),
-                                   i) != table.numeric_columns.end();
+    const bool numeric = std::find(table.numeric_columns.begin(), table.numeric_columns.end(), i) !=
+                         table.numeric_columns.end();
     out += numeric ? "---:|" : "---|";
   }
   out += '\n';

@@ -1,4 +1,11 @@
 // `rlab prioritize`: YAML plan -> Plan -> analyse() -> table/json/csv/md/dot/mermaid.
+#include "rlab/commands.h"
+#include "rlab/config.h"
+#include "rlab/error.h"
+#include "rlab/files.h"
+#include "rlab/prioritize.h"
+#include "rlab/text.h"
+
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
@@ -7,13 +14,6 @@
 #include <map>
 #include <memory>
 #include <optional>
-
-#include "rlab/commands.h"
-#include "rlab/config.h"
-#include "rlab/error.h"
-#include "rlab/files.h"
-#include "rlab/prioritize.h"
-#include "rlab/text.h"
 
 namespace rlab {
 
@@ -33,9 +33,9 @@ struct Options {
 
 const std::vector<std::string> kTopKeys = {"model", "capacity", "deadline", "challenges"};
 const std::vector<std::string> kChallengeKeys = {
-    "id",     "title", "impact", "difficulty", "risk",       "reach",      "confidence",
-    "ease",   "effort", "cost_of_delay", "moscow", "due",    "depends_on", "status",
-    "tags",   "notes"};
+    "id",         "title",  "impact", "difficulty",    "risk",   "reach",
+    "confidence", "ease",   "effort", "cost_of_delay", "moscow", "due",
+    "depends_on", "status", "tags",   "notes"};
 
 void check_id(const ConfigNode& n, const std::string& id) {
   if (id.empty()) n.fail("challenge id is empty");
@@ -89,7 +89,8 @@ std::optional<double> opt(const ConfigNode& c, const char* key, double lo, doubl
 Plan read_plan(const ConfigNode& s) {
   s.check_keys(kTopKeys);
   Plan plan;
-  if (s.has("model")) plan.model = prioritize::parse_model(s["model"].as_choice(prioritize::model_names()));
+  if (s.has("model"))
+    plan.model = prioritize::parse_model(s["model"].as_choice(prioritize::model_names()));
   if (s.has("capacity")) {
     const ConfigNode cap = s["capacity"];
     plan.capacity = cap.as_double(0, 1e12);
@@ -117,16 +118,18 @@ Plan read_plan(const ConfigNode& s) {
     ch.ease = opt(c, "ease", 0, 10);
     if (!c["effort"].is_null()) ch.effort = read_effort(c["effort"]);
     if (!c["cost_of_delay"].is_null()) ch.cost_of_delay = read_cost_of_delay(c["cost_of_delay"]);
-    if (!c["moscow"].is_null()) ch.moscow = c["moscow"].as_choice({"must", "should", "could", "wont"});
+    if (!c["moscow"].is_null())
+      ch.moscow = c["moscow"].as_choice({"must", "should", "could", "wont"});
     if (!c["due"].is_null()) ch.due = c["due"].as_date();
     for (const ConfigNode& d : c["depends_on"].items()) {
       ch.depends_on.push_back(d.as_string());
       ch.depends_where.push_back(d.location().str());
     }
     std::string status = "todo";
-    if (!c["status"].is_null()) status = c["status"].as_choice({"todo", "doing", "done", "dropped"});
-    ch.status = status == "doing"  ? prioritize::Status::kDoing
-                : status == "done" ? prioritize::Status::kDone
+    if (!c["status"].is_null())
+      status = c["status"].as_choice({"todo", "doing", "done", "dropped"});
+    ch.status = status == "doing"     ? prioritize::Status::kDoing
+                : status == "done"    ? prioritize::Status::kDone
                 : status == "dropped" ? prioritize::Status::kDropped
                                       : prioritize::Status::kTodo;
     for (const ConfigNode& t : c["tags"].items()) ch.tags.push_back(t.as_string());
@@ -196,9 +199,9 @@ Table make_table(const Plan& p, const Result& r, bool full) {
   for (std::size_t i : display_order(r)) {
     const Challenge& c = p.challenges[i];
     const prioritize::Item& it = r.items[i];
-    std::vector<std::string> row = {it.rank > 0 ? std::to_string(it.rank) : "-", c.id, c.title,
-                                    num(it.score), state_of(c, it),
-                                    it.order > 0 ? std::to_string(it.order) : "-"};
+    std::vector<std::string> row = {
+        it.rank > 0 ? std::to_string(it.rank) : "-",  c.id, c.title, num(it.score), state_of(c, it),
+        it.order > 0 ? std::to_string(it.order) : "-"};
     if (full) {
       row.insert(row.end(), {prioritize::status_name(c.status), join(it.blockers, " "),
                              join(c.depends_on, " "), c.moscow, c.due, join(c.tags, " ")});
@@ -236,7 +239,8 @@ std::string summary_lines(const Plan& p, const Result& r, bool explain, const ch
     line("critical path: " + join_ids(p, r.critical_path, " -> "));
     line("expected duration: " + num(r.expected_duration) + " (sd " + num(r.duration_sigma) + ")");
     if (r.deadline) {
-      line("P(finish by " + format_number(*r.deadline, 6) + ") = " + format_fixed(r.deadline_probability, 3));
+      line("P(finish by " + format_number(*r.deadline, 6) +
+           ") = " + format_fixed(r.deadline_probability, 3));
     }
   }
   if (explain) {
@@ -279,9 +283,8 @@ nlohmann::json to_json(const Plan& p, const Result& r, bool explain) {
     j["due"] = c.due.empty() ? json(nullptr) : json(c.due);
     j["tags"] = c.tags;
     if (r.has_schedule && it.open) {
-      j["pert"] = {{"te", it.te},       {"sd", it.sigma}, {"es", it.es},
-                   {"ef", it.ef},       {"ls", it.ls},    {"lf", it.lf},
-                   {"slack", it.slack}, {"critical", it.critical}};
+      j["pert"] = {{"te", it.te}, {"sd", it.sigma}, {"es", it.es},       {"ef", it.ef},
+                   {"ls", it.ls}, {"lf", it.lf},    {"slack", it.slack}, {"critical", it.critical}};
     }
     list.push_back(j);
   }
@@ -319,8 +322,8 @@ std::string to_dot(const Plan& p, const Result& r) {
   for (std::size_t i = 0; i < p.challenges.size(); ++i) {
     const Challenge& c = p.challenges[i];
     const prioritize::Item& it = r.items[i];
-    std::string attrs = "label=\"" + dot_escape(c.id) + "\\n" + dot_escape(c.title) +
-                        "\\nscore " + num(it.score) + "\"";
+    std::string attrs = "label=\"" + dot_escape(c.id) + "\\n" + dot_escape(c.title) + "\\nscore " +
+                        num(it.score) + "\"";
     std::string style = "rounded";
     if (!it.open) {
       style += ",filled";
@@ -394,10 +397,10 @@ std::string to_mermaid(const Plan& p, const Result& r) {
 }
 
 ExitCode run(const Options& o, Context& ctx) {
-  require_format(ctx.options.format,
-                 {Format::kTable, Format::kJson, Format::kCsv, Format::kMd, Format::kDot,
-                  Format::kMermaid},
-                 "prioritize");
+  require_format(
+      ctx.options.format,
+      {Format::kTable, Format::kJson, Format::kCsv, Format::kMd, Format::kDot, Format::kMermaid},
+      "prioritize");
   std::string file = o.file.empty() ? ctx.options.config_path : o.file;
   if (file.empty()) throw UsageError("prioritize needs a plan file: rlab prioritize FILE");
   const ConfigNode root = load_config_file(file);
@@ -418,7 +421,8 @@ ExitCode run(const Options& o, Context& ctx) {
       text = render_csv(make_table(plan, r, true));
       break;
     case Format::kMd:
-      text = render_markdown(make_table(plan, r, false)) + "\n" + summary_lines(plan, r, o.explain, "- ");
+      text = render_markdown(make_table(plan, r, false)) + "\n" +
+             summary_lines(plan, r, o.explain, "- ");
       break;
     case Format::kDot:
       text = to_dot(plan, r);
@@ -427,7 +431,8 @@ ExitCode run(const Options& o, Context& ctx) {
       text = to_mermaid(plan, r);
       break;
     case Format::kTable:
-      text = render_plain(make_table(plan, r, false)) + "\n" + summary_lines(plan, r, o.explain, "");
+      text =
+          render_plain(make_table(plan, r, false)) + "\n" + summary_lines(plan, r, o.explain, "");
       break;
   }
   if (o.output.empty() || o.output == "-") {

@@ -1,14 +1,14 @@
 #include "rlab/prioritize.h"
 
+#include "rlab/error.h"
+#include "rlab/text.h"
+
 #include <algorithm>
 #include <cmath>
 #include <functional>
 #include <map>
 #include <numeric>
 #include <set>
-
-#include "rlab/error.h"
-#include "rlab/text.h"
 
 namespace rlab::prioritize {
 
@@ -61,8 +61,8 @@ double need(const Challenge& c, const std::optional<double>& v, const char* fiel
 
 double need_effort(const Challenge& c, Model model) {
   if (!c.effort.given) {
-    fail_at(c.where, "challenge '" + c.id + "' has no 'effort', which model '" +
-                         model_name(model) + "' needs");
+    fail_at(c.where, "challenge '" + c.id + "' has no 'effort', which model '" + model_name(model) +
+                         "' needs");
   }
   return c.effort.expected();
 }
@@ -85,8 +85,9 @@ Item score(const Challenge& c, Model model) {
       const double difficulty = need(c, c.difficulty, "difficulty", model);
       const double risk = need(c, c.risk, "risk", model);
       if (risk <= 0) {
-        fail_at(c.where, "challenge '" + c.id + "' has risk " + format_number(risk) +
-                             "; model 'ratio-risk' divides by difficulty x risk, so risk must be > 0");
+        fail_at(c.where,
+                "challenge '" + c.id + "' has risk " + format_number(risk) +
+                    "; model 'ratio-risk' divides by difficulty x risk, so risk must be > 0");
       }
       if (difficulty <= 0) {
         fail_at(c.where, "challenge '" + c.id + "' has difficulty " + format_number(difficulty) +
@@ -104,8 +105,8 @@ Item score(const Challenge& c, Model model) {
       const double confidence = need(c, c.confidence, "confidence", model);
       const double effort = need_effort(c, model);
       item.formula = "reach * impact * confidence / effort";
-      item.terms = {{"reach", reach}, {"impact", impact}, {"confidence", confidence},
-                    {"effort", effort}};
+      item.terms = {
+          {"reach", reach}, {"impact", impact}, {"confidence", confidence}, {"effort", effort}};
       item.score = reach * impact * confidence / effort;
       break;
     }
@@ -271,8 +272,8 @@ Result analyse(const Plan& plan) {
   for (std::size_t i = 0; i < cs.size(); ++i) {
     const auto [it, inserted] = index.emplace(cs[i].id, i);
     if (!inserted) {
-      fail_at(cs[i].where, "duplicate challenge id '" + cs[i].id + "' (first at " +
-                               cs[it->second].where + ")");
+      fail_at(cs[i].where,
+              "duplicate challenge id '" + cs[i].id + "' (first at " + cs[it->second].where + ")");
     }
   }
   check_graph(plan, index);
@@ -295,7 +296,8 @@ Result analyse(const Plan& plan) {
     (r.items[i].open ? r.ranking : r.closed).push_back(i);
   }
   std::sort(r.ranking.begin(), r.ranking.end(), better);
-  for (std::size_t k = 0; k < r.ranking.size(); ++k) r.items[r.ranking[k]].rank = static_cast<int>(k + 1);
+  for (std::size_t k = 0; k < r.ranking.size(); ++k)
+    r.items[r.ranking[k]].rank = static_cast<int>(k + 1);
 
   // Open dependencies block; done and dropped ones never do.
   std::vector<std::vector<std::size_t>> open_deps(cs.size());
@@ -374,7 +376,8 @@ Result analyse(const Plan& plan) {
     for (std::size_t v : r.execution_order) {
       const double ef = r.items[v].ef;
       if (end < 0 || ef > total + 1e-12 ||
-          (std::abs(ef - total) <= 1e-12 && path_var[v] > path_var[static_cast<std::size_t>(end)])) {
+          (std::abs(ef - total) <= 1e-12 &&
+           path_var[v] > path_var[static_cast<std::size_t>(end)])) {
         total = ef;
         end = static_cast<std::ptrdiff_t>(v);
       }
@@ -421,9 +424,8 @@ Result analyse(const Plan& plan) {
     const double cap = *plan.capacity;
     if (must > 0.6 * cap) {
       r.warnings.push_back("must-have effort " + format_number(must) + " is " +
-                           format_fixed(100 * must / cap, 0) +
-                           "% of capacity " + format_number(cap) +
-                           " (DSDM advises at most 60%)");
+                           format_fixed(100 * must / cap, 0) + "% of capacity " +
+                           format_number(cap) + " (DSDM advises at most 60%)");
     }
     if (all > cap) {
       r.warnings.push_back("open effort " + format_number(all) + " exceeds capacity " +
