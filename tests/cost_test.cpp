@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -432,7 +433,14 @@ INSTANTIATE_TEST_SUITE_P(
                 "not_a_number.csv:2:33: on-demand price must be a number in $/hour, got '3.06x'"},
         BadCase{"ok.yaml", "unterminated.csv", "unterminated.csv:3:48: unterminated quoted field"},
         BadCase{"ok.yaml", "short_row.csv",
-                "short_row.csv:4: row has 7 fields, the header has 10"}));
+                "short_row.csv:4: row has 7 fields, the header has 10"}),
+    [](const ::testing::TestParamInfo<BadCase>& p) {
+      std::string n = p.param.plan + "_" + p.param.prices;
+      for (char& ch : n) {
+        if (std::isalnum(static_cast<unsigned char>(ch)) == 0) ch = '_';
+      }
+      return n;
+    });
 
 TEST(E2eCost, BudgetBelowTheCheapestPossiblePlanIsExitThree) {
   // The cheapest plan (all spot on p3.2xlarge us-east-1) comes from the reference script.
@@ -445,6 +453,22 @@ TEST(E2eCost, BudgetBelowTheCheapestPossiblePlanIsExitThree) {
                        ":7:15: budget 100.00 $ is below the cheapest possible plan, " + figure +
                        " $ (aws us-east-1 p3.2xlarge at spot share 1.00, interruptions "
                        "included)\n");
+}
+
+TEST(E2eCost, InterruptionsTooFrequentToEverFinishIsExitThree) {
+  TempDir dir;
+  const std::string f =
+      dir.write("storm.yaml",
+                "cost:\n  work_instance_hours: 1000\n  instance: p3.2xlarge\n  region: us-east-1\n"
+                "  interruption_rate_per_hour: 100\n  checkpoint_write_minutes: 30\n");
+  const auto r = run_rlab({"cost", "plan", f}, kToday);
+  EXPECT_EQ(r.code, 3);
+  EXPECT_EQ(r.err.rfind("rlab: error: " + f +
+                            ":3:13: interruptions too frequent on aws us-east-1 "
+                            "p3.2xlarge: ",
+                        0),
+            0U)
+      << r.err;
 }
 
 }  // namespace

@@ -141,9 +141,10 @@ struct Candidate {
   std::string band;  ///< Band actually used ("rate" when given as a rate).
   JobModel model;
   Expectation expected;
-  double p90_wall = 0;             ///< At the deadline percentile when a deadline is set, else P90.
-  double per_useful_gpu_hour = 0;  ///< E[cost] / GPU-hours of useful work.
-  double cheapest = 0;             ///< min over s of E[cost].
+  double p90_wall = 0;  ///< At the deadline percentile when a deadline is set, else P90.
+  std::size_t percentile_jobs = 0;  ///< Simulated jobs behind p90_wall.
+  double per_useful_gpu_hour = 0;   ///< E[cost] / GPU-hours of useful work.
+  double cheapest = 0;              ///< min over s of E[cost].
   double cheapest_share = 0;
   bool meets_deadline = true;
   bool chosen = false;

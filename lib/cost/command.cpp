@@ -10,6 +10,7 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include <chrono>
 #include <cmath>
 #include <cstdlib>
 #include <ctime>
@@ -212,7 +213,22 @@ Planned make_plan(const std::string& file, const Options& o, Context& ctx, bool 
   if (o.simulate) q.sim_jobs = *o.simulate;
   if (o.seed) q.seed = *o.seed;
   Planned p{q, load_catalogue(o.prices.empty() ? l.prices : o.prices, o.cloud), {}};
+  const auto t0 = std::chrono::steady_clock::now();
   p.result = cost::plan(p.request, p.catalogue, today(), report);
+  const double ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  ctx.log.info("planned " + std::to_string(p.result.candidates.size()) + " candidate(s) in " +
+               format_fixed(ms, 1) + " ms");
+  if (p.result.simulation && ctx.log.level() >= LogLevel::kInfo) {
+    // Timed again on its own (only with -v), for scripts/bench/cost.sh.
+    const auto t1 = std::chrono::steady_clock::now();
+    (void)cost::simulate(p.result.candidates[p.result.chosen].model, p.request.sim_jobs,
+                         p.request.seed);
+    const double sim_ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t1).count();
+    ctx.log.info("simulation of " + std::to_string(p.request.sim_jobs) + " jobs took " +
+                 format_fixed(sim_ms, 1) + " ms");
+  }
   return p;
 }
 
@@ -282,8 +298,8 @@ std::vector<std::string> summary(const Planned& p) {
               std::string(m.streams == cost::Streams::kParallel ? "spot and on-demand in parallel"
                                                                 : "spot then on-demand") +
               "): expected " + num(e.wall, 1) + " h, " + pct_label(q) + " " + num(c.p90_wall, 1) +
-              " h (" + std::to_string(std::min<std::size_t>(q.sim_jobs, 20000)) +
-              " simulated jobs, seed " + std::to_string(q.seed) + ")");
+              " h (" + std::to_string(c.percentile_jobs) + " simulated jobs, seed " +
+              std::to_string(q.seed) + ")");
   if (q.budget) {
     s.push_back(
         "budget " + num(*q.budget) + " $: " +
@@ -362,7 +378,7 @@ nlohmann::json to_json(const Planned& p) {
   out["budget_usd"] = q.budget ? json(*q.budget) : json(nullptr);
   out["deadline_hours"] = q.deadline ? json(*q.deadline) : json(nullptr);
   out["deadline_percentile"] = q.deadline_percentile;
-  out["simulated_jobs"] = std::min<std::size_t>(q.sim_jobs, 20000);
+  out["simulated_jobs"] = r.candidates[r.chosen].percentile_jobs;
   out["seed"] = q.seed;
   json cands = json::array();
   for (const auto& c : r.candidates) cands.push_back(candidate_json(c));

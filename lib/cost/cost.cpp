@@ -18,6 +18,17 @@ namespace {
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr long kStaleDays = 180;
+// Beyond this many expected interruptions per job a plan is refused (it would never finish,
+// and simulating it would not either).
+constexpr double kMaxInterruptions = 1e4;
+
+// Jobs simulated per percentile estimate: fewer when each job has many interruptions, so one
+// estimate stays around 2e7 random draws.
+std::size_t jobs_for(std::size_t wanted, double interruptions) {
+  const double cap = 2e7 / (1 + interruptions);
+  return std::max<std::size_t>(1000, std::min<std::size_t>(std::min<std::size_t>(wanted, 20000),
+                                                           static_cast<std::size_t>(cap)));
+}
 
 // ---------------------------------------------------------------------------------------------
 // CSV (RFC 4180) with positions.
@@ -669,7 +680,6 @@ Result plan(const Request& q, const Catalogue& catalogue, const std::string& tod
                            " carry no as-of date; their age is unknown");
   }
 
-  const std::size_t deadline_jobs = std::min<std::size_t>(q.sim_jobs, 20000);
   const double pct = q.deadline_percentile;
   bool default_band_used = false;
   for (const auto& o : offers) {
@@ -700,9 +710,18 @@ Result plan(const Request& q, const Catalogue& catalogue, const std::string& tod
     m.price_spot = o.spot.value_or(0);
     m.streams = q.streams;
     c.expected = expect(m);
+    if (!(c.expected.interruptions <= kMaxInterruptions) || !std::isfinite(c.expected.cost)) {
+      throw InputError(q.where_instance + ": interruptions too frequent on " + o.provider + " " +
+                       o.region + " " + o.instance + ": " +
+                       format_number(c.expected.interruptions, 3) + " expected per job (MTBF " +
+                       format_number(c.mtbf, 4) + " h, checkpoint every " +
+                       format_number(c.interval, 4) + " h, restart " + format_number(q.restart, 4) +
+                       " h); the job would practically never finish on spot");
+    }
     const double gpu_hours = m.work_instance_hours * o.gpus;
     c.per_useful_gpu_hour = c.expected.cost / gpu_hours;
-    const Simulation sim = simulate(m, std::min<std::size_t>(q.sim_jobs, 20000), q.seed);
+    c.percentile_jobs = jobs_for(q.sim_jobs, c.expected.interruptions);
+    const Simulation sim = simulate(m, c.percentile_jobs, q.seed);
     c.p90_wall = quantile(sim.walls, q.deadline ? pct : 0.9);
     c.meets_deadline = !q.deadline || c.p90_wall <= *q.deadline;
     // Cheapest plan over s: the cost is near-linear in s, so the ends and a grid suffice.
@@ -777,6 +796,7 @@ Result plan(const Request& q, const Catalogue& catalogue, const std::string& tod
     }
   }
   if (q.deadline) {
+    const std::size_t deadline_jobs = jobs_for(q.sim_jobs, c.expected.interruptions);
     const int pct100 = static_cast<int>(std::lround(pct * 100));
     const int top = c.offer.spot ? 100 : 0;
     for (int i = top; i >= 0; --i) {

@@ -143,20 +143,25 @@ def case(name, work, gpus, unit_gpu, s, p_od, p_sp, delta_h, restart_h, band=Non
     return c
 
 
-cases = [
-    case("lab-example", 500, 1, True, 0.7, 3.06, 0.90, 5 / 60, 10 / 60, band="5-10",
-         budget=700),
-    case("frequent", 200, 1, False, 1.0, 10.0, 3.0, 0.25, 0.5, rate=0.05, budget=900),
-    case("p4d-multi-gpu", 800, 8, True, 0.5, 32.7726, 9.61, 0.1, 0.25, band=">20", tau=2.0,
-         budget=2000),
-    case("whole-segments", 100, 1, False, 1.0, 4.0, 1.0, 0.1, 0.2, rate=0.02, tau=5.0),
-]
-# The cheapest possible plan for tests/data/cost/ok.yaml on the shipped catalogue: p3.2xlarge
-# us-east-1 all on spot (0.7657 $/h), band 5-10, 5 min writes, 10 min restarts, per-second
-# billing counted as half a second per instance run (1 + E[interruptions] runs).
-floor = case("ok-all-spot", 500, 1, True, 1.0, 3.06, 0.7657, 5 / 60, 10 / 60, band="5-10")
-e = floor["expected"]
-floor_cost = e["cost"] + 0.7657 * (1 + e["interruptions"]) * (1 / 3600) / 2
-json.dump({"generator": "tests/reference/cost_reference.py", "cases": cases,
-           "ok_yaml_cheapest_plan_usd": floor_cost}, sys.stdout, indent=1)
-print()
+def main():
+    cases = [
+        case("lab-example", 500, 1, True, 0.7, 3.06, 0.90, 5 / 60, 10 / 60, band="5-10",
+             budget=700),
+        case("frequent", 200, 1, False, 1.0, 10.0, 3.0, 0.25, 0.5, rate=0.05, budget=900),
+        case("p4d-multi-gpu", 800, 8, True, 0.5, 32.7726, 9.61, 0.1, 0.25, band=">20", tau=2.0,
+             budget=2000),
+        case("whole-segments", 100, 1, False, 1.0, 4.0, 1.0, 0.1, 0.2, rate=0.02, tau=5.0),
+    ]
+    # The cheapest possible plan for tests/data/cost/ok.yaml on the shipped catalogue: p3.2xlarge
+    # us-east-1 all on spot (0.7657 $/h), band 5-10, 5 min writes, 10 min restarts, per-second
+    # billing counted as half a second per instance run (1 + E[interruptions] runs).
+    floor = case("ok-all-spot", 500, 1, True, 1.0, 3.06, 0.7657, 5 / 60, 10 / 60, band="5-10")
+    e = floor["expected"]
+    floor_cost = e["cost"] + 0.7657 * (1 + e["interruptions"]) * (1 / 3600) / 2
+    json.dump({"generator": "tests/reference/cost_reference.py", "cases": cases,
+               "ok_yaml_cheapest_plan_usd": floor_cost}, sys.stdout, indent=1)
+    print()
+
+
+if __name__ == "__main__":
+    main()
