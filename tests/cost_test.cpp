@@ -120,6 +120,24 @@ TEST(CostModel, LabExampleIs774IgnoringInterruptions) {
   EXPECT_GT(expect(model_of(c)).cost, 774.0);
 }
 
+TEST(CostModel, NoInterruptionsAndNoCheckpointsIsOneSegment) {
+  JobModel m;
+  m.work_instance_hours = 100;
+  m.spot_share = 0.5;
+  m.mtbf = INFINITY;
+  m.interval = INFINITY;
+  m.checkpoint_write = 0.5;  // written once at the end of each stream
+  m.price_on_demand = 2;
+  m.price_spot = 1;
+  const Expectation e = expect(m);
+  EXPECT_DOUBLE_EQ(e.spot_wall, 50.5);
+  EXPECT_DOUBLE_EQ(e.od_wall, 50.5);
+  EXPECT_DOUBLE_EQ(e.cost, 50.5 * 1 + 50.5 * 2);
+  const Simulation sim = simulate(m, 10, 1);
+  EXPECT_DOUBLE_EQ(sim.mean_wall, 101);
+  EXPECT_DOUBLE_EQ(sim.mean_cost, 50.5 * 3);
+}
+
 TEST(CostModel, DalyIntervalIsMtbfWhenWritesAreLong) {
   EXPECT_DOUBLE_EQ(daly_interval(5, 2), 2);
   EXPECT_DOUBLE_EQ(segment_time(3, 1, INFINITY), 3);

@@ -362,6 +362,7 @@ double bill(double hours, double granularity) {
 // Number of full segments and the remainder of `work` cut into pieces of `interval`.
 std::pair<double, double> cut(double work, double interval) {
   if (work <= 0) return {0, 0};
+  if (!std::isfinite(interval)) return {0, work};  // no checkpoints: one segment
   double n = std::floor(work / interval);
   double r = work - n * interval;
   if (r <= interval * 1e-12) r = 0;
