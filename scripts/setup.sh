@@ -19,6 +19,8 @@ PACKAGES=(
   graphviz            # checks that `prioritize --format dot` is valid Graphviz
   zsh                 # checks that the zsh completion script parses
   python3             # reference scripts (/usr/bin/python3)
+  python3-numpy       # scripts/bench/cost.sh times a numpy version of the cost simulation
+  python3-scipy       # tests/reference/cost_reference.py (regenerates the cost reference)
 )
 
 missing=()
