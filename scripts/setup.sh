@@ -19,6 +19,7 @@ PACKAGES=(
   graphviz            # checks that `prioritize --format dot` is valid Graphviz
   zsh                 # checks that the zsh completion script parses
   python3             # reference scripts (/usr/bin/python3)
+  python3-yaml        # tests/reference/trl_reference.py reads the TRL example and scale
 )
 
 missing=()
