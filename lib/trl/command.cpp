@@ -331,7 +331,7 @@ std::string assess_text(const Loaded& l, const Result& r, const std::vector<Evid
       }
     }
   }
-  heading("evidence (" + std::to_string(inv.size()) + " items)");
+  heading("evidence (" + std::to_string(inv.size()) + (inv.size() == 1 ? " item)" : " items)"));
   if (inv.empty()) {
     s += "(none)\n";
   } else {
@@ -880,7 +880,7 @@ Command trl_command() {
             "  rlab trl history;  rlab trl diff previous latest\n"
             "  rlab trl quick --theory --lab-prototype\n"
             "Formats: table (default), json, md.");
-        return [o, &ctx, levels, assess, ask, history, diff, quick, &sub]() -> ExitCode {
+        return [o, &ctx, levels, assess, ask, history, diff, quick]() -> ExitCode {
           if (levels->parsed()) return run_levels(*o, ctx);
           if (assess->parsed()) return run_assess(*o, ctx);
           if (ask->parsed()) return run_ask(*o, ctx);
@@ -890,8 +890,7 @@ Command trl_command() {
           if (!o->file.empty() || !ctx.options.config_path.empty()) return run_assess(*o, ctx);
           throw UsageError("trl needs a subcommand or an answers file: " +
                            std::string("levels, assess FILE, ask FILE, history, diff A B, quick; "
-                                       "run 'rlab trl --help'") +
-                           (sub.get_name().empty() ? "" : ""));
+                                       "run 'rlab trl --help'"));
         };
       }};
 }
