@@ -12,5 +12,8 @@ echo
 echo "\$ rlab prioritize configs/examples/prioritize.yaml --explain --deadline 40"
 "$RLAB" prioritize configs/examples/prioritize.yaml --explain --deadline 40
 echo
+echo "\$ rlab trl assess configs/examples/trl.yaml"
+"$RLAB" trl assess configs/examples/trl.yaml
+echo
 echo "\$ rlab doctor"
 "$RLAB" doctor

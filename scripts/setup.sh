@@ -21,6 +21,7 @@ PACKAGES=(
   python3             # reference scripts (/usr/bin/python3)
   python3-numpy       # scripts/bench/cost.sh times a numpy version of the cost simulation
   python3-scipy       # tests/reference/cost_reference.py (regenerates the cost reference)
+  python3-yaml        # tests/reference/trl_reference.py reads the TRL example and scale
 )
 
 missing=()

@@ -11,6 +11,7 @@ Command prioritize_command();
 Command doctor_command();
 Command completion_command();
 Command cost_command();
+Command trl_command();
 
 /// Every implemented subcommand, in the order `rlab --help` lists them.
 const std::vector<Command>& command_table();

@@ -9,6 +9,7 @@ const std::vector<Command>& command_table() {
       doctor_command(),
       completion_command(),
       cost_command(),
+      trl_command(),
   };
   return kTable;
 }
