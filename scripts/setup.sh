@@ -19,6 +19,8 @@ PACKAGES=(
   graphviz            # checks that `prioritize --format dot` is valid Graphviz
   zsh                 # checks that the zsh completion script parses
   python3             # reference scripts (/usr/bin/python3)
+  tzdata              # pomodoro: time zones (/usr/share/zoneinfo)
+  python3-icalendar   # pomodoro tests: --ics output parsed by a real iCalendar parser
 )
 
 missing=()

@@ -684,6 +684,7 @@ TEST(PomodoroE2E, WaitUnderFixedClockFinishesAndRecords) {
                                e.env("2025-03-03T09:00:00+08:00"));
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(r.out, "started 'w' (classic): 1 min, 09:00-09:01\nfinished 'w' at 09:01\n");
+  EXPECT_EQ(r.err, "") << "no progress bar when stderr is not a terminal";
   EXPECT_EQ(e.history(),
             "2025-03-03T09:00:00+08:00 duration=1 description=w type=classic completed=true\n");
 }
@@ -771,9 +772,20 @@ TEST(PomodoroE2E, JournalWeekAndSlotsWithSvg) {
   EXPECT_EQ(slots["best"], "14:00-16:00");
   EXPECT_EQ(slots["slots"][7]["samples"], 12);
   EXPECT_DOUBLE_EQ(slots["slots"][7]["mean"].get<double>(), 75.0 / 12.0);
-  const std::string text = slurp(svg);
-  EXPECT_EQ(text.rfind("<svg", 0), 0u);
-  EXPECT_NE(text.find("n=12"), std::string::npos);
+  // Well-formed SVG with one bar per slot that has samples and every label.
+  const std::string check =
+      e.dir.write("svg.py",
+                  "import sys, xml.etree.ElementTree as ET\n"
+                  "ns = '{http://www.w3.org/2000/svg}'\n"
+                  "root = ET.parse(sys.argv[1]).getroot()\n"
+                  "assert root.tag == ns + 'svg'\n"
+                  "bars = [r for r in root.iter(ns + 'rect') if r.get('fill') != 'white']\n"
+                  "texts = [t.text for t in root.iter(ns + 'text')]\n"
+                  "print(len(bars), 'n=12' in texts, '14-16' in texts)\n");
+  const RunResult py = run_program({"/usr/bin/python3", check, svg});
+  int filled = 0;
+  for (const auto& sl : ref["slots"]) filled += sl["samples"].get<int>() > 0 ? 1 : 0;
+  EXPECT_EQ(py.out, std::to_string(filled) + " True True\n") << py.err;
 }
 
 }  // namespace
