@@ -788,5 +788,32 @@ TEST(PomodoroE2E, JournalWeekAndSlotsWithSvg) {
   EXPECT_EQ(py.out, std::to_string(filled) + " True True\n") << py.err;
 }
 
+TEST(PomodoroE2E, RepeatReportsByWeekAndTagAndExportRange) {
+  Env e;
+  // Mon 2025-03-03 and Mon 2025-03-10 (ISO weeks 10 and 11): a 25-minute classic session each,
+  // the second one repeated from the first.
+  ASSERT_EQ(run_rlab({"pomodoro", "start", "--task", "a", "--tags", "x,y"},
+                     e.env("2025-03-03T09:00:00+08:00"))
+                .code,
+            0);
+  ASSERT_EQ(run_rlab({"pomodoro", "finish"}, e.env("2025-03-03T09:30:00+08:00")).code, 0);
+  RunResult r = run_rlab({"pomodoro", "repeat"}, e.env("2025-03-10T09:00:00+08:00"));
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out, "started 'a' (classic): 25 min, 09:00-09:25\n");
+  ASSERT_EQ(run_rlab({"pomodoro", "finish"}, e.env("2025-03-10T09:10:00+08:00")).code, 0);  // early
+  r = run_rlab({"pomodoro", "report", "--by", "week", "--format", "csv"},
+               e.env("2025-03-11T09:00:00+08:00"));
+  EXPECT_EQ(r.out, "week,completed,ended_early,minutes\n2025-W10,1,0,25.0\n2025-W11,0,1,10.0\n");
+  r = run_rlab({"pomodoro", "report", "--by", "tag", "--format", "csv"},
+               e.env("2025-03-11T09:00:00+08:00"));
+  EXPECT_EQ(r.out, "tag,completed,ended_early,minutes\nx,1,1,35.0\ny,1,1,35.0\n");
+  r = run_rlab({"pomodoro", "export", "--timewarrior", "--from", "2025-03-04"},
+               e.env("2025-03-11T09:00:00+08:00"));
+  const json tw = json::parse(r.out);
+  ASSERT_EQ(tw.size(), 1u);
+  EXPECT_EQ(tw[0]["start"], "20250310T010000Z");
+  EXPECT_EQ(tw[0]["end"], "20250310T011000Z");
+}
+
 }  // namespace
 }  // namespace rlab::test

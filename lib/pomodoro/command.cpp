@@ -514,8 +514,10 @@ void print_state_line(Runtime& rt, const pd::State& s, const char* verb) {
   std::string what = s.phase == pd::Phase::kWork
                          ? "'" + s.task + "'" + (s.type.empty() ? "" : " (" + s.type + ")")
                          : std::string(s.long_break ? "long break" : "break");
-  rt.ctx.out << verb << " " << what << ": " << s.duration / 60 << " min, "
-             << clock_hm(s.start, s.offset) << "-" << clock_hm(end, s.offset) << "\n";
+  const std::string length =
+      s.duration % 60 == 0 ? std::to_string(s.duration / 60) + " min" : mmss(s.duration);
+  rt.ctx.out << verb << " " << what << ": " << length << ", " << clock_hm(s.start, s.offset) << "-"
+             << clock_hm(end, s.offset) << "\n";
 }
 
 ExitCode start_state(Runtime& rt, pd::State s, bool wait) {
@@ -1285,10 +1287,10 @@ Command pomodoro_command() {
         start->add_option("--tags,-t", o->tags, "Comma-separated tags")->type_name("A,B");
         start->add_option("--duration", o->duration, "Length in minutes (default: the profile's)")
             ->type_name("MIN")
-            ->check(CLI::PositiveNumber);
+            ->check(CLI::PositiveNumber & CLI::Range(0.0, 1440.0));
         start->add_option("--ago", o->ago, "Started MIN minutes ago")
             ->type_name("MIN")
-            ->check(CLI::NonNegativeNumber);
+            ->check(CLI::NonNegativeNumber & CLI::Range(0.0, 10080.0));
         start->add_flag("--wait", o->wait, "Wait until it ends, with a progress bar on a terminal");
 
         auto* repeat = sub.add_subcommand("repeat", "start a session like the last one");
@@ -1313,7 +1315,7 @@ Command pomodoro_command() {
         brk->fallthrough();
         brk->add_option("minutes", o->break_minutes, "Break length in minutes (default: profile)")
             ->type_name("MIN")
-            ->check(CLI::PositiveNumber);
+            ->check(CLI::PositiveNumber & CLI::Range(0.0, 1440.0));
         brk->add_flag("--wait", o->wait, "Wait until it ends");
 
         auto* exp = sub.add_subcommand("export", "history as iCalendar or Timewarrior JSON");
