@@ -815,5 +815,15 @@ TEST(PomodoroE2E, RepeatReportsByWeekAndTagAndExportRange) {
   EXPECT_EQ(tw[0]["end"], "20250310T011000Z");
 }
 
+TEST(PomodoroE2E, InvalidUtf8NoteIsStoredAsValidJson) {
+  Env e;
+  const RunResult r = run_rlab({"pomodoro", "journal", "add", "--mood", "5", "--energy", "5",
+                                "--note", "bad \xff byte", "--format", "json"},
+                               e.env("2025-03-03T09:00:00+08:00"));
+  ASSERT_EQ(r.code, 0) << r.err;
+  const std::string line = slurp(e.dir.path() + "/data/pomodoro/journal.jsonl");
+  EXPECT_EQ(json::parse(line)["note"], "bad \xef\xbf\xbd byte");  // U+FFFD REPLACEMENT CHARACTER
+}
+
 }  // namespace
 }  // namespace rlab::test

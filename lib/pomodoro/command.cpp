@@ -680,7 +680,7 @@ ExitCode run_status(const Options& o, Runtime& rt) {
       j["remaining_s"] = std::max(0LL, end - now);
       j["over"] = now >= end;
     }
-    rt.ctx.out << j.dump(2) << "\n";
+    rt.ctx.out << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
     return ExitCode::kSuccess;
   }
   if (!s) {
@@ -909,7 +909,7 @@ ExitCode run_plan(const Options& o, Runtime& rt, const ConfigNode& s) {
                    {"break_minutes", plan.break_minutes},
                    {"free_minutes", plan.free_minutes}};
     j["warnings"] = plan.warnings;
-    text = j.dump(2) + "\n";
+    text = j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
   } else {
     Table t;
     t.headers = {"start", "end", "min", "kind", "title", "type", "session", "note"};
@@ -1024,7 +1024,7 @@ ExitCode run_export(const Options& o, Runtime& rt) {
       if (!s.description.empty()) x["annotation"] = s.description;
       a.push_back(x);
     }
-    text = a.dump(1) + "\n";
+    text = a.dump(1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
   }
   if (o.output.empty() || o.output == "-") {
     rt.ctx.out << text;
@@ -1092,7 +1092,9 @@ ExitCode run_report(const Options& o, Runtime& rt) {
       }
       a.push_back(x);
     }
-    rt.ctx.out << json{{"by", o.by}, {"rows", a}}.dump(2) << "\n";
+    rt.ctx.out << json{{"by", o.by}, {"rows", a}}.dump(2, ' ', false,
+                                                       nlohmann::json::error_handler_t::replace)
+               << "\n";
     return ExitCode::kSuccess;
   }
   Table t;
@@ -1144,7 +1146,8 @@ ExitCode run_journal_add(const Options& o, Runtime& rt) {
   const std::string line = pd::encode_mood(m);
   append_line(path, line);
   if (rt.ctx.options.format == Format::kJson) {
-    rt.ctx.out << json::parse(line).dump(2) << "\n";
+    rt.ctx.out << json::parse(line).dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
+               << "\n";
   } else {
     rt.ctx.out << "recorded mood " << m.mood << ", energy " << m.energy << " at "
                << pd::format_iso(m.ts, m.offset) << "\n";
@@ -1174,7 +1177,7 @@ ExitCode run_journal_week(const Options& o, Runtime& rt) {
               {"mood", w.samples > 0 ? json(w.mood) : json(nullptr)},
               {"energy", w.samples > 0 ? json(w.energy) : json(nullptr)},
               {"warnings", w.warnings}};
-    rt.ctx.out << j.dump(2) << "\n";
+    rt.ctx.out << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
     return ExitCode::kSuccess;
   }
   const char* b = rt.ctx.options.format == Format::kMd ? "- " : "";
@@ -1225,7 +1228,7 @@ ExitCode run_journal_slots(const Options& o, Runtime& rt) {
               {"slots", s},
               {"best", a.best ? json(slot_text(a.slots[*a.best].start_hour)) : json(nullptr)},
               {"reason", a.best ? json(nullptr) : json(a.reason)}};
-    rt.ctx.out << j.dump(2) << "\n";
+    rt.ctx.out << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
     return ExitCode::kSuccess;
   }
   Table t;

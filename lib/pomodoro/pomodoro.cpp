@@ -463,7 +463,7 @@ std::string encode_state(const State& s) {
   j["type"] = s.type;
   j["tags"] = s.tags;
   j["long_break"] = s.long_break;
-  return j.dump(2) + "\n";
+  return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
 State decode_state(const std::string& text, const std::string& path) {
@@ -770,7 +770,7 @@ std::string encode_mood(const Mood& m) {
   j["mood"] = m.mood;
   j["energy"] = m.energy;
   if (!m.note.empty()) j["note"] = m.note;
-  return j.dump();
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 std::vector<Mood> parse_journal(const std::string& text, const std::string& path) {
