@@ -22,6 +22,8 @@ PACKAGES=(
   python3-numpy       # scripts/bench/cost.sh times a numpy version of the cost simulation
   python3-scipy       # tests/reference/cost_reference.py (regenerates the cost reference)
   python3-yaml        # tests/reference/trl_reference.py reads the TRL example and scale
+  tzdata              # pomodoro: time zones (/usr/share/zoneinfo)
+  python3-icalendar   # pomodoro tests: --ics output parsed by a real iCalendar parser
 )
 
 missing=()

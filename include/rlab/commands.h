@@ -12,6 +12,7 @@ Command doctor_command();
 Command completion_command();
 Command cost_command();
 Command trl_command();
+Command pomodoro_command();
 
 /// Every implemented subcommand, in the order `rlab --help` lists them.
 const std::vector<Command>& command_table();

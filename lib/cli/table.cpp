@@ -10,6 +10,7 @@ const std::vector<Command>& command_table() {
       completion_command(),
       cost_command(),
       trl_command(),
+      pomodoro_command(),
   };
   return kTable;
 }

@@ -1,0 +1,1051 @@
+// `rlab pomodoro` core: calendar arithmetic, day scheduler, timer state, history, journal,
+// energy slots, SVG chart and iCalendar text. No I/O and no clock.
+#include "rlab/pomodoro.h"
+
+#include "rlab/error.h"
+#include "rlab/text.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <numeric>
+#include <sstream>
+
+namespace rlab::pomodoro {
+
+// ---------------------------------------------------------------------------------------------
+// Time
+
+long long days_from_civil(int y, int m, int d) {
+  // Howard Hinnant's algorithm (proleptic Gregorian).
+  y -= m <= 2 ? 1 : 0;
+  const long long era = (y >= 0 ? y : y - 399) / 400;
+  const long long yoe = y - era * 400;
+  const long long doy = (153LL * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  const long long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + doe - 719468;
+}
+
+Civil civil_from_days(long long z) {
+  z += 719468;
+  const long long era = (z >= 0 ? z : z - 146096) / 146097;
+  const long long doe = z - era * 146097;
+  const long long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const long long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const long long mp = (5 * doy + 2) / 153;
+  Civil c;
+  c.day = static_cast<int>(doy - (153 * mp + 2) / 5 + 1);
+  c.month = static_cast<int>(mp < 10 ? mp + 3 : mp - 9);
+  c.year = static_cast<int>(yoe + era * 400 + (c.month <= 2 ? 1 : 0));
+  return c;
+}
+
+namespace {
+long long floor_div(long long a, long long b) {
+  return a / b - ((a % b != 0) && ((a < 0) != (b < 0)) ? 1 : 0);
+}
+std::string two(int v) {
+  char b[16];
+  std::snprintf(b, sizeof b, "%02d", v);
+  return b;
+}
+}  // namespace
+
+Civil civil_at(long long utc, int offset_s) {
+  const long long local = utc + offset_s;
+  const long long days = floor_div(local, 86400);
+  const long long secs = local - days * 86400;
+  Civil c = civil_from_days(days);
+  c.hour = static_cast<int>(secs / 3600);
+  c.minute = static_cast<int>(secs % 3600 / 60);
+  c.second = static_cast<int>(secs % 60);
+  return c;
+}
+
+int iso_weekday(long long days) {
+  // 1970-01-01 was a Thursday (4).
+  return static_cast<int>(((days % 7) + 7 + 3) % 7) + 1;
+}
+
+std::pair<int, int> iso_week(long long days) {
+  const long long thursday = days - iso_weekday(days) + 4;
+  const int year = civil_from_days(thursday).year;
+  const long long jan1 = days_from_civil(year, 1, 1);
+  return {year, static_cast<int>((thursday - jan1) / 7 + 1)};
+}
+
+std::string format_date(long long days) {
+  const Civil c = civil_from_days(days);
+  char b[32];
+  std::snprintf(b, sizeof b, "%04d-%02d-%02d", c.year, c.month, c.day);
+  return b;
+}
+
+std::string format_iso(long long utc, int offset_s) {
+  const Civil c = civil_at(utc, offset_s);
+  char b[64];
+  const int a = std::abs(offset_s);
+  std::snprintf(b, sizeof b, "%04d-%02d-%02dT%02d:%02d:%02d%c%02d:%02d", c.year, c.month, c.day,
+                c.hour, c.minute, c.second, offset_s < 0 ? '-' : '+', a / 3600, a % 3600 / 60);
+  return b;
+}
+
+std::string format_utc_basic(long long utc) {
+  const Civil c = civil_at(utc, 0);
+  char b[32];
+  std::snprintf(b, sizeof b, "%04d%02d%02dT%02d%02d%02dZ", c.year, c.month, c.day, c.hour, c.minute,
+                c.second);
+  return b;
+}
+
+namespace {
+bool digits(const std::string& s, std::size_t pos, std::size_t n, int* out) {
+  if (pos + n > s.size()) return false;
+  int v = 0;
+  for (std::size_t i = pos; i < pos + n; ++i) {
+    if (s[i] < '0' || s[i] > '9') return false;
+    v = v * 10 + (s[i] - '0');
+  }
+  *out = v;
+  return true;
+}
+
+int days_in_month(int y, int m) {
+  static const int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0)) return 29;
+  return kDays[m - 1];
+}
+}  // namespace
+
+std::optional<long long> parse_date(const std::string& s) {
+  int y = 0;
+  int m = 0;
+  int d = 0;
+  if (s.size() != 10 || s[4] != '-' || s[7] != '-' || !digits(s, 0, 4, &y) ||
+      !digits(s, 5, 2, &m) || !digits(s, 8, 2, &d)) {
+    return std::nullopt;
+  }
+  if (m < 1 || m > 12 || d < 1 || d > days_in_month(y, m)) return std::nullopt;
+  return days_from_civil(y, m, d);
+}
+
+std::optional<int> parse_clock(const std::string& s) {
+  int h = 0;
+  int m = 0;
+  const bool short_form = s.size() == 4 && s[1] == ':';
+  const std::string t = short_form ? "0" + s : s;
+  if (t.size() != 5 || t[2] != ':' || !digits(t, 0, 2, &h) || !digits(t, 3, 2, &m)) {
+    return std::nullopt;
+  }
+  if (m > 59 || h > 24 || (h == 24 && m != 0)) return std::nullopt;
+  return h * 60 + m;
+}
+
+bool parse_iso(const std::string& s, long long* utc, int* offset_s) {
+  if (s.empty()) return false;
+  const bool at = s[0] == '@';
+  const std::string num = at ? s.substr(1) : s;
+  if (!num.empty() && num.size() <= 12 &&
+      std::all_of(num.begin(), num.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    *utc = std::stoll(num);
+    *offset_s = 0;
+    return true;
+  }
+  if (s.size() < 17 || (s[10] != 'T' && s[10] != ' ')) return false;
+  const auto day = parse_date(s.substr(0, 10));
+  if (!day) return false;
+  int h = 0;
+  int mi = 0;
+  int se = 0;
+  if (!digits(s, 11, 2, &h) || s[13] != ':' || !digits(s, 14, 2, &mi)) return false;
+  std::size_t pos = 16;
+  if (pos < s.size() && s[pos] == ':') {
+    if (!digits(s, 17, 2, &se)) return false;
+    pos = 19;
+  }
+  if (h > 23 || mi > 59 || se > 60) return false;
+  int off = 0;
+  const std::string zone = s.substr(pos);
+  if (zone == "Z") {
+    off = 0;
+  } else if (zone.size() == 6 && (zone[0] == '+' || zone[0] == '-') && zone[3] == ':') {
+    int oh = 0;
+    int om = 0;
+    if (!digits(zone, 1, 2, &oh) || !digits(zone, 4, 2, &om) || oh > 18 || om > 59) return false;
+    off = (oh * 3600 + om * 60) * (zone[0] == '-' ? -1 : 1);
+  } else if (zone.size() == 5 && (zone[0] == '+' || zone[0] == '-')) {
+    int oh = 0;
+    int om = 0;
+    if (!digits(zone, 1, 2, &oh) || !digits(zone, 3, 2, &om) || oh > 18 || om > 59) return false;
+    off = (oh * 3600 + om * 60) * (zone[0] == '-' ? -1 : 1);
+  } else {
+    return false;
+  }
+  *utc = *day * 86400 + h * 3600 + mi * 60 + se - off;
+  *offset_s = off;
+  return true;
+}
+
+long long FixedZone::to_utc(const Civil& c) const {
+  return days_from_civil(c.year, c.month, c.day) * 86400 + c.hour * 3600 + c.minute * 60 +
+         c.second - offset_;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Profiles
+
+std::map<std::string, Profile> default_profiles() {
+  return {{"classic", {25, 5, 20, 4}},
+          {"coding", {50, 10, 30, 4}},
+          {"reading", {30, 5, 30, 4}},
+          {"debugging", {40, 15, 30, 4}},
+          {"other", {45, 10, 30, 4}}};
+}
+
+// ---------------------------------------------------------------------------------------------
+// Day plan
+
+std::string block_kind_name(BlockKind kind) {
+  switch (kind) {
+    case BlockKind::kWork:
+      return "work";
+    case BlockKind::kShortBreak:
+      return "break";
+    case BlockKind::kLongBreak:
+      return "long break";
+    case BlockKind::kFixed:
+      return "fixed";
+  }
+  return "?";
+}
+
+namespace {
+std::string clock_text(int minutes) { return two(minutes / 60) + ":" + two(minutes % 60); }
+
+Civil local_minute(long long day, int minute) {
+  Civil c = civil_from_days(day + minute / (24 * 60));
+  const int m = minute % (24 * 60);
+  c.hour = m / 60;
+  c.minute = m % 60;
+  return c;
+}
+}  // namespace
+
+DayPlan plan_day(const DayPlanInput& in, const Zone& zone) {
+  DayPlan out;
+  if (in.window_end <= in.window_start) {
+    throw InputError("window " + clock_text(in.window_start) + "-" + clock_text(in.window_end) +
+                     " is empty: its end must come after its start");
+  }
+  out.window_start = zone.to_utc(local_minute(in.day, in.window_start));
+  out.window_end = zone.to_utc(local_minute(in.day, in.window_end));
+
+  // Fixed blocks: inside the window, not overlapping each other.
+  std::vector<std::size_t> order(in.fixed.size());
+  std::iota(order.begin(), order.end(), 0);
+  for (const FixedBlock& f : in.fixed) {
+    const std::string span = clock_text(f.start_min) + "-" + clock_text(f.end_min);
+    if (f.end_min <= f.start_min) {
+      throw InputError(f.where + ": fixed block '" + f.title + "' (" + span +
+                       ") must end after it starts");
+    }
+    if (f.start_min < in.window_start || f.end_min > in.window_end) {
+      throw InputError(f.where + ": fixed block '" + f.title + "' (" + span +
+                       ") lies outside the window " + clock_text(in.window_start) + "-" +
+                       clock_text(in.window_end));
+    }
+  }
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return in.fixed[a].start_min < in.fixed[b].start_min;
+  });
+  for (std::size_t k = 1; k < order.size(); ++k) {
+    const FixedBlock& a = in.fixed[order[k - 1]];
+    const FixedBlock& b = in.fixed[order[k]];
+    if (b.start_min < a.end_min) {
+      const FixedBlock& later = order[k] > order[k - 1] ? b : a;
+      const FixedBlock& other = order[k] > order[k - 1] ? a : b;
+      throw InputError(later.where + ": fixed block '" + later.title + "' (" +
+                       clock_text(later.start_min) + "-" + clock_text(later.end_min) +
+                       ") overlaps '" + other.title + "' (" + clock_text(other.start_min) + "-" +
+                       clock_text(other.end_min) + ")");
+    }
+  }
+  struct Span {
+    long long start;
+    long long end;
+  };
+  std::vector<Span> fixed;
+  for (std::size_t i : order) {
+    const FixedBlock& f = in.fixed[i];
+    Block b;
+    b.kind = BlockKind::kFixed;
+    b.title = f.title;
+    b.start = zone.to_utc(local_minute(in.day, f.start_min));
+    b.end = zone.to_utc(local_minute(in.day, f.end_min));
+    fixed.push_back({b.start, b.end});
+    out.blocks.push_back(b);
+  }
+  for (const Task& t : in.tasks) {
+    if (in.profiles.count(t.type) == 0) {
+      std::vector<std::string> names;
+      for (const auto& [name, p] : in.profiles) names.push_back(name);
+      throw InputError(t.where + ": unknown task type '" + t.type + "'" +
+                       did_you_mean(t.type, names) + " (profiles: " +
+                       [&] {
+                         std::string s;
+                         for (const auto& n : names) s += (s.empty() ? "" : ", ") + n;
+                         return s;
+                       }() +
+                       ")");
+    }
+  }
+
+  // Earliest start >= t0 of `len` seconds inside the window that crosses no fixed block.
+  auto earliest = [&](long long t0, long long len) -> std::optional<long long> {
+    long long t = std::max(t0, out.window_start);
+    for (bool moved = true; moved;) {
+      moved = false;
+      for (const Span& f : fixed) {
+        if (t < f.end && t + len > f.start) {
+          t = f.end;
+          moved = true;
+        }
+      }
+    }
+    if (t + len > out.window_end) return std::nullopt;
+    return t;
+  };
+
+  std::vector<std::size_t> queue(in.tasks.size());
+  std::iota(queue.begin(), queue.end(), 0);
+  std::stable_sort(queue.begin(), queue.end(), [&](std::size_t a, std::size_t b) {
+    return in.tasks[a].priority < in.tasks[b].priority;
+  });
+  std::vector<int> left(in.tasks.size());
+  std::vector<int> done(in.tasks.size(), 0);
+  for (std::size_t i = 0; i < in.tasks.size(); ++i) left[i] = in.tasks[i].sessions;
+
+  std::optional<long long> slot;
+  const bool any_deep =
+      std::any_of(in.tasks.begin(), in.tasks.end(), [](const Task& t) { return t.deep; });
+  if (in.deep_slot && any_deep) {
+    const long long s = zone.to_utc(local_minute(in.day, *in.deep_slot * 60));
+    const long long e = zone.to_utc(local_minute(in.day, (*in.deep_slot + 2) * 60));
+    if (e <= out.window_start || s >= out.window_end) {
+      out.warnings.push_back("best energy slot " + clock_text(*in.deep_slot * 60) + "-" +
+                             clock_text((*in.deep_slot + 2) * 60) +
+                             " lies outside the window; deep tasks are scheduled by priority");
+    } else {
+      slot = std::max(s, out.window_start);
+      out.deep_slot = in.deep_slot;
+    }
+  }
+
+  auto deep_pending = [&] {
+    for (std::size_t i : queue) {
+      if (in.tasks[i].deep && left[i] > 0) return true;
+    }
+    return false;
+  };
+  auto unfit = [&](std::size_t i, long long cursor, int len_min) {
+    Unfit u;
+    u.task = static_cast<int>(i);
+    u.missing = left[i];
+    u.requested = in.tasks[i].sessions;
+    const Civil c = civil_at(cursor, zone.offset_at(cursor));
+    u.reason = "no free " + std::to_string(len_min) + "-minute stretch left after " + two(c.hour) +
+               ":" + two(c.minute);
+    out.unfit.push_back(u);
+    left[i] = 0;
+  };
+
+  long long cursor = out.window_start;
+  int completed = 0;
+  for (;;) {
+    std::optional<std::size_t> pick;
+    std::optional<long long> at;
+    const bool deep_now = slot && deep_pending();
+    if (deep_now && cursor < *slot) {
+      for (std::size_t i : queue) {
+        if (left[i] == 0 || in.tasks[i].deep) continue;
+        const long long len = in.profiles.at(in.tasks[i].type).work * 60LL;
+        const auto t = earliest(cursor, len);
+        if (t && *t + len <= *slot) {
+          pick = i;
+          at = t;
+          break;
+        }
+      }
+      if (!pick) {
+        cursor = *slot;
+        continue;
+      }
+    } else {
+      for (std::size_t i : queue) {
+        if (left[i] == 0 || (deep_now && !in.tasks[i].deep)) continue;
+        pick = i;
+        break;
+      }
+      if (!pick) break;
+      const int len_min = in.profiles.at(in.tasks[*pick].type).work;
+      at = earliest(cursor, len_min * 60LL);
+      if (!at) {
+        unfit(*pick, cursor, len_min);
+        continue;
+      }
+    }
+    const std::size_t i = *pick;
+    const Task& task = in.tasks[i];
+    const Profile& p = in.profiles.at(task.type);
+    Block w;
+    w.kind = BlockKind::kWork;
+    w.title = task.title;
+    w.type = task.type;
+    w.task = static_cast<int>(i);
+    w.session = ++done[i];
+    w.of = task.sessions;
+    w.start = *at;
+    w.end = *at + p.work * 60LL;
+    w.deep = task.deep;
+    out.blocks.push_back(w);
+    out.work_minutes += p.work;
+    --left[i];
+    ++completed;
+    const bool long_break = p.long_break_every > 0 && completed % p.long_break_every == 0;
+    Block br = w;
+    br.kind = long_break ? BlockKind::kLongBreak : BlockKind::kShortBreak;
+    br.session = 0;
+    br.deep = false;
+    br.start = w.end;
+    br.end = w.end + (long_break ? p.long_break : p.short_break) * 60LL;
+    long long limit = out.window_end;
+    for (const Span& f : fixed) {
+      if (f.start >= br.start) limit = std::min(limit, f.start);
+    }
+    if (slot && *slot > br.start && !task.deep && deep_pending()) limit = std::min(limit, *slot);
+    if (br.end > limit) {
+      br.end = limit;
+      br.shortened = true;
+    }
+    if (br.end > br.start) {
+      out.blocks.push_back(br);
+      out.break_minutes += static_cast<int>((br.end - br.start) / 60);
+    }
+    cursor = std::max(br.end, w.end);
+  }
+
+  std::stable_sort(out.blocks.begin(), out.blocks.end(),
+                   [](const Block& a, const Block& b) { return a.start < b.start; });
+  long long fixed_s = 0;
+  for (const Span& f : fixed) fixed_s += f.end - f.start;
+  out.free_minutes = static_cast<int>((out.window_end - out.window_start - fixed_s) / 60) -
+                     out.work_minutes - out.break_minutes;
+  if (in.deep_slot && any_deep && !slot) {
+    // warning already added
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Timer state
+
+std::string encode_state(const State& s) {
+  nlohmann::json j;
+  j["version"] = 1;
+  j["phase"] = s.phase == Phase::kWork ? "work" : "break";
+  j["start"] = format_iso(s.start, s.offset);
+  j["start_unix"] = s.start;
+  j["end"] = format_iso(s.start + s.duration, s.offset);
+  j["duration_s"] = s.duration;
+  j["task"] = s.task;
+  j["type"] = s.type;
+  j["tags"] = s.tags;
+  j["long_break"] = s.long_break;
+  return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+}
+
+State decode_state(const std::string& text, const std::string& path) {
+  auto bad = [&](const std::string& why) -> InputError {
+    InputError e(path + ": corrupt state file: " + why);
+    e.add_note("the history is untouched; delete " + path + " to discard the running timer");
+    return e;
+  };
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(text);
+  } catch (const nlohmann::json::exception& ex) {
+    std::string what = ex.what();
+    const auto p = what.find("] ");
+    throw bad(p == std::string::npos ? what : what.substr(p + 2));
+  }
+  if (!j.is_object()) throw bad("expected a JSON object");
+  State s;
+  try {
+    if (j.value("version", 0) != 1) throw bad("unsupported version");
+    const std::string phase = j.at("phase").get<std::string>();
+    if (phase != "work" && phase != "break") throw bad("phase must be work or break");
+    s.phase = phase == "work" ? Phase::kWork : Phase::kBreak;
+    long long t = 0;
+    int off = 0;
+    if (!parse_iso(j.at("start").get<std::string>(), &t, &off)) throw bad("bad start time");
+    s.start = t;
+    s.offset = off;
+    s.duration = j.at("duration_s").get<long long>();
+    if (s.duration <= 0 || s.duration > 24 * 3600) throw bad("duration out of range");
+    s.task = j.value("task", "");
+    s.type = j.value("type", "");
+    s.tags = j.value("tags", std::vector<std::string>{});
+    s.long_break = j.value("long_break", false);
+  } catch (const nlohmann::json::exception& ex) {
+    std::string what = ex.what();
+    const auto p = what.find("] ");
+    throw bad(p == std::string::npos ? what : what.substr(p + 2));
+  }
+  return s;
+}
+
+// ---------------------------------------------------------------------------------------------
+// History (Open Pomodoro Format)
+
+namespace {
+std::string logfmt_value(const std::string& v) {
+  const bool plain = !v.empty() && std::none_of(v.begin(), v.end(), [](char c) {
+    return c == ' ' || c == '"' || c == '=' || c == '\\' || static_cast<unsigned char>(c) < 0x20;
+  });
+  if (plain) return v;
+  std::string r = "\"";
+  for (char c : v) {
+    if (c == '"' || c == '\\') {
+      r += '\\';
+      r += c;
+    } else if (c == '\n') {
+      r += "\\n";
+    } else if (c == '\t') {
+      r += "\\t";
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      r += ' ';
+    } else {
+      r += c;
+    }
+  }
+  return r + "\"";
+}
+
+std::string join(const std::vector<std::string>& v, const char* sep) {
+  std::string s;
+  for (const auto& x : v) s += (s.empty() ? "" : sep) + x;
+  return s;
+}
+
+std::vector<std::string> split_tags(const std::string& s) {
+  std::vector<std::string> out;
+  std::string cur;
+  for (char c : s + ",") {
+    if (c == ',') {
+      if (!cur.empty()) out.push_back(cur);
+      cur.clear();
+    } else {
+      cur += c;
+    }
+  }
+  return out;
+}
+
+// "25", "25m", "22m30s", "1h5m": seconds, or -1.
+long long parse_duration(const std::string& s) {
+  if (s.empty()) return -1;
+  if (std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    return s.size() > 6 ? -1 : std::stoll(s) * 60;
+  }
+  long long total = 0;
+  long long num = -1;
+  for (char c : s) {
+    if (c >= '0' && c <= '9') {
+      num = (num < 0 ? 0 : num) * 10 + (c - '0');
+      if (num > 10000000) return -1;
+    } else if (c == 'h' || c == 'm' || c == 's') {
+      if (num < 0) return -1;
+      total += num * (c == 'h' ? 3600 : c == 'm' ? 60 : 1);
+      num = -1;
+    } else {
+      return -1;
+    }
+  }
+  return num >= 0 ? -1 : total;
+}
+}  // namespace
+
+std::string format_history_line(const Session& s) {
+  std::string line = format_iso(s.start, s.offset);
+  const long long minutes = s.seconds / 60;
+  line += " duration=" + std::to_string(minutes);
+  if (s.seconds % 60 != 0) line += " seconds=" + std::to_string(s.seconds);
+  if (!s.description.empty()) line += " description=" + logfmt_value(s.description);
+  if (!s.tags.empty()) line += " tags=" + logfmt_value(join(s.tags, ","));
+  if (!s.type.empty()) line += " type=" + logfmt_value(s.type);
+  line += std::string(" completed=") + (s.completed ? "true" : "false");
+  return line;
+}
+
+Session parse_history_line(const std::string& line, const std::string& path, int line_no) {
+  auto fail = [&](std::size_t col, const std::string& why) -> InputError {
+    return InputError(path + ":" + std::to_string(line_no) + ":" + std::to_string(col + 1) + ": " +
+                      why);
+  };
+  Session s;
+  const std::size_t sp = line.find(' ');
+  const std::string ts = line.substr(0, sp);
+  long long t = 0;
+  int off = 0;
+  if (!parse_iso(ts, &t, &off)) {
+    throw fail(0, "expected an ISO 8601 timestamp with UTC offset, got '" + ts + "'");
+  }
+  s.start = t;
+  s.offset = off;
+  s.seconds = 25 * 60;  // Open Pomodoro Format's default length
+  bool have_seconds = false;
+  std::size_t i = sp == std::string::npos ? line.size() : sp;
+  while (i < line.size()) {
+    while (i < line.size() && line[i] == ' ') ++i;
+    if (i >= line.size()) break;
+    const std::size_t key_at = i;
+    while (i < line.size() && line[i] != '=' && line[i] != ' ') ++i;
+    const std::string key = line.substr(key_at, i - key_at);
+    std::string value;
+    if (i < line.size() && line[i] == '=') {
+      ++i;
+      if (i < line.size() && line[i] == '"') {
+        ++i;
+        bool closed = false;
+        while (i < line.size()) {
+          const char c = line[i++];
+          if (c == '\\' && i < line.size()) {
+            const char e = line[i++];
+            value += e == 'n' ? '\n' : e == 't' ? '\t' : e;
+          } else if (c == '"') {
+            closed = true;
+            break;
+          } else {
+            value += c;
+          }
+        }
+        if (!closed) throw fail(key_at, "unterminated quoted value of '" + key + "'");
+      } else {
+        while (i < line.size() && line[i] != ' ') value += line[i++];
+      }
+    }
+    if (key == "duration") {
+      const long long d = parse_duration(value);
+      if (d < 0) throw fail(key_at, "bad duration '" + value + "'");
+      if (!have_seconds) s.seconds = d;
+    } else if (key == "seconds") {
+      const long long d = parse_duration(value + "s");
+      if (d < 0) throw fail(key_at, "bad seconds '" + value + "'");
+      s.seconds = d;
+      have_seconds = true;
+    } else if (key == "description") {
+      s.description = value;
+    } else if (key == "tags") {
+      s.tags = split_tags(value);
+    } else if (key == "type") {
+      s.type = value;
+    } else if (key == "completed") {
+      s.completed = value != "false";
+    }
+    // Other keys (written by other tools) are ignored.
+  }
+  return s;
+}
+
+std::vector<Session> parse_history(const std::string& text, const std::string& path) {
+  std::vector<Session> out;
+  std::istringstream in(text);
+  std::string line;
+  int n = 0;
+  while (std::getline(in, line)) {
+    ++n;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.find_first_not_of(" \t") == std::string::npos) continue;
+    out.push_back(parse_history_line(line, path, n));
+  }
+  return out;
+}
+
+int completed_on_day(const std::vector<Session>& history, long long now, int offset) {
+  const long long today = floor_div(now + offset, 86400);
+  int n = 0;
+  for (const Session& s : history) {
+    if (s.completed && floor_div(s.start + offset, 86400) == today) ++n;
+  }
+  return n;
+}
+
+bool next_break_is_long(const std::vector<Session>& history, long long now, int offset, int every) {
+  const int n = completed_on_day(history, now, offset);
+  return every > 0 && n > 0 && n % every == 0;
+}
+
+namespace {
+std::string mmss(long long s) {
+  if (s < 0) s = 0;
+  return two(static_cast<int>(s / 60)) + ":" + two(static_cast<int>(s % 60));
+}
+}  // namespace
+
+std::string format_status(const std::string& tmpl, const StatusView& v) {
+  if (!v.active) return "";
+  const long long end = v.state.start + v.state.duration;
+  const long long left = std::max(0LL, end - v.now);
+  const bool over = v.now >= end;
+  std::string out;
+  for (std::size_t i = 0; i < tmpl.size(); ++i) {
+    const char c = tmpl[i];
+    if (c != '%' || i + 1 >= tmpl.size()) {
+      out += c;
+      continue;
+    }
+    char code = tmpl[++i];
+    bool bang = false;
+    if (code == '!' && i + 1 < tmpl.size()) {
+      bang = true;
+      code = tmpl[++i];
+    }
+    switch (code) {
+      case 'r':
+        out += mmss(left);
+        break;
+      case 'R':
+        out += std::to_string((left + 59) / 60);
+        break;
+      case 'l':
+        out += mmss(v.state.duration);
+        break;
+      case 'L':
+        out += std::to_string(v.state.duration / 60);
+        break;
+      case 'e':
+        out += mmss(std::min(v.now - v.state.start, v.state.duration));
+        break;
+      case 'd':
+        out += v.state.task;
+        break;
+      case 't':
+        out += join(v.state.tags, ",");
+        break;
+      case 'y':
+        out += v.state.type;
+        break;
+      case 'p':
+        out +=
+            v.state.phase == Phase::kWork ? "work" : (v.state.long_break ? "long break" : "break");
+        break;
+      case 'c':
+        out += std::to_string(v.completed_today);
+        break;
+      case 'g':
+        out += std::to_string(v.daily_goal);
+        break;
+      case '%':
+        out += '%';
+        break;
+      default:
+        out += '%';
+        if (bang) out += '!';
+        out += code;
+        continue;
+    }
+    if (bang && over) out += '!';
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Journal
+
+std::string encode_mood(const Mood& m) {
+  nlohmann::json j;
+  j["ts"] = format_iso(m.ts, m.offset);
+  j["mood"] = m.mood;
+  j["energy"] = m.energy;
+  if (!m.note.empty()) j["note"] = m.note;
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::vector<Mood> parse_journal(const std::string& text, const std::string& path) {
+  std::vector<Mood> out;
+  std::istringstream in(text);
+  std::string line;
+  int n = 0;
+  while (std::getline(in, line)) {
+    ++n;
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    auto fail = [&](const std::string& why) -> InputError {
+      return InputError(path + ":" + std::to_string(n) + ":1: " + why);
+    };
+    nlohmann::json j;
+    try {
+      j = nlohmann::json::parse(line);
+    } catch (const nlohmann::json::exception&) {
+      throw fail("not a JSON object");
+    }
+    if (!j.is_object()) throw fail("not a JSON object");
+    Mood m;
+    if (!j.contains("ts") || !j["ts"].is_string() ||
+        !parse_iso(j["ts"].get<std::string>(), &m.ts, &m.offset)) {
+      throw fail("'ts' must be an ISO 8601 timestamp with UTC offset");
+    }
+    for (const char* key : {"mood", "energy"}) {
+      if (!j.contains(key) || !j[key].is_number_integer() || j[key].get<long long>() < 1 ||
+          j[key].get<long long>() > 10) {
+        throw fail(std::string("'") + key + "' must be an integer from 1 to 10");
+      }
+    }
+    m.mood = j["mood"].get<int>();
+    m.energy = j["energy"].get<int>();
+    if (j.contains("note") && j["note"].is_string()) m.note = j["note"].get<std::string>();
+    out.push_back(m);
+  }
+  return out;
+}
+
+WeekSummary summarize_week(const std::vector<Mood>& entries, long long day) {
+  WeekSummary w;
+  w.first_day = day - (iso_weekday(day) - 1);
+  std::tie(w.iso_year, w.iso_week) = iso_week(day);
+  double mood = 0;
+  double energy = 0;
+  for (const Mood& m : entries) {
+    const long long d = floor_div(m.ts + m.offset, 86400);
+    if (d < w.first_day || d >= w.first_day + 7) continue;
+    ++w.samples;
+    mood += m.mood;
+    energy += m.energy;
+  }
+  if (w.samples > 0) {
+    w.mood = mood / w.samples;
+    w.energy = energy / w.samples;
+    if (w.mood < 4) {
+      w.warnings.push_back("mood average " + format_fixed(w.mood, 2) +
+                           " is below 4: rest, or seek support");
+    }
+    if (w.energy < 3) {
+      w.warnings.push_back("energy average " + format_fixed(w.energy, 2) +
+                           " is below 3: adjust your routine (sleep, breaks, workload)");
+    }
+  }
+  return w;
+}
+
+SlotAnalysis energy_slots(const std::vector<Mood>& entries, int min_samples) {
+  SlotAnalysis a;
+  std::array<std::vector<int>, 12> values;
+  for (const Mood& m : entries) values[civil_at(m.ts, m.offset).hour / 2].push_back(m.energy);
+  int with_samples = 0;
+  int thin = 0;
+  for (int k = 0; k < 12; ++k) {
+    Slot& s = a.slots[k];
+    s.start_hour = 2 * k;
+    s.samples = static_cast<int>(values[k].size());
+    if (s.samples == 0) continue;
+    ++with_samples;
+    if (s.samples < min_samples) ++thin;
+    s.mean = std::accumulate(values[k].begin(), values[k].end(), 0.0) / s.samples;
+    if (s.samples > 1) {
+      double ss = 0;
+      for (int v : values[k]) ss += (v - s.mean) * (v - s.mean);
+      s.sd = std::sqrt(ss / (s.samples - 1));
+    }
+  }
+  if (with_samples < 2) {
+    a.reason = "fewer than 2 time slots have samples";
+  } else if (thin > 0) {
+    a.reason = std::to_string(thin) + " of " + std::to_string(with_samples) +
+               " slots with samples have fewer than " + std::to_string(min_samples);
+  } else {
+    int best = -1;
+    for (int k = 0; k < 12; ++k) {
+      if (a.slots[k].samples == 0) continue;
+      if (best < 0 || a.slots[k].mean > a.slots[best].mean) best = k;
+    }
+    a.best = best;
+  }
+  return a;
+}
+
+namespace {
+std::string xml_escape(const std::string& s) {
+  std::string r;
+  for (char c : s) {
+    switch (c) {
+      case '<':
+        r += "&lt;";
+        break;
+      case '>':
+        r += "&gt;";
+        break;
+      case '&':
+        r += "&amp;";
+        break;
+      case '"':
+        r += "&quot;";
+        break;
+      default:
+        r += c;
+    }
+  }
+  return r;
+}
+}  // namespace
+
+std::string slots_svg(const SlotAnalysis& a, const std::string& title) {
+  const int w = 760;
+  const int h = 400;
+  const int left = 60;
+  const int right = 20;
+  const int top = 50;
+  const int bottom = 70;
+  const double plot_w = w - left - right;
+  const double plot_h = h - top - bottom;
+  const double bar_w = plot_w / 12.0;
+  std::ostringstream s;
+  char buf[1024];
+  s << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << w << "\" height=\"" << h
+    << "\" viewBox=\"0 0 " << w << " " << h << "\" font-family=\"DejaVu Sans, sans-serif\">\n";
+  s << "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n";
+  s << "<text x=\"" << w / 2 << "\" y=\"28\" font-size=\"18\" text-anchor=\"middle\">"
+    << xml_escape(title) << "</text>\n";
+  for (int v = 0; v <= 10; v += 2) {
+    const double y = top + plot_h - plot_h * v / 10.0;
+    std::snprintf(buf, sizeof buf,
+                  "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#ddd\"/>\n"
+                  "<text x=\"%d\" y=\"%.1f\" font-size=\"12\" text-anchor=\"end\">%d</text>\n",
+                  left, y, w - right, y, left - 8, y + 4, v);
+    s << buf;
+  }
+  std::snprintf(buf, sizeof buf,
+                "<text x=\"16\" y=\"%.1f\" font-size=\"13\" text-anchor=\"middle\" "
+                "transform=\"rotate(-90 16 %.1f)\">mean energy (1-10)</text>\n",
+                top + plot_h / 2, top + plot_h / 2);
+  s << buf;
+  for (int k = 0; k < 12; ++k) {
+    const Slot& sl = a.slots[k];
+    const double x = left + k * bar_w;
+    const bool best = a.best && *a.best == k;
+    if (sl.samples > 0) {
+      const double bh = plot_h * sl.mean / 10.0;
+      std::snprintf(buf, sizeof buf,
+                    "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\"/>\n"
+                    "<text x=\"%.1f\" y=\"%.1f\" font-size=\"12\" text-anchor=\"middle\">%.1f"
+                    "</text>\n",
+                    x + 6, top + plot_h - bh, bar_w - 12, bh, best ? "#16a34a" : "#60a5fa",
+                    x + bar_w / 2, top + plot_h - bh - 6, sl.mean);
+      s << buf;
+    }
+    std::snprintf(buf, sizeof buf,
+                  "<text x=\"%.1f\" y=\"%.1f\" font-size=\"12\" text-anchor=\"middle\">"
+                  "%02d-%02d</text>\n"
+                  "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" text-anchor=\"middle\" "
+                  "fill=\"#555\">n=%d</text>\n",
+                  x + bar_w / 2, top + plot_h + 18, sl.start_hour, sl.start_hour + 2, x + bar_w / 2,
+                  top + plot_h + 34, sl.samples);
+    s << buf;
+  }
+  std::snprintf(buf, sizeof buf,
+                "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#333\"/>\n", left,
+                top + plot_h, w - right, top + plot_h);
+  s << buf;
+  std::string foot;
+  if (a.best) {
+    const Slot& b = a.slots[*a.best];
+    std::snprintf(buf, sizeof buf, "best slot %02d:00-%02d:00 (green), mean %.2f over %d samples",
+                  b.start_hour, b.start_hour + 2, b.mean, b.samples);
+    foot = buf;
+  } else {
+    foot = "no best slot: " + a.reason;
+  }
+  s << "<text x=\"" << w / 2 << "\" y=\"" << h - 14 << "\" font-size=\"13\" text-anchor=\"middle\">"
+    << xml_escape(foot) << "</text>\n";
+  s << "</svg>\n";
+  return s.str();
+}
+
+// ---------------------------------------------------------------------------------------------
+// iCalendar
+
+namespace {
+std::string ics_text(const std::string& s) {
+  std::string r;
+  for (char c : s) {
+    if (c == '\\' || c == ';' || c == ',') {
+      r += '\\';
+      r += c;
+    } else if (c == '\n') {
+      r += "\\n";
+    } else if (c == '\r') {
+      continue;
+    } else if (static_cast<unsigned char>(c) < 0x20 && c != '\t') {
+      r += ' ';
+    } else {
+      r += c;
+    }
+  }
+  return r;
+}
+
+// RFC 5545 §3.1: lines longer than 75 octets are split by CRLF + one space, never inside a
+// UTF-8 sequence.
+std::string fold(const std::string& line) {
+  std::string out;
+  std::size_t pos = 0;
+  std::size_t limit = 75;
+  while (line.size() - pos > limit) {
+    std::size_t cut = pos + limit;
+    while (cut > pos && (static_cast<unsigned char>(line[cut]) & 0xC0) == 0x80) --cut;
+    out += line.substr(pos, cut - pos) + "\r\n ";
+    pos = cut;
+    limit = 74;
+  }
+  return out + line.substr(pos) + "\r\n";
+}
+}  // namespace
+
+std::string to_ics(const std::vector<Event>& events, long long stamp) {
+  std::string s;
+  s += fold("BEGIN:VCALENDAR");
+  s += fold("VERSION:2.0");
+  s += fold("PRODID:-//rlab//pomodoro//EN");
+  s += fold("CALSCALE:GREGORIAN");
+  for (const Event& e : events) {
+    s += fold("BEGIN:VEVENT");
+    s += fold("UID:" + e.uid);
+    s += fold("DTSTAMP:" + format_utc_basic(stamp));
+    s += fold("DTSTART:" + format_utc_basic(e.start));
+    s += fold("DTEND:" + format_utc_basic(e.end));
+    s += fold("SUMMARY:" + ics_text(e.summary));
+    if (!e.description.empty()) s += fold("DESCRIPTION:" + ics_text(e.description));
+    if (!e.categories.empty()) {
+      std::string c;
+      for (const auto& x : e.categories) c += (c.empty() ? "" : ",") + ics_text(x);
+      s += fold("CATEGORIES:" + c);
+    }
+    s += fold("TRANSP:OPAQUE");
+    s += fold("END:VEVENT");
+  }
+  s += fold("END:VCALENDAR");
+  return s;
+}
+
+std::string make_uid(const std::string& parts) {
+  std::uint64_t h = 1469598103934665603ULL;
+  for (unsigned char c : parts) {
+    h ^= c;
+    h *= 1099511628211ULL;
+  }
+  char b[40];
+  std::snprintf(b, sizeof b, "%016llx", static_cast<unsigned long long>(h));
+  return std::string(b) + "@rlab";
+}
+
+}  // namespace rlab::pomodoro
