@@ -277,14 +277,11 @@ std::string delta_cell(const v::MetricResult& r) {
   return signed_num(r.delta_abs);
 }
 
-std::string ci_cell(const v::MetricResult& r, const v::Report& rep, v::Center c) {
+std::string ci_cell(const v::MetricResult& r, v::Center c) {
   if (!r.ci) return "-";
-  (void)rep;
-  const double cb = center_value(r.baseline.summary, c);
   if (r.delta_rel) {
-    const double d = std::fabs(cb);
-    return "[" + signed_pct(r.ci->lo / d, 1).substr(0, signed_pct(r.ci->lo / d, 1).size() - 1) +
-           ", " + signed_pct(r.ci->hi / d, 1) + "]";
+    const double d = std::fabs(center_value(r.baseline.summary, c));
+    return "[" + signed_pct(r.ci->lo / d, 1) + ", " + signed_pct(r.ci->hi / d, 1) + "]";
   }
   return "[" + signed_num(r.ci->lo) + ", " + signed_num(r.ci->hi) + "]";
 }
@@ -296,8 +293,16 @@ std::string p_cell(double p) {
 }
 
 std::string side_cell(const v::SideStats& s, v::Center c, bool with_n) {
-  std::string cell = format_number(center_value(s.summary, c), 4);
-  if (s.summary.n >= 2) cell += " ± " + format_number(s.summary.sd, 2);
+  const double center = center_value(s.summary, c);
+  std::string cell;
+  if (s.summary.n >= 2 && std::isfinite(s.summary.sd) && s.summary.sd > 0) {
+    // Two significant digits of the sd, and the centre to the same decimal place.
+    const int decimals =
+        std::clamp(1 - static_cast<int>(std::floor(std::log10(s.summary.sd))), 0, 12);
+    cell = format_fixed(center, decimals) + " ± " + format_fixed(s.summary.sd, decimals);
+  } else {
+    cell = format_number(center, 6) + (s.summary.n >= 2 ? " ± 0" : "");
+  }
   if (with_n) cell += " (n=" + std::to_string(s.summary.n) + ")";
   return cell;
 }
@@ -388,7 +393,7 @@ Table make_table(const v::Report& rep, const v::Options& o, bool full) {
     t.rows.push_back({m.name, m.direction == v::Direction::kHigher ? "↑" : "↓",
                       side_cell(m.baseline, o.center, !same_n),
                       side_cell(m.candidate, o.center, !same_n), delta_cell(m),
-                      ci_cell(m, rep, o.center), p_cell(m.p_adj),
+                      ci_cell(m, o.center), p_cell(m.p_adj),
                       v::verdict_name(m.verdict) + (m.gate_failed ? " (gate)" : "")});
   }
   return t;

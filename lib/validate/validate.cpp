@@ -7,10 +7,13 @@
 #include "rlab/text.h"
 
 #include <algorithm>
+#include <atomic>
+#include <cctype>
 #include <cmath>
 #include <limits>
 #include <map>
 #include <set>
+#include <thread>
 
 namespace rlab::validate {
 
@@ -41,6 +44,13 @@ class Rng {
   /// Uniform in [0, n) by multiply-shift (Lemire); the bias is below n / 2^64.
   std::size_t below(std::size_t n) {
     return static_cast<std::size_t>((static_cast<Uint128>(next()) * n) >> 64);
+  }
+  /// Two indexes uniform in [0, n) from one 64-bit draw (32 bits each, multiply-shift); for
+  /// n < 2^16 the bias is below n / 2^32 < 2e-5 relative... used only when n < 2^16.
+  void below2(std::uint32_t n, std::uint32_t& a, std::uint32_t& b) {
+    const std::uint64_t r = next();
+    a = static_cast<std::uint32_t>(((r & 0xffffffffULL) * n) >> 32);
+    b = static_cast<std::uint32_t>(((r >> 32) * n) >> 32);
   }
 
  private:
@@ -101,6 +111,33 @@ std::string join(const std::vector<std::string>& v) {
   return s;
 }
 
+std::string canonical(const std::string& s) {
+  std::string c;
+  for (char ch : s) {
+    if (std::isalnum(static_cast<unsigned char>(ch)) != 0) {
+      c += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    }
+  }
+  return c;
+}
+
+// " (did you mean 'x'?)": a near typo first, else a name that only differs in case and
+// punctuation, or that one of the two starts with ("f1" -> "f1_score").
+std::string suggest(const std::string& name, const std::vector<std::string>& names) {
+  std::string hint = did_you_mean(name, names);
+  if (!hint.empty()) return hint;
+  const std::string c = canonical(name);
+  for (const auto& n : names) {
+    if (canonical(n) == c) return " (did you mean '" + n + "'?)";
+  }
+  for (const auto& n : names) {
+    const std::string cn = canonical(n);
+    if (c.empty() || cn.empty()) continue;
+    if (cn.rfind(c, 0) == 0 || c.rfind(cn, 0) == 0) return " (did you mean '" + n + "'?)";
+  }
+  return "";
+}
+
 std::string fmt_p(double p) { return format_number(p, 3); }
 
 // Sum of signed ranks of the non-zero differences: > 0 when x tends to exceed y.
@@ -135,6 +172,7 @@ Interval bootstrap_ci(const std::vector<double>& x, const std::vector<double>& y
   if (center == Center::kMean) {
     const double inv1 = 1.0 / static_cast<double>(n1);
     const double inv2 = 1.0 / static_cast<double>(n2);
+    const bool small = n1 < (1U << 16) && n2 < (1U << 16);
     for (double& st : stats) {
       double sx = 0;
       double sy = 0;
@@ -144,6 +182,20 @@ Interval bootstrap_ci(const std::vector<double>& x, const std::vector<double>& y
           sx += x[k];
           sy += y[k];
         }
+      } else if (small) {
+        std::uint32_t a = 0;
+        std::uint32_t b = 0;
+        std::size_t i = 0;
+        for (; i + 1 < n1; i += 2) {
+          rng.below2(static_cast<std::uint32_t>(n1), a, b);
+          sx += x[a] + x[b];
+        }
+        if (i < n1) sx += x[rng.below(n1)];
+        for (i = 0; i + 1 < n2; i += 2) {
+          rng.below2(static_cast<std::uint32_t>(n2), a, b);
+          sy += y[a] + y[b];
+        }
+        if (i < n2) sy += y[rng.below(n2)];
       } else {
         for (std::size_t i = 0; i < n1; ++i) sx += x[rng.below(n1)];
         for (std::size_t i = 0; i < n2; ++i) sy += y[rng.below(n2)];
@@ -413,17 +465,17 @@ Report analyse(const std::vector<MetricSpec>& metrics, const Side& baseline, con
     Sample b = collect(baseline, spec.name);
     Sample c = collect(candidate, spec.name);
     if (b.values.empty() && c.values.empty()) {
-      throw InputError(spec.where + ": metric '" + spec.name + "' is in neither the " +
-                       baseline.label + " nor the " + candidate.label +
-                       did_you_mean(spec.name, all_names))
-          .add_note("metrics found: " + join(all_names));
+      InputError e(spec.where + ": metric '" + spec.name + "' is in neither the " + baseline.label +
+                   " nor the " + candidate.label + suggest(spec.name, all_names));
+      e.add_note("metrics found: " + join(all_names));
+      throw e;
     }
     if (b.values.empty() || c.values.empty()) {
       const Side& missing = b.values.empty() ? baseline : candidate;
       const Side& other = b.values.empty() ? candidate : baseline;
       throw InputError(side_where(missing) + ": metric '" + spec.name + "' is missing in the " +
                        missing.label + " (the " + other.label + " has it)" +
-                       did_you_mean(spec.name, b.values.empty() ? base_names : cand_names));
+                       suggest(spec.name, b.values.empty() ? base_names : cand_names));
     }
     if (paired) pair_up(spec.name, b, c, baseline, candidate);
     samples.emplace_back(std::move(b), std::move(c));
@@ -467,15 +519,8 @@ Report analyse(const std::vector<MetricSpec>& metrics, const Side& baseline, con
       const Test primary =
           paired ? Test::kPairedT
                  : (options.tests[0] == Test::kStudent ? Test::kStudent : Test::kWelch);
-      if (options.bootstrap > 0) {
-        r.bootstrap = flip(bootstrap_ci(x, y, options.center, paired, options.bootstrap,
-                                        options.confidence, options.seed ^ fnv1a(spec.name)));
-      }
       if (options.center == Center::kMean) {
         if (auto ci = t_interval(primary, x, y, options.confidence, r.ci_method)) r.ci = flip(*ci);
-      } else if (r.bootstrap) {
-        r.ci = r.bootstrap;
-        r.ci_method = "bootstrap";
       }
       // Warn when a rank test cannot reach alpha at this n.
       const TestResult& t0 = r.tests.front();
@@ -500,6 +545,35 @@ Report analyse(const std::vector<MetricSpec>& metrics, const Side& baseline, con
     r.cliffs_delta = sign * cd;
     r.p_better = sign > 0 ? p_superiority(x, y) : p_superiority(y, x);
     report.metrics.push_back(std::move(r));
+  }
+
+  // Bootstrap intervals, one job per metric, spread over the CPUs. Each metric has its own
+  // generator (seed mixed with the metric's name), so results do not depend on the threads.
+  if (options.bootstrap > 0) {
+    std::vector<std::size_t> jobs;
+    for (std::size_t m = 0; m < report.metrics.size(); ++m) {
+      if (!report.metrics[m].tests.empty()) jobs.push_back(m);
+    }
+    std::atomic<std::size_t> next{0};
+    auto worker = [&] {
+      for (std::size_t j = next++; j < jobs.size(); j = next++) {
+        MetricResult& r = report.metrics[jobs[j]];
+        const Interval i =
+            bootstrap_ci(r.candidate.values, r.baseline.values, options.center, paired,
+                         options.bootstrap, options.confidence, options.seed ^ fnv1a(r.name));
+        r.bootstrap = r.direction == Direction::kHigher ? i : Interval{-i.hi, -i.lo};
+        if (options.center != Center::kMean) {
+          r.ci = r.bootstrap;
+          r.ci_method = "bootstrap";
+        }
+      }
+    };
+    const std::size_t threads =
+        std::min<std::size_t>({std::max(1U, std::thread::hardware_concurrency()), 8, jobs.size()});
+    std::vector<std::thread> pool;
+    for (std::size_t t = 1; t < threads; ++t) pool.emplace_back(worker);
+    worker();
+    for (auto& t : pool) t.join();
   }
 
   std::vector<double> ps;
