@@ -388,7 +388,7 @@ TEST(ValidateAnalyse, UTestWarnsWhenItCannotReachAlpha) {
   bool warned = false;
   for (const auto& w : m.warnings) {
     warned = warned || w == "mwu cannot reach p < 0.05 with n=3 and 3 (its smallest p is 0.1): run "
-                            "more seeds or use --test welch";
+                            "more seeds or use a t test";
   }
   EXPECT_TRUE(warned);
 }

@@ -394,7 +394,7 @@ Table make_table(const v::Report& rep, const v::Options& o, bool full) {
                       side_cell(m.baseline, o.center, !same_n),
                       side_cell(m.candidate, o.center, !same_n), delta_cell(m),
                       ci_cell(m, o.center), p_cell(m.p_adj),
-                      v::verdict_name(m.verdict) + (m.gate_failed ? " (gate)" : "")});
+                      v::verdict_name(m.verdict) + (m.gate_failed ? " (fails gate)" : "")});
   }
   return t;
 }

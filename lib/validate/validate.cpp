@@ -503,8 +503,9 @@ Report analyse(const std::vector<MetricSpec>& metrics, const Side& baseline, con
 
     const bool enough = x.size() >= 2 && y.size() >= 2;
     if (std::min(x.size(), y.size()) < static_cast<std::size_t>(std::max(options.warn_runs, 0))) {
-      r.warnings.push_back("only " + std::to_string(std::min(x.size(), y.size())) +
-                           " runs on a side (fewer than " + std::to_string(options.warn_runs) +
+      const std::size_t fewest = std::min(x.size(), y.size());
+      r.warnings.push_back("only " + std::to_string(fewest) + (fewest == 1 ? " run" : " runs") +
+                           " on a side (fewer than " + std::to_string(options.warn_runs) +
                            "): the result is fragile, run more seeds");
     }
     auto flip = [&](Interval i) { return sign > 0 ? i : Interval{-i.hi, -i.lo}; };
@@ -535,7 +536,7 @@ Report analyse(const std::vector<MetricSpec>& metrics, const Side& baseline, con
         r.warnings.push_back(t0.name + " cannot reach p < " + format_number(options.alpha, 3) +
                              " with n=" + std::to_string(y.size()) + " and " +
                              std::to_string(x.size()) + " (its smallest p is " + fmt_p(min_p) +
-                             "): run more seeds or use --test welch");
+                             "): run more seeds or use a t test");
       }
     } else {
       r.warnings.push_back("fewer than 2 runs on a side: no test, verdict insufficient");
