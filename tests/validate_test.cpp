@@ -276,6 +276,9 @@ TEST(ValidateInput, BadValuesNameTheirPlace) {
   EXPECT_EQ(input_error("[]", "e.json"), "e.json:1:1: no runs (the list is empty)");
   EXPECT_EQ(input_error("seed,acc\n1,0.5,3\n", "f.csv"), "f.csv:2:1: 3 fields, the header has 2");
   EXPECT_EQ(input_error("seed,acc\nx,0.5\n", "s.csv"), "s.csv:2:1: seed 'x' is not an integer");
+  EXPECT_EQ(input_error("seed,acc\n1,\"0.9\n", "q.csv"), "q.csv:2:3: unterminated quoted field");
+  EXPECT_EQ(input_error("{\"runs\": {\"a\": 1}}", "m.json"),
+            "m.json:1:10: 'runs' must be a list of run records, got map");
   EXPECT_EQ(input_error("a", "x.txt"),
             "x.txt: unknown run file type (use .csv, .json, .jsonl, .yaml or .yml)");
 }

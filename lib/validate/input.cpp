@@ -97,6 +97,8 @@ std::vector<std::vector<Cell>> read_csv(const std::string& text, const std::stri
   int line = 1;
   int column = 1;
   bool in_quotes = false;
+  int quote_line = 0;
+  int quote_column = 0;
   bool row_has_content = false;
   cell.line = 1;
   cell.column = 1;
@@ -129,6 +131,8 @@ std::vector<std::vector<Cell>> read_csv(const std::string& text, const std::stri
     }
     if (c == '"' && blank(cell.text)) {
       in_quotes = true;
+      quote_line = line;
+      quote_column = column;
       cell.text.clear();
       row_has_content = true;
       ++column;
@@ -158,8 +162,10 @@ std::vector<std::vector<Cell>> read_csv(const std::string& text, const std::stri
     row_has_content = true;
     ++column;
   }
-  if (in_quotes)
-    throw InputError(name + ":" + std::to_string(line) + ": unterminated quoted field");
+  if (in_quotes) {
+    throw InputError(name + ":" + std::to_string(quote_line) + ":" + std::to_string(quote_column) +
+                     ": unterminated quoted field");
+  }
   if (row_has_content || !blank(cell.text)) {
     row.push_back(cell);
     rows.push_back(std::move(row));
@@ -317,7 +323,13 @@ struct RecordReader {
 
   void document(const ConfigNode& root, std::vector<Run>& runs) const {
     ConfigNode list = root;
-    if (root.is_map() && root.has("runs")) list = root["runs"];
+    if (root.is_map() && root.has("runs")) {
+      list = root["runs"];
+      if (!list.is_sequence()) {
+        throw InputError(where(list) + ": 'runs' must be a list of run records, got " +
+                         list.kind());
+      }
+    }
     if (list.is_sequence()) {
       for (std::size_t i = 0; i < list.size(); ++i) runs.push_back(record(list.at(i)));
     } else {

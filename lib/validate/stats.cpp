@@ -82,7 +82,7 @@ double mwu_count_le(std::size_t m, std::size_t n, std::size_t k) {
   for (std::size_t a = 1; a <= m; ++a) {
     const std::size_t up = n + a;
     for (std::size_t j = k + 1; j-- > up;) c[j] -= c[j - up];  // times (1 - q^(n+a))
-    for (std::size_t j = a; j <= k; ++j) c[j] += c[j - a];      // divided by (1 - q^a)
+    for (std::size_t j = a; j <= k; ++j) c[j] += c[j - a];     // divided by (1 - q^a)
   }
   double s = 0;
   for (std::size_t j = 0; j <= k; ++j) s += c[j];

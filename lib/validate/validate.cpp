@@ -132,7 +132,7 @@ std::string suggest(const std::string& name, const std::vector<std::string>& nam
   }
   for (const auto& n : names) {
     const std::string cn = canonical(n);
-    if (c.empty() || cn.empty()) continue;
+    if (std::min(c.size(), cn.size()) < 2) continue;
     if (cn.rfind(c, 0) == 0 || c.rfind(cn, 0) == 0) return " (did you mean '" + n + "'?)";
   }
   return "";
