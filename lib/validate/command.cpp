@@ -782,7 +782,7 @@ Command validate_command() {
         sub.add_option("-o,--output", o->output, "Write the output to FILE (atomically)")
             ->type_name("FILE");
         sub.footer(
-            "Example: rlab validate base=runs/base/*.json new=runs/new/*.json "
+            "Example: rlab validate base='runs/base/*.json' new='runs/new/*.json' "
             "--metric accuracy:higher --metric loss:lower\n"
             "Exit codes: 0 pass, 1 gate failed, 2 usage, 3 bad input.");
         return [o, &sub, &ctx] { return run(*o, sub, ctx); };
