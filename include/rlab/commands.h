@@ -13,6 +13,7 @@ Command completion_command();
 Command cost_command();
 Command trl_command();
 Command pomodoro_command();
+Command validate_command();
 
 /// Every implemented subcommand, in the order `rlab --help` lists them.
 const std::vector<Command>& command_table();

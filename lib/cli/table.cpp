@@ -11,6 +11,7 @@ const std::vector<Command>& command_table() {
       cost_command(),
       trl_command(),
       pomodoro_command(),
+      validate_command(),
   };
   return kTable;
 }
