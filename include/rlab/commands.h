@@ -10,6 +10,7 @@ namespace rlab {
 Command prioritize_command();
 Command doctor_command();
 Command completion_command();
+Command bayesopt_command();
 
 /// Every implemented subcommand, in the order `rlab --help` lists them.
 const std::vector<Command>& command_table();

@@ -8,6 +8,7 @@ const std::vector<Command>& command_table() {
       prioritize_command(),
       doctor_command(),
       completion_command(),
+      bayesopt_command(),
   };
   return kTable;
 }
