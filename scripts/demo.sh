@@ -14,3 +14,6 @@ echo "\$ rlab prioritize configs/examples/prioritize.yaml --explain --deadline 4
 echo
 echo "\$ rlab doctor"
 "$RLAB" doctor
+echo
+echo "\$ rlab bayesopt configs/examples/bayesopt.yaml --plots build/release/bayesopt-plots"
+"$RLAB" bayesopt configs/examples/bayesopt.yaml --plots build/release/bayesopt-plots

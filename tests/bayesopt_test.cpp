@@ -525,6 +525,9 @@ TEST(BayesoptE2e, BadInputsExitThreeWithTheirLocation) {
        "f.yaml:4:5: duplicate key 'x' (first at line 3)"},
       {config(kSpace, "    type: command\n    argv: [sh, -c, 'echo {y}']\n"), 3,
        "f.yaml:6:20: unknown placeholder '{y}' (did you mean 'x'?) (known: config_dir, trial, x)"},
+      {config(kSpace, "    type: prototype\n"), 3,
+       "f.yaml:5:11: objective type 'prototype' is not available in this build (use builtin or "
+       "command)"},
       {config(kSpace, "    type: shell\n"), 3,
        "f.yaml:5:11: 'bayesopt.objective.type' is 'shell', must be one of builtin, command"},
       {"bayesopt:\n  objective: {type: builtin, name: brannin}\n", 3,

@@ -126,7 +126,8 @@ struct Settings {
   std::uint64_t random_state = 0;
   double xi = 0.01;         ///< EI/PI exploration margin (normalised units).
   double kappa = 1.96;      ///< LCB: mean - kappa * sd.
-  int n_candidates = 2000;  ///< Sobol/random candidates for the acquisition search.
+  int n_candidates = 1000;  ///< Sobol candidates for the acquisition search (plus m/10
+                            ///< perturbations of each of the 5 best points).
   int n_refine = 5;         ///< Best candidates refined with L-BFGS-B.
   int hp_restarts = 2;      ///< Random restarts of the ML-II fit (besides the default start).
 };

@@ -65,15 +65,13 @@ double norm_pdf(double z) { return std::exp(-0.5 * z * z) / std::sqrt(2 * kPi); 
 
 std::string num(double v) { return format_number(v, 6); }
 
-// Kernel matrix without noise for scaled inputs (columns divided by the lengthscales).
+// Kernel matrix without noise for scaled inputs (columns divided by the lengthscales), from
+// squared distances |a|^2 + |b|^2 - 2 a.b (one matrix product).
 Eigen::MatrixXd kernel_matrix(const Eigen::MatrixXd& A, const Eigen::MatrixXd& B, double amp) {
-  Eigen::MatrixXd K(A.rows(), B.rows());
-  for (Eigen::Index i = 0; i < A.rows(); ++i) {
-    for (Eigen::Index j = 0; j < B.rows(); ++j) {
-      K(i, j) = amp * matern((A.row(i) - B.row(j)).norm());
-    }
-  }
-  return K;
+  Eigen::MatrixXd K = -2.0 * (A * B.transpose());
+  K.colwise() += A.rowwise().squaredNorm();
+  K.rowwise() += B.rowwise().squaredNorm().transpose();
+  return K.unaryExpr([amp](double d2) { return amp * matern(std::sqrt(std::max(d2, 0.0))); });
 }
 
 // Cholesky of K + jitter*I with jitter growing from 0 until it succeeds; false if it never does.
@@ -429,7 +427,7 @@ void Gp::fit_ml(const Eigen::MatrixXd& X, const Eigen::VectorXd& y, int restarts
   ub(d + 1) = kLogNoiseHi;
 
   LBFGSpp::LBFGSBParam<double> param;
-  param.max_iterations = 60;
+  param.max_iterations = 50;
   param.epsilon = 1e-5;
   param.max_linesearch = 30;
   LBFGSpp::LBFGSBSolver<double> solver(param);
@@ -490,11 +488,11 @@ void Gp::predict(const Eigen::MatrixXd& Xs, Eigen::VectorXd* mean, Eigen::Vector
   const Eigen::MatrixXd A = Xs.array().rowwise() / len.transpose();
   const Eigen::MatrixXd B = X_.array().rowwise() / len.transpose();
   const double amp = std::exp(params_.log_amplitude);
-  const Eigen::MatrixXd Ks = kernel_matrix(A, B, amp);  // m x n
-  *mean = (Ks * alpha_).array() * y_scale_ + y_mean_;
+  Eigen::MatrixXd Kt = kernel_matrix(B, A, amp);  // n x m
+  *mean = (Kt.transpose() * alpha_).array() * y_scale_ + y_mean_;
   if (sd != nullptr) {
-    const Eigen::MatrixXd V = llt_.matrixL().solve(Ks.transpose());  // n x m
-    const Eigen::ArrayXd var = (amp - V.colwise().squaredNorm().transpose().array()).max(1e-18);
+    llt_.matrixL().solveInPlace(Kt);
+    const Eigen::ArrayXd var = (amp - Kt.colwise().squaredNorm().transpose().array()).max(1e-18);
     *sd = var.sqrt() * y_scale_;
   }
 }
@@ -684,7 +682,9 @@ std::optional<Gp> Optimizer::model() const {
     y(static_cast<Eigen::Index>(i)) = ys_[i];
   }
   Gp gp;
-  gp.fit_ml(X, y, settings_.hp_restarts, mix(settings_.random_state, 0xF17 + ys_.size()));
+  // Beyond 150 observations one start (the default one) keeps the O(n^3) fit affordable.
+  const int restarts = ys_.size() > 150 ? 0 : settings_.hp_restarts;
+  gp.fit_ml(X, y, restarts, mix(settings_.random_state, 0xF17 + ys_.size()));
   return gp;
 }
 

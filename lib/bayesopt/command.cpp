@@ -11,6 +11,7 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include <malloc.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -925,6 +926,10 @@ ExitCode run_search(const Options& o, Context& ctx) {
   require_format(ctx.options.format, {Format::kTable, Format::kJson, Format::kCsv, Format::kMd},
                  "bayesopt");
   const Job job = load_job(o, ctx);
+  // The model's matrices are allocated and freed on every proposal: keep them on the heap
+  // instead of fresh mmaps (page faults were a third of the optimiser's time).
+  mallopt(M_MMAP_THRESHOLD, 256 << 20);
+  mallopt(M_TRIM_THRESHOLD, 512 << 20);
   bo::Optimizer opt(job.space, job.settings);
   Report rep;
   rep.job = &job;
