@@ -31,6 +31,39 @@ struct Running {
   bool exited = false;
 };
 
+// Process groups of running objectives, so that SIGINT/SIGTERM to rlab stops them too (they
+// are in groups of their own, out of reach of the terminal's Ctrl-C).
+constexpr int kMaxGroups = 1024;
+volatile sig_atomic_t g_groups[kMaxGroups];
+volatile sig_atomic_t g_count = 0;
+
+void on_signal(int sig) {
+  for (int i = 0; i < g_count; ++i) {
+    if (g_groups[i] > 0) kill(-static_cast<pid_t>(g_groups[i]), SIGTERM);
+  }
+  signal(sig, SIG_DFL);
+  raise(sig);
+}
+
+struct SignalGuard {
+  struct sigaction old_int {};
+  struct sigaction old_term {};
+  SignalGuard() {
+    struct sigaction sa {};
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
+  }
+  ~SignalGuard() {
+    sigaction(SIGINT, &old_int, nullptr);
+    sigaction(SIGTERM, &old_term, nullptr);
+    g_count = 0;
+  }
+  SignalGuard(const SignalGuard&) = delete;
+  SignalGuard& operator=(const SignalGuard&) = delete;
+};
+
 void append_capped(std::string& s, const char* data, std::size_t n) {
   s.append(data, n);
   if (s.size() > kCap) s.erase(0, s.size() - kCap);
@@ -59,6 +92,7 @@ std::vector<ProcessResult> run_processes(const std::vector<std::vector<std::stri
                                          double timeout_s) {
   std::vector<ProcessResult> results(jobs.size());
   std::vector<Running> run(jobs.size());
+  const SignalGuard guard;
   for (std::size_t i = 0; i < jobs.size(); ++i) {
     int out_pipe[2];
     int err_pipe[2];
@@ -108,6 +142,10 @@ std::vector<ProcessResult> run_processes(const std::vector<std::vector<std::stri
       continue;
     }
     results[i].started = true;
+    if (g_count < kMaxGroups) {
+      g_groups[g_count] = pid;
+      g_count = g_count + 1;
+    }
     run[i].pid = pid;
     run[i].out_fd = out_pipe[0];
     run[i].err_fd = err_pipe[0];
