@@ -466,6 +466,26 @@ TEST(BayesoptE2e, StudyFromAnotherSpaceIsRefused) {
   EXPECT_EQ(r.err, "rlab: error: " + s +
                        ":1:1: the study was made with a different space: the study has 2 "
                        "dimension(s), this space has 4\n");
+  // Not a study: exit 3 with the place; an empty file (killed before its first line) starts anew.
+  const std::string bad = d.write("bad.jsonl", "{\"meta\": 5}\n");
+  const RunResult rb = run_rlab({"bayesopt", "--builtin", "branin", "--n-calls", "3",
+                                 "--n-initial-points", "3", "--study", bad});
+  EXPECT_EQ(rb.code, 3);
+  EXPECT_EQ(rb.err, "rlab: error: " + bad + ":1:1: 'meta' must be an object\n");
+  const std::string trial =
+      d.write("trial.jsonl",
+              lines_of(s)[0].dump() +
+                  "\n{\"trial\": 0, \"params\": {\"x1\": 1, \"x2\": 2}, \"value\": \"x\"}\n");
+  const RunResult rt = run_rlab({"bayesopt", "--builtin", "branin", "--n-calls", "3",
+                                 "--n-initial-points", "3", "--study", trial});
+  EXPECT_EQ(rt.code, 3);
+  EXPECT_EQ(rt.err, "rlab: error: " + trial + ":2:1: trial without a numeric 'value'\n");
+  const std::string empty = d.write("empty.jsonl", "");
+  EXPECT_EQ(run_rlab({"bayesopt", "--builtin", "branin", "--n-calls", "3", "--n-initial-points",
+                      "3", "--study", empty})
+                .code,
+            0);
+  EXPECT_EQ(lines_of(empty).size(), 4U);
 }
 
 TEST(BayesoptE2e, AskAndTellOnAStudyFile) {

@@ -467,6 +467,9 @@ json meta_for(const Job& job) {
   return m;
 }
 
+void read_study_line(Study& st, const json& j, int line_no, const std::string& where,
+                     const bo::Space* space);
+
 Study read_study(const std::string& path, const bo::Space* space) {
   Study st;
   const std::string text = read_file(path);
@@ -488,8 +491,22 @@ Study read_study(const std::string& path, const bo::Space* space) {
       }
       throw InputError(where + ": not a JSON object");
     }
+    try {
+      read_study_line(st, j, line_no, where, space);
+    } catch (const nlohmann::json::exception& e) {
+      throw InputError(where + ": malformed study line: " + e.what());
+    }
+  }
+  if (st.meta.is_null()) throw InputError(path + ":1:1: a study file starts with a 'meta' line");
+  return st;
+}
+
+void read_study_line(Study& st, const json& j, int line_no, const std::string& where,
+                     const bo::Space* space) {
+  {
     if (j.contains("meta")) {
       if (line_no != 1) throw InputError(where + ": 'meta' must be the first line");
+      if (!j["meta"].is_object()) throw InputError(where + ": 'meta' must be an object");
       st.meta = j["meta"];
       if (space != nullptr) {
         const std::string diff = bo::space_difference(*space, st.meta.value("space", json()));
@@ -497,17 +514,18 @@ Study read_study(const std::string& path, const bo::Space* space) {
           throw InputError(where + ": the study was made with a different space: " + diff);
         }
       }
-      continue;
+      return;
     }
     if (line_no == 1) throw InputError(where + ": a study file starts with a 'meta' line");
     if (space == nullptr) throw InputError(where + ": the study file has no space");
     if (j.contains("ask") && !j.contains("trial")) {
+      if (!j["ask"].is_number_integer()) throw InputError(where + ": 'ask' must be an integer");
       const long long id = j["ask"].get<long long>();
       st.asks[id] = j.value("params", json::object());
       st.next_ask = std::max(st.next_ask, id + 1);
-      continue;
+      return;
     }
-    if (!j.contains("trial")) continue;
+    if (!j.contains("trial")) return;
     Trial t;
     t.trial = j["trial"].is_number_integer() ? j["trial"].get<long long>() : -1;
     if (t.trial != static_cast<long long>(st.trials.size())) {
@@ -535,8 +553,6 @@ Study read_study(const std::string& path, const bo::Space* space) {
     }
     st.trials.push_back(std::move(t));
   }
-  if (st.meta.is_null()) throw InputError(path + ":1:1: a study file starts with a 'meta' line");
-  return st;
 }
 
 json trial_json(const Trial& t) {
@@ -595,9 +611,11 @@ class StudyWriter {
   std::FILE* f_ = nullptr;
 };
 
+// An existing, non-empty file (an empty one, e.g. from a kill before the meta line was
+// written, starts a new study).
 bool file_exists(const std::string& p) {
   std::error_code ec;
-  return std::filesystem::exists(p, ec);
+  return std::filesystem::exists(p, ec) && std::filesystem::file_size(p, ec) > 0;
 }
 
 // Replays finished trials into the optimiser.
