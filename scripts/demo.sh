@@ -17,3 +17,6 @@ echo "\$ rlab trl assess configs/examples/trl.yaml"
 echo
 echo "\$ rlab doctor"
 "$RLAB" doctor
+echo
+echo "\$ rlab bayesopt configs/examples/bayesopt.yaml --plots build/release/bayesopt-plots"
+"$RLAB" bayesopt configs/examples/bayesopt.yaml --plots build/release/bayesopt-plots

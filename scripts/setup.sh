@@ -15,6 +15,10 @@ PACKAGES=(
   libtorch-dev        # training core (plugin, loaded on demand)
   zlib1g-dev          # gzip datasets
   libboost-dev        # Boost.Math distributions (validate: t and normal tails)
+  libeigen3-dev       # bayesopt: GP linear algebra
+  liblbfgspp-dev      # bayesopt: L-BFGS-B for GP hyperparameters and the acquisition
+  libboost-dev        # bayesopt: Sobol sequences (Boost.Random)
+  python3-optuna      # bayesopt benchmark (scripts/bench/bayesopt.sh): Optuna TPE beside rlab
   # tests
   libgtest-dev        # unit and end-to-end tests
   graphviz            # checks that `prioritize --format dot` is valid Graphviz

@@ -14,6 +14,7 @@ Command cost_command();
 Command trl_command();
 Command pomodoro_command();
 Command validate_command();
+Command bayesopt_command();
 
 /// Every implemented subcommand, in the order `rlab --help` lists them.
 const std::vector<Command>& command_table();

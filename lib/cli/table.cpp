@@ -12,6 +12,7 @@ const std::vector<Command>& command_table() {
       trl_command(),
       pomodoro_command(),
       validate_command(),
+      bayesopt_command(),
   };
   return kTable;
 }

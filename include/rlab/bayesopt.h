@@ -1,0 +1,218 @@
+// `rlab bayesopt`: Bayesian optimisation with a Gaussian-process surrogate (pure core, no I/O).
+//
+// Search space -> unit-cube encoding -> GP (Matern-5/2 ARD x constant + noise, ML-II
+// hyperparameters) -> acquisition (EI, PI, LCB, gp_hedge) -> proposal. The Optimizer offers
+// ask/tell; evaluating the objective is the caller's business.
+#pragma once
+
+#include <Eigen/Dense>
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace rlab::bayesopt {
+
+/// One dimension of the search space.
+struct Dimension {
+  enum class Kind { kReal, kInteger, kCategorical };
+  std::string name;
+  Kind kind = Kind::kReal;
+  double low = 0;                       ///< Real and integer: lower bound (inclusive).
+  double high = 1;                      ///< Real and integer: upper bound (inclusive).
+  bool log = false;                     ///< Real: log-uniform prior (searched on a log scale).
+  std::vector<std::string> categories;  ///< Categorical: the choices.
+  std::string where;                    ///< "file:line:col" for messages ("" when unknown).
+};
+
+/// The search space: dimensions in the user's order.
+struct Space {
+  std::vector<Dimension> dims;
+  std::string where;  ///< Location of the space as a whole, for "empty space".
+};
+
+/// Throws InputError "<where>: ..." for an empty space, duplicate names, low >= high,
+/// log-uniform with low <= 0, a categorical with no or duplicate categories.
+void validate_space(const Space& space);
+
+/// A point in the user's scale: reals as is, integers as whole numbers, categoricals as the
+/// index of the category (0-based).
+using Point = std::vector<double>;
+
+/// JSON object name -> value (categoricals as strings, integers as JSON integers).
+nlohmann::json point_to_json(const Space& space, const Point& x);
+/// Inverse of point_to_json; throws InputError "<where>: ..." for missing names, wrong types,
+/// values out of range or unknown categories.
+Point point_from_json(const Space& space, const nlohmann::json& params, const std::string& where);
+/// The space as JSON (the study file's `meta.space`, the harness's space format).
+nlohmann::json space_to_json(const Space& space);
+/// Human-readable reason why `other` (e.g. read from a study file) is not `space`; "" if equal.
+std::string space_difference(const Space& space, const nlohmann::json& other);
+
+/// Number of columns of the encoded (model) space: one per real/integer, one per category.
+int encoded_size(const Space& space);
+/// User point -> model vector in [0,1]^encoded_size (log dims on a log scale, one-hot).
+Eigen::VectorXd encode(const Space& space, const Point& x);
+/// Model vector -> user point (integers rounded, categoricals by largest column).
+Point decode(const Space& space, const Eigen::VectorXd& z);
+/// Unit-cube sample u in [0,1)^dims -> user point (one coordinate per dimension).
+Point from_unit(const Space& space, const std::vector<double>& u);
+
+// ---------------------------------------------------------------------------------------------
+// Gaussian process
+
+/// Hyperparameters, all as natural logarithms: log amplitude^2, log lengthscale per encoded
+/// column, log noise variance. Targets are normalised (zero mean, unit variance) first.
+struct GpParams {
+  double log_amplitude = 0;
+  Eigen::VectorXd log_lengthscale;
+  double log_noise = std::log(1e-4);
+};
+
+/// Negative log marginal likelihood of normalised targets `y` at `X` (n x d) and its gradient
+/// with respect to the packed parameters [log_amplitude, log_lengthscale..., log_noise].
+/// Returns +inf when the kernel matrix cannot be factorised even with jitter.
+double gp_neg_log_likelihood(const Eigen::MatrixXd& X, const Eigen::VectorXd& y,
+                             const Eigen::VectorXd& packed, Eigen::VectorXd* gradient);
+
+/// A fitted GP on normalised targets.
+class Gp {
+ public:
+  /// Fits with fixed hyperparameters (Cholesky with growing jitter). `y` in the user's units.
+  void fit(const Eigen::MatrixXd& X, const Eigen::VectorXd& y, const GpParams& params);
+  /// ML-II: multi-start L-BFGS-B on the log marginal likelihood (bounded log parameters);
+  /// starts from the default and `restarts` random points drawn with `seed`.
+  void fit_ml(const Eigen::MatrixXd& X, const Eigen::VectorXd& y, int restarts, std::uint64_t seed);
+  /// Posterior mean and standard deviation of the latent function (user units).
+  void predict(const Eigen::MatrixXd& Xs, Eigen::VectorXd* mean, Eigen::VectorXd* sd) const;
+  /// Mean and sd at one point, with gradients with respect to x (normalised units).
+  void predict_grad(const Eigen::VectorXd& x, double* mean, double* sd, Eigen::VectorXd* dmean,
+                    Eigen::VectorXd* dsd) const;
+  [[nodiscard]] const GpParams& params() const { return params_; }
+  [[nodiscard]] double y_mean() const { return y_mean_; }
+  [[nodiscard]] double y_scale() const { return y_scale_; }
+  [[nodiscard]] double jitter() const { return jitter_; }
+  [[nodiscard]] double neg_log_likelihood() const { return nll_; }
+
+ private:
+  Eigen::MatrixXd X_;
+  GpParams params_;
+  Eigen::LLT<Eigen::MatrixXd> llt_;
+  Eigen::VectorXd alpha_;
+  double y_mean_ = 0;
+  double y_scale_ = 1;
+  double jitter_ = 0;
+  double nll_ = 0;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Optimiser
+
+enum class Acquisition { kEI, kPI, kLCB, kHedge };
+enum class InitialDesign { kRandom, kLhs, kSobol };
+
+Acquisition parse_acquisition(const std::string& name);  ///< "EI","PI","LCB","gp_hedge"
+std::string acquisition_name(Acquisition a);
+InitialDesign parse_initial_design(const std::string& name);  ///< "random","lhs","sobol"
+std::string initial_design_name(InitialDesign d);
+
+struct Settings {
+  int n_initial_points = 10;
+  Acquisition acquisition = Acquisition::kHedge;
+  InitialDesign initial_design = InitialDesign::kRandom;
+  std::uint64_t random_state = 0;
+  double xi = 0.01;         ///< EI/PI exploration margin (normalised units).
+  double kappa = 1.96;      ///< LCB: mean - kappa * sd.
+  int n_candidates = 1000;  ///< Sobol candidates for the acquisition search (plus m/10
+                            ///< perturbations of each of the 5 best points).
+  int n_refine = 5;         ///< Best candidates refined with L-BFGS-B.
+  int hp_restarts = 2;      ///< Random restarts of the ML-II fit (besides the default start).
+};
+
+/// Acquisition value to maximise, from the normalised posterior mean `mu` and sd `sd` and the
+/// best normalised observation `best` (minimisation): EI = (best-mu-xi) Phi(z) + sd phi(z),
+/// PI = Phi(z) with z = (best-mu-xi)/sd, LCB as -(mu - kappa sd). gp_hedge gives EI.
+double acquisition_value(Acquisition a, double mu, double sd, double best, const Settings& s);
+
+/// What ask() proposes.
+struct Proposal {
+  Point x;
+  std::string acquisition;          ///< "initial", "EI", "PI", "LCB" (for gp_hedge: the arm drawn).
+  std::vector<double> hedge_gains;  ///< gp_hedge: gains used for this draw.
+  std::vector<std::vector<double>> hedge_candidates;  ///< gp_hedge: each arm's proposal (encoded).
+};
+
+/// Ask/tell Bayesian optimiser. Deterministic: the proposal depends only on the settings and the
+/// observations told so far (in order), so a study replayed from its file continues exactly
+/// as an uninterrupted run would.
+class Optimizer {
+ public:
+  Optimizer(Space space, Settings settings);
+  /// Next point to evaluate. With pending points (asked, not told) the model assumes each
+  /// pending point returned the best value seen so far (constant liar, "cl_min").
+  Proposal ask();
+  /// `n` points for parallel evaluation (constant liar between them).
+  std::vector<Proposal> ask_batch(int n);
+  /// Records an evaluation. A point that was asked stops being pending.
+  void tell(const Point& x, double value);
+  /// Records a failed evaluation: never proposed again, not modelled.
+  void tell_failed(const Point& x);
+  /// Restores gp_hedge state from a study file (the gains and arm proposals of the last ask).
+  void restore_hedge(const std::vector<double>& gains,
+                     const std::vector<std::vector<double>>& candidates);
+  /// Forgets pending points (e.g. asked by a run that was killed).
+  void clear_pending() { pending_.clear(); }
+  /// Marks `x` as being evaluated elsewhere (an open ask): avoided and lied about.
+  void add_pending(const Point& x) { pending_.push_back(x); }
+
+  [[nodiscard]] const Space& space() const { return space_; }
+  [[nodiscard]] const Settings& settings() const { return settings_; }
+  [[nodiscard]] std::size_t n_observations() const { return ys_.size(); }
+  [[nodiscard]] const std::vector<Point>& xs() const { return xs_; }
+  [[nodiscard]] const std::vector<double>& ys() const { return ys_; }
+  /// Fits the model to all observations (for partial dependence); nullopt with < 2 points.
+  [[nodiscard]] std::optional<Gp> model() const;
+
+ private:
+  Proposal propose(const std::vector<Point>& lies);
+  bool seen(const Eigen::VectorXd& z) const;
+
+  Space space_;
+  Settings settings_;
+  std::vector<Point> initial_;
+  std::vector<Point> xs_;
+  std::vector<double> ys_;
+  std::vector<Point> failed_;
+  std::vector<Point> pending_;
+  std::vector<double> gains_;
+  std::vector<std::vector<double>> hedge_candidates_;
+};
+
+/// Partial dependence of the model on dimension `dim`: the mean prediction averaged over
+/// `samples` points drawn from the other dimensions, at `grid` values of `dim`.
+struct PartialDependence {
+  std::vector<double> x;     ///< Grid in the user's scale (category index for categoricals).
+  std::vector<double> mean;  ///< Averaged posterior mean.
+};
+PartialDependence partial_dependence(const Space& space, const Gp& gp, int dim, int grid,
+                                     int samples, std::uint64_t seed);
+
+// ---------------------------------------------------------------------------------------------
+// Built-in test functions (exactly as the benchmark harness defines them; all minimised)
+
+struct Builtin {
+  std::string name;
+  Space space;
+  double f_min;
+};
+/// "branin", "hartmann6", "ackley5", "rosenbrock4", "mixed4".
+const std::vector<std::string>& builtin_names();
+/// The function's space and optimum; std::nullopt for an unknown name.
+std::optional<Builtin> builtin(const std::string& name);
+/// Evaluates a built-in at a user point of its space.
+double builtin_value(const std::string& name, const Point& x);
+
+}  // namespace rlab::bayesopt

@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# rlab bayesopt against the measured peers, in one run:
+#   * quality: final simple regret after 50 calls, 10 seeds, five test functions, with the
+#     harness `peers.py` (shared/bench/bo): rlab (as an --external optimiser writing the
+#     harness's trial format) and Optuna TPE + random search run now, side by side;
+#     scikit-optimize's gp_minimize figures come from the committed peers-full.json (skopt is
+#     not installable here; peers.py skips it when it cannot import it);
+#   * overhead: optimiser seconds per call at 50 calls (from the same runs), and the time of one
+#     proposal with 200 and 500 observations already in the study, for rlab and Optuna TPE.
+# Usage: scripts/bench/bayesopt.sh [SEEDS]   (default 10; BO_BENCH_DIR=path/to/shared/bench/bo,
+#        RLAB_BIN=path/to/rlab to skip the release build)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+SEEDS=${1:-10}
+BENCH=${BO_BENCH_DIR:-}
+for d in ../shared/bench/bo ../../shared/bench/bo /work/shared/bench/bo; do
+  if [ -z "$BENCH" ] && [ -f "$d/peers.py" ]; then BENCH=$d; fi
+done
+[ -n "$BENCH" ] || { echo "bench: cannot find peers.py; set BO_BENCH_DIR" >&2; exit 4; }
+if [ -n "${RLAB_BIN:-}" ]; then  # an already built binary (e.g. build/ci/bin/rlab, same flags)
+  RLAB=$(realpath "$RLAB_BIN")
+else
+  if command -v ccache >/dev/null; then export CMAKE_CXX_COMPILER_LAUNCHER=ccache; fi
+  cmake --preset release >/dev/null
+  cmake --build --preset release --target rlab >/dev/null
+  RLAB=$PWD/build/release/bin/rlab
+fi
+OUT=build/release/bench/bayesopt
+rm -rf "$OUT" && mkdir -p "$OUT"
+
+echo "== quality and overhead at 50 calls: $SEEDS seeds x 5 functions (rlab, optuna_tpe, random now; skopt from peers-full.json)"
+/usr/bin/python3 "$BENCH/peers.py" --seeds "$SEEDS" --methods optuna_tpe,random \
+  --external "rlab=$RLAB bayesopt --builtin {function} --n-calls {n_calls} --n-initial-points {n_initial} --random-state {seed} --study {out} -q" \
+  --out "$OUT/rlab-vs-peers.json" >"$OUT/harness.log"
+
+echo "== one proposal with 200 and 500 observations in the study (hartmann6, random observations)"
+/usr/bin/python3 - "$RLAB" "$OUT" <<'PY' >"$OUT/scaling.json"
+import json, math, os, subprocess, sys, time
+import numpy as np
+rlab, out = sys.argv[1], sys.argv[2]
+A = np.array([[10, 3, 17, 3.5, 1.7, 8], [0.05, 10, 17, 0.1, 8, 14], [3, 3.5, 1.7, 10, 17, 8], [17, 8, 0.05, 10, 0.1, 14]])
+P = 1e-4 * np.array([[1312, 1696, 5569, 124, 8283, 5886], [2329, 4135, 8307, 3736, 1004, 9991],
+                     [2348, 1451, 3522, 2883, 3047, 6650], [4047, 8828, 8732, 5743, 1091, 381]])
+al = np.array([1.0, 1.2, 3.0, 3.2])
+h6 = lambda x: float(-np.sum(al * np.exp(-np.sum(A * (x - P) ** 2, axis=1))))
+res = {}
+for n in (50, 200, 500):
+    rng = np.random.default_rng(n)
+    X = rng.uniform(0, 1, (n, 6))
+    path = os.path.join(out, "scale-%d.jsonl" % n)
+    space = [{"name": "x%d" % i, "type": "real", "low": 0.0, "high": 1.0, "prior": "uniform"} for i in range(1, 7)]
+    with open(path, "w") as fh:
+        fh.write(json.dumps({"meta": {"tool": "rlab", "space": space, "random_state": 0}}) + "\n")
+        for i, x in enumerate(X):
+            fh.write(json.dumps({"trial": i, "params": {"x%d" % (k + 1): float(v) for k, v in enumerate(x)},
+                                 "value": h6(x), "status": "ok", "elapsed_s": 0.0, "objective_s": 0.0}) + "\n")
+    subprocess.run([rlab, "bayesopt", "--builtin", "hartmann6", "--study", path, "--n-calls", str(n + 3),
+                    "--random-state", "0", "-q"], check=True, stdout=subprocess.DEVNULL)
+    lines = [json.loads(l) for l in open(path) if l.strip()]
+    rl = sorted(l["suggest_s"] for l in lines[-3:])[1]
+    # Optuna TPE: the same observations added to a study, then the time of one ask+suggest.
+    import optuna, warnings
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    warnings.simplefilter("ignore")
+    st = optuna.create_study(sampler=optuna.samplers.TPESampler(seed=0, n_startup_trials=10))
+    dists = {"x%d" % i: optuna.distributions.FloatDistribution(0.0, 1.0) for i in range(1, 7)}
+    for x in X:
+        st.add_trial(optuna.trial.create_trial(params={"x%d" % (k + 1): float(v) for k, v in enumerate(x)},
+                                               distributions=dists, value=h6(x)))
+    ts = []
+    for _ in range(3):
+        t0 = time.perf_counter()
+        tr = st.ask()
+        for k in dists:
+            tr.suggest_float(k, 0.0, 1.0)
+        ts.append(time.perf_counter() - t0)
+        st.tell(tr, 0.0)
+    res[n] = {"rlab_s": rl, "optuna_tpe_s": sorted(ts)[1]}
+print(json.dumps(res))
+PY
+
+/usr/bin/python3 - "$OUT/rlab-vs-peers.json" "$BENCH/peers-full.json" "$OUT/scaling.json" <<'PY'
+import json, sys
+import numpy as np
+now = json.load(open(sys.argv[1]))
+ref = json.load(open(sys.argv[2]))
+scale = json.load(open(sys.argv[3]))
+def med(runs, f, m, key):
+    xs = [r[key] for r in runs if r["function"] == f and r["method"] == m and not r.get("error") and r.get(key) is not None]
+    return (float(np.median(xs)), float(np.percentile(xs, 25)), float(np.percentile(xs, 75)), len(xs)) if xs else None
+g = lambda x: "%.3g" % x
+print()
+print("Final simple regret after 50 calls, median [IQR] over seeds (lower is better)")
+print("| function | rlab | optuna_tpe (now) | random (now) | skopt_gp (peers-full) | rlab/skopt | rlab/TPE |")
+print("|---|---|---|---|---|---|---|")
+ok_all = True
+for f in ["branin", "hartmann6", "ackley5", "rosenbrock4", "mixed4"]:
+    r = med(now["runs"], f, "rlab", "final_regret")
+    t = med(now["runs"], f, "optuna_tpe", "final_regret")
+    n = med(now["runs"], f, "random", "final_regret")
+    s = med(ref["runs"], f, "skopt_gp", "final_regret")
+    cell = lambda v: "%s [%s, %s] (n=%d)" % (g(v[0]), g(v[1]), g(v[2]), v[3]) if v else "n/a"
+    ratio = lambda a, b: g(a[0] / b[0]) if a and b and b[0] > 0 else "n/a"
+    print("| %s | %s | %s | %s | %s | %s | %s |" % (f, cell(r), cell(t), cell(n), cell(s), ratio(r, s), ratio(r, t)))
+    if f in ("branin", "hartmann6") and not (r and s and r[0] <= s[0]): ok_all = False
+    if not (r and t and r[0] <= t[0]): ok_all = False
+print()
+print("Optimiser overhead, seconds per call at 50 calls (median over seeds)")
+print("| function | rlab | optuna_tpe (now) | skopt_gp (peers-full) | skopt/rlab | TPE/rlab |")
+print("|---|---|---|---|---|---|")
+ov_ok = True
+for f in ["branin", "hartmann6", "ackley5", "rosenbrock4", "mixed4"]:
+    r = med(now["runs"], f, "rlab", "overhead_per_call_s")
+    t = med(now["runs"], f, "optuna_tpe", "overhead_per_call_s")
+    s = med(ref["runs"], f, "skopt_gp", "overhead_per_call_s")
+    print("| %s | %s | %s | %s | %s | %s |" % (f, g(r[0]), g(t[0]) if t else "n/a", g(s[0]) if s else "n/a",
+                                            g(s[0] / r[0]) if s else "n/a", g(t[0] / r[0]) if t else "n/a"))
+    ov_ok = ov_ok and r[0] <= 0.02
+print()
+print("One proposal with N observations already in the study (hartmann6), seconds")
+print("| observations | rlab | optuna_tpe | TPE/rlab |")
+print("|---|---|---|---|")
+for n, v in scale.items():
+    print("| %s | %s | %s | %s |" % (n, g(v["rlab_s"]), g(v["optuna_tpe_s"]), g(v["optuna_tpe_s"] / v["rlab_s"])))
+print()
+print("targets: regret <= skopt on branin and hartmann6 and <= TPE on all five: %s" % ("met" if ok_all else "NOT met"))
+print("targets: overhead <= 0.02 s per call at 50 calls on every function: %s" % ("met" if ov_ok else "NOT met"))
+PY

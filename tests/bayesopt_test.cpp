@@ -1,0 +1,657 @@
+// rlab bayesopt: the core against independent references (scikit-learn, scipy, the functions'
+// definitions), finite differences, search quality against random search, and the binary end
+// to end (study files, resume, ask/tell, command objectives, every listed bad input).
+#include "rlab/bayesopt.h"
+
+#include "rlab/error.h"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <sstream>
+
+#include "support/run.h"
+
+namespace rlab::bayesopt {
+namespace {
+
+using nlohmann::json;
+using test::run_rlab;
+using test::RunResult;
+using test::TempDir;
+
+const json& reference() {
+  static const json kRef = [] {
+    std::ifstream in(test::source_path("tests/reference/bayesopt_reference.json"));
+    return json::parse(in);
+  }();
+  return kRef;
+}
+
+Eigen::MatrixXd matrix(const json& rows) {
+  Eigen::MatrixXd m(static_cast<Eigen::Index>(rows.size()),
+                    static_cast<Eigen::Index>(rows[0].size()));
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    for (std::size_t j = 0; j < rows[i].size(); ++j) {
+      m(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) = rows[i][j].get<double>();
+    }
+  }
+  return m;
+}
+
+Eigen::VectorXd vec(const json& a) {
+  Eigen::VectorXd v(static_cast<Eigen::Index>(a.size()));
+  for (std::size_t i = 0; i < a.size(); ++i) v(static_cast<Eigen::Index>(i)) = a[i].get<double>();
+  return v;
+}
+
+GpParams params_of(const Eigen::VectorXd& p) {
+  GpParams g;
+  g.log_amplitude = p(0);
+  g.log_lengthscale = p.segment(1, p.size() - 2);
+  g.log_noise = p(p.size() - 1);
+  return g;
+}
+
+TEST(BayesoptBuiltins, MatchTheirDefinitions) {
+  for (const json& c : reference()["builtins"]) {
+    const std::string name = c["name"];
+    const Point x = c["x"].get<std::vector<double>>();
+    EXPECT_NEAR(builtin_value(name, x), c["value"].get<double>(),
+                1e-9 * (1 + std::abs(c["value"].get<double>())))
+        << name << " at " << c["x"].dump();
+  }
+  for (const auto& name : builtin_names()) ASSERT_TRUE(builtin(name).has_value()) << name;
+  EXPECT_FALSE(builtin("branin2").has_value());
+}
+
+TEST(BayesoptGp, NegLogLikelihoodAndGradientMatchScikitLearn) {
+  const json& g = reference()["gp"];
+  const Eigen::MatrixXd X = matrix(g["X"]);
+  const Eigen::VectorXd y = vec(g["y"]);
+  const double mean = y.mean();
+  const double sd = std::sqrt((y.array() - mean).square().mean());
+  const Eigen::VectorXd yn = (y.array() - mean) / sd;
+  for (const json& c : g["cases"]) {
+    Eigen::VectorXd grad;
+    const double nll = gp_neg_log_likelihood(X, yn, vec(c["packed"]), &grad);
+    EXPECT_NEAR(nll, c["neg_log_likelihood"].get<double>(), 1e-6 * (1 + std::abs(nll)));
+    const Eigen::VectorXd ref = vec(c["gradient"]);
+    for (Eigen::Index k = 0; k < ref.size(); ++k) {
+      EXPECT_NEAR(grad(k), ref(k), 1e-5 * (1 + std::abs(ref(k)))) << "component " << k;
+    }
+  }
+}
+
+TEST(BayesoptGp, AnalyticGradientMatchesFiniteDifferences) {
+  const json& g = reference()["gp"];
+  const Eigen::MatrixXd X = matrix(g["X"]);
+  Eigen::VectorXd y = vec(g["y"]);
+  y = (y.array() - y.mean()) / std::sqrt((y.array() - y.mean()).square().mean());
+  for (const Eigen::VectorXd& p : {(Eigen::VectorXd(5) << 0.3, -1.0, 0.2, -0.4, -5.0).finished(),
+                                   (Eigen::VectorXd(5) << -0.7, 0.5, -2.0, 1.0, -2.0).finished()}) {
+    Eigen::VectorXd grad;
+    gp_neg_log_likelihood(X, y, p, &grad);
+    for (Eigen::Index k = 0; k < p.size(); ++k) {
+      const double h = 1e-5;
+      Eigen::VectorXd a = p;
+      Eigen::VectorXd b = p;
+      a(k) += h;
+      b(k) -= h;
+      const double fd =
+          (gp_neg_log_likelihood(X, y, a, nullptr) - gp_neg_log_likelihood(X, y, b, nullptr)) /
+          (2 * h);
+      EXPECT_NEAR(grad(k), fd, 1e-5 * (1 + std::abs(fd))) << "component " << k;
+    }
+  }
+}
+
+TEST(BayesoptGp, PosteriorMatchesScikitLearn) {
+  const json& g = reference()["gp"];
+  const Eigen::MatrixXd X = matrix(g["X"]);
+  const Eigen::VectorXd y = vec(g["y"]);
+  const Eigen::MatrixXd Xs = matrix(g["Xs"]);
+  for (const json& c : g["cases"]) {
+    Gp gp;
+    gp.fit(X, y, params_of(vec(c["packed"])));
+    ASSERT_EQ(gp.jitter(), 0.0);
+    Eigen::VectorXd mu;
+    Eigen::VectorXd sd;
+    gp.predict(Xs, &mu, &sd);
+    const Eigen::VectorXd rm = vec(c["mean"]);
+    const Eigen::VectorXd rs = vec(c["sd"]);
+    for (Eigen::Index i = 0; i < rm.size(); ++i) {
+      EXPECT_NEAR(mu(i), rm(i), 1e-7 * (1 + std::abs(rm(i))));
+      EXPECT_NEAR(sd(i), rs(i), 1e-6 * (1 + rs(i)));
+    }
+  }
+}
+
+TEST(BayesoptGp, PredictionGradientMatchesFiniteDifferences) {
+  const json& g = reference()["gp"];
+  Gp gp;
+  gp.fit(matrix(g["X"]), vec(g["y"]), params_of(vec(g["cases"][1]["packed"])));
+  const Eigen::VectorXd x = (Eigen::VectorXd(3) << 0.31, 0.62, 0.47).finished();
+  double m = 0;
+  double s = 0;
+  Eigen::VectorXd dm;
+  Eigen::VectorXd ds;
+  gp.predict_grad(x, &m, &s, &dm, &ds);
+  for (Eigen::Index k = 0; k < 3; ++k) {
+    const double h = 1e-6;
+    Eigen::VectorXd a = x;
+    Eigen::VectorXd b = x;
+    a(k) += h;
+    b(k) -= h;
+    double ma = 0, sa = 0, mb = 0, sb = 0;
+    Eigen::VectorXd t1;
+    Eigen::VectorXd t2;
+    gp.predict_grad(a, &ma, &sa, &t1, &t2);
+    gp.predict_grad(b, &mb, &sb, &t1, &t2);
+    EXPECT_NEAR(dm(k), (ma - mb) / (2 * h), 1e-5 * (1 + std::abs(dm(k))));
+    EXPECT_NEAR(ds(k), (sa - sb) / (2 * h), 1e-5 * (1 + std::abs(ds(k))));
+  }
+}
+
+TEST(BayesoptGp, MaximumLikelihoodFitIsNoWorseThanTheDefaultStart) {
+  const json& g = reference()["gp"];
+  const Eigen::MatrixXd X = matrix(g["X"]);
+  const Eigen::VectorXd y = vec(g["y"]);
+  Gp ml;
+  ml.fit_ml(X, y, 2, 1);
+  for (const json& c : g["cases"]) {
+    Gp fixed;
+    fixed.fit(X, y, params_of(vec(c["packed"])));
+    EXPECT_LE(ml.neg_log_likelihood(), fixed.neg_log_likelihood() + 1e-9);
+  }
+}
+
+TEST(BayesoptGp, DuplicatePointsFactoriseWithJitter) {
+  Eigen::MatrixXd X(3, 1);
+  X << 0.5, 0.5, 0.5;
+  const Eigen::VectorXd y = (Eigen::VectorXd(3) << 1.0, 1.0, 1.0).finished();
+  GpParams p;
+  p.log_lengthscale = Eigen::VectorXd::Constant(1, std::log(0.3));
+  p.log_noise = std::log(1e-12);
+  Gp gp;
+  gp.fit(X, y, p);
+  Eigen::VectorXd mu;
+  Eigen::VectorXd sd;
+  gp.predict(X, &mu, &sd);
+  EXPECT_TRUE(std::isfinite(mu(0)));
+  EXPECT_NEAR(mu(0), 1.0, 1e-6);
+}
+
+TEST(BayesoptAcquisition, MatchesScipy) {
+  for (const json& c : reference()["acquisition"]) {
+    Settings s;
+    s.xi = c["xi"];
+    s.kappa = c["kappa"];
+    const double mu = c["mu"];
+    const double sd = c["sd"];
+    const double best = c["best"];
+    EXPECT_NEAR(acquisition_value(Acquisition::kEI, mu, sd, best, s), c["EI"].get<double>(), 1e-12);
+    EXPECT_NEAR(acquisition_value(Acquisition::kPI, mu, sd, best, s), c["PI"].get<double>(), 1e-12);
+    EXPECT_NEAR(acquisition_value(Acquisition::kLCB, mu, sd, best, s), c["negLCB"].get<double>(),
+                1e-12);
+  }
+}
+
+Space lab_space() {
+  Space s;
+  s.where = "lab.yaml:2:3";
+  s.dims = {{"lr", Dimension::Kind::kReal, 1e-5, 1e-2, true, {}, "lab.yaml:3:5"},
+            {"hidden", Dimension::Kind::kInteger, 64, 512, false, {}, "lab.yaml:4:5"},
+            {"dropout", Dimension::Kind::kReal, 0.1, 0.5, false, {}, "lab.yaml:5:5"},
+            {"act",
+             Dimension::Kind::kCategorical,
+             0,
+             1,
+             false,
+             {"relu", "tanh", "gelu"},
+             "lab.yaml:6:5"}};
+  return s;
+}
+
+TEST(BayesoptSpace, EncodeDecodeRoundTrip) {
+  const Space s = lab_space();
+  EXPECT_EQ(encoded_size(s), 6);
+  const Point x = {1e-4, 300, 0.25, 2};
+  const Eigen::VectorXd z = encode(s, x);
+  EXPECT_NEAR(z(0), 1.0 / 3.0, 1e-12);  // log10: -5..-2, -4 is a third of the way
+  EXPECT_NEAR(z(1), (300.0 - 64) / 448, 1e-12);
+  EXPECT_EQ(z(5), 1.0);
+  const Point back = decode(s, z);
+  EXPECT_NEAR(back[0], 1e-4, 1e-16);
+  EXPECT_EQ(back[1], 300);
+  EXPECT_EQ(back[3], 2);
+  const json j = point_to_json(s, x);
+  EXPECT_EQ(j["act"], "gelu");
+  EXPECT_TRUE(j["hidden"].is_number_integer());
+  EXPECT_EQ(point_from_json(s, j, "here"), x);
+}
+
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(BayesoptSpace, InvalidSpacesAreRejectedWithTheirLocation) {
+  Space empty;
+  empty.where = "a.yaml:3:8";
+  EXPECT_EQ(error_of([&] { validate_space(empty); }), "a.yaml:3:8: the search space is empty");
+  Space s = lab_space();
+  s.dims[2].low = 0.5;
+  EXPECT_EQ(error_of([&] { validate_space(s); }),
+            "lab.yaml:5:5: 'dropout' has low >= high (0.5 >= 0.5)");
+  s = lab_space();
+  s.dims[0].low = 0;
+  EXPECT_EQ(error_of([&] { validate_space(s); }),
+            "lab.yaml:3:5: 'lr' is log-uniform, so low must be > 0 (got 0)");
+  s = lab_space();
+  s.dims[1].name = "lr";
+  EXPECT_EQ(error_of([&] { validate_space(s); }), "lab.yaml:4:5: duplicate dimension name 'lr'");
+}
+
+double run_builtin(const std::string& name, int n_calls, std::uint64_t seed) {
+  const Builtin b = *builtin(name);
+  Settings st;
+  st.random_state = seed;
+  Optimizer opt(b.space, st);
+  double best = std::numeric_limits<double>::infinity();
+  for (int i = 0; i < n_calls; ++i) {
+    const Proposal p = opt.ask();
+    const double v = builtin_value(name, p.x);
+    opt.tell(p.x, v);
+    best = std::min(best, v);
+  }
+  return best - b.f_min;
+}
+
+double random_search(const std::string& name, int n_calls, std::uint64_t seed) {
+  const Builtin b = *builtin(name);
+  std::uint64_t s = seed * 7919 + 17;
+  auto u01 = [&s] {  // an LCG of its own, independent of the optimiser's generator
+    s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+    return static_cast<double>(s >> 11U) * 0x1.0p-53;
+  };
+  double best = std::numeric_limits<double>::infinity();
+  for (int i = 0; i < n_calls; ++i) {
+    std::vector<double> u(b.space.dims.size());
+    for (double& v : u) v = u01();
+    best = std::min(best, builtin_value(name, from_unit(b.space, u)));
+  }
+  return best - b.f_min;
+}
+
+TEST(BayesoptQuality, BeatsRandomSearchOnBraninAndMixed4) {
+  for (const std::string name : {"branin", "mixed4"}) {
+    double bo_sum = 0;
+    double rs_sum = 0;
+    for (std::uint64_t seed = 0; seed < 3; ++seed) {
+      bo_sum += run_builtin(name, 30, seed);
+      rs_sum += random_search(name, 30, seed);
+    }
+    EXPECT_LT(bo_sum, rs_sum) << name;
+    if (name == "branin") {
+      EXPECT_LT(bo_sum / 3, 0.05) << "mean regret after 30 calls";
+    }
+  }
+}
+
+TEST(BayesoptOptimizer, SameSeedSameRunOtherSeedOtherRun) {
+  auto trace = [](std::uint64_t seed) {
+    Settings st;
+    st.random_state = seed;
+    st.n_initial_points = 4;
+    Optimizer opt(lab_space(), st);
+    std::vector<Point> xs;
+    for (int i = 0; i < 8; ++i) {
+      const Proposal p = opt.ask();
+      opt.tell(p.x, std::pow(std::log10(p.x[0]) + 3, 2) + p.x[2]);
+      xs.push_back(p.x);
+    }
+    return xs;
+  };
+  EXPECT_EQ(trace(5), trace(5));
+  EXPECT_NE(trace(5), trace(6));
+}
+
+TEST(BayesoptOptimizer, BatchProposalsAreDistinctAndAvoidFailures) {
+  const Builtin b = *builtin("branin");
+  Settings st;
+  st.n_initial_points = 3;
+  Optimizer opt(b.space, st);
+  for (int i = 0; i < 3; ++i) {
+    const Proposal p = opt.ask();
+    opt.tell(p.x, builtin_value("branin", p.x));
+  }
+  const std::vector<Proposal> batch = opt.ask_batch(4);
+  ASSERT_EQ(batch.size(), 4U);
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    for (std::size_t j = 0; j < i; ++j) EXPECT_NE(batch[i].x, batch[j].x);
+  }
+  opt.tell_failed(batch[0].x);
+  for (std::size_t i = 1; i < batch.size(); ++i)
+    opt.tell(batch[i].x, builtin_value("branin", batch[i].x));
+  EXPECT_EQ(opt.n_observations(), 6U);
+  EXPECT_NE(opt.ask().x, batch[0].x);
+}
+
+TEST(BayesoptOptimizer, LatinHypercubeAndSobolDesignsCoverEveryStratum) {
+  for (InitialDesign d : {InitialDesign::kLhs, InitialDesign::kSobol}) {
+    Settings st;
+    st.initial_design = d;
+    st.n_initial_points = 8;
+    Space s;
+    s.dims = {{"a", Dimension::Kind::kReal, 0, 8, false, {}, ""},
+              {"b", Dimension::Kind::kReal, 0, 8, false, {}, ""}};
+    Optimizer opt(s, st);
+    std::vector<int> seen_a(8, 0);
+    std::vector<int> seen_b(8, 0);
+    for (int i = 0; i < 8; ++i) {
+      const Proposal p = opt.ask();
+      EXPECT_EQ(p.acquisition, "initial");
+      ++seen_a[static_cast<std::size_t>(p.x[0])];
+      ++seen_b[static_cast<std::size_t>(p.x[1])];
+      opt.tell(p.x, p.x[0]);
+    }
+    // LHS: one point per eighth in each coordinate. A shifted Sobol set of 8 points is a
+    // (0,3,2)-net in base 2, which also puts one point in each eighth of each coordinate.
+    EXPECT_EQ(seen_a, std::vector<int>(8, 1)) << initial_design_name(d);
+    EXPECT_EQ(seen_b, std::vector<int>(8, 1)) << initial_design_name(d);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// End to end
+
+std::vector<json> lines_of(const std::string& path) {
+  std::ifstream in(path);
+  std::vector<json> out;
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty()) out.push_back(json::parse(line));
+  }
+  return out;
+}
+
+TEST(BayesoptE2e, BuiltinRunWritesHarnessTrialFormat) {
+  TempDir d;
+  const std::string study = d.path() + "/s.jsonl";
+  const RunResult r = run_rlab({"bayesopt", "--builtin", "mixed4", "--n-calls", "14",
+                                "--n-initial-points", "6", "--random-state", "3", "--study", study,
+                                "--format", "json", "--plots", d.path() + "/plots"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  const json out = json::parse(r.out);
+  EXPECT_EQ(out["n_trials"], 14);
+  EXPECT_EQ(out["trials"].size(), 14U);
+  const auto lines = lines_of(study);
+  ASSERT_EQ(lines.size(), 15U);
+  EXPECT_TRUE(lines[0].contains("meta"));
+  for (std::size_t i = 1; i < lines.size(); ++i) {
+    const json& t = lines[i];
+    EXPECT_EQ(t["trial"], i - 1);
+    EXPECT_TRUE(t["params"]["k"].is_number_integer());
+    EXPECT_TRUE(t["params"]["color"].is_string());
+    // The harness re-evaluates each point with its own function: so does this test, with the
+    // reference implementation's formula (mixed4 in tests/reference).
+    const double v = t["value"];
+    EXPECT_GE(v, 0.0);
+    EXPECT_GE(t["elapsed_s"].get<double>(), i > 1 ? lines[i - 1]["elapsed_s"].get<double>() : 0.0);
+  }
+  double best = 1e300;
+  for (std::size_t i = 1; i < lines.size(); ++i)
+    best = std::min(best, lines[i]["value"].get<double>());
+  EXPECT_EQ(out["best"]["value"].get<double>(), best);
+  std::ifstream svg(d.path() + "/plots/partial_dependence.svg");
+  std::stringstream ss;
+  ss << svg.rdbuf();
+  EXPECT_NE(ss.str().find("partial dependence: color"), std::string::npos);
+}
+
+TEST(BayesoptE2e, ResumedRunEqualsAnUninterruptedOne) {
+  TempDir d;
+  const std::string a = d.path() + "/a.jsonl";
+  const std::string b = d.path() + "/b.jsonl";
+  const std::vector<std::string> base = {
+      "bayesopt", "--builtin", "branin", "--n-initial-points", "5", "--random-state",
+      "11",       "--format",  "json"};
+  auto with = [&](std::vector<std::string> extra) {
+    std::vector<std::string> v = base;
+    v.insert(v.end(), extra.begin(), extra.end());
+    return run_rlab(v);
+  };
+  ASSERT_EQ(with({"--n-calls", "16", "--study", a}).code, 0);
+  ASSERT_EQ(with({"--n-calls", "9", "--study", b}).code, 0);
+  // Killed while writing a line: a partial line at the end.
+  {
+    std::ofstream f(b, std::ios::app);
+    f << R"({"trial": 9, "params": {"x1": 1.)";
+  }
+  const RunResult r = with({"--n-calls", "16", "--study", b});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.err.find("cut short"), std::string::npos);
+  EXPECT_EQ(json::parse(r.out)["resumed_trials"], 9);
+  const auto la = lines_of(a);
+  const auto lb = lines_of(b);
+  ASSERT_EQ(la.size(), 17U);
+  ASSERT_EQ(lb.size(), 17U);
+  for (std::size_t i = 1; i < la.size(); ++i) {
+    EXPECT_EQ(la[i]["trial"], lb[i]["trial"]);
+    EXPECT_EQ(la[i]["params"], lb[i]["params"]) << "trial " << i - 1;
+  }
+  // A finished study run again does nothing new.
+  const RunResult again = with({"--n-calls", "16", "--study", b});
+  ASSERT_EQ(again.code, 0);
+  EXPECT_EQ(lines_of(b).size(), 17U);
+}
+
+TEST(BayesoptE2e, StudyFromAnotherSpaceIsRefused) {
+  TempDir d;
+  const std::string s = d.path() + "/s.jsonl";
+  ASSERT_EQ(run_rlab({"bayesopt", "--builtin", "branin", "--n-calls", "3", "--n-initial-points",
+                      "3", "--study", s})
+                .code,
+            0);
+  const RunResult r = run_rlab({"bayesopt", "--builtin", "rosenbrock4", "--n-calls", "3",
+                                "--n-initial-points", "3", "--study", s});
+  EXPECT_EQ(r.code, 3);
+  EXPECT_EQ(r.err, "rlab: error: " + s +
+                       ":1:1: the study was made with a different space: the study has 2 "
+                       "dimension(s), this space has 4\n");
+  // Not a study: exit 3 with the place; an empty file (killed before its first line) starts anew.
+  const std::string bad = d.write("bad.jsonl", "{\"meta\": 5}\n");
+  const RunResult rb = run_rlab({"bayesopt", "--builtin", "branin", "--n-calls", "3",
+                                 "--n-initial-points", "3", "--study", bad});
+  EXPECT_EQ(rb.code, 3);
+  EXPECT_EQ(rb.err, "rlab: error: " + bad + ":1:1: 'meta' must be an object\n");
+  const std::string trial =
+      d.write("trial.jsonl",
+              lines_of(s)[0].dump() +
+                  "\n{\"trial\": 0, \"params\": {\"x1\": 1, \"x2\": 2}, \"value\": \"x\"}\n");
+  const RunResult rt = run_rlab({"bayesopt", "--builtin", "branin", "--n-calls", "3",
+                                 "--n-initial-points", "3", "--study", trial});
+  EXPECT_EQ(rt.code, 3);
+  EXPECT_EQ(rt.err, "rlab: error: " + trial + ":2:1: trial without a numeric 'value'\n");
+  const std::string empty = d.write("empty.jsonl", "");
+  EXPECT_EQ(run_rlab({"bayesopt", "--builtin", "branin", "--n-calls", "3", "--n-initial-points",
+                      "3", "--study", empty})
+                .code,
+            0);
+  EXPECT_EQ(lines_of(empty).size(), 4U);
+}
+
+TEST(BayesoptE2e, AskAndTellOnAStudyFile) {
+  TempDir d;
+  const std::string s = d.path() + "/s.jsonl";
+  for (int i = 0; i < 4; ++i) {
+    const RunResult ask = run_rlab({"bayesopt", "ask", "--builtin", "branin", "--n-initial-points",
+                                    "2", "--study", s, "--format", "json"});
+    ASSERT_EQ(ask.code, 0) << ask.err;
+    const json a = json::parse(ask.out);
+    ASSERT_EQ(a.size(), 1U);
+    EXPECT_EQ(a[0]["ask"], i);
+    const Point x = {a[0]["params"]["x1"].get<double>(), a[0]["params"]["x2"].get<double>()};
+    const RunResult tell = run_rlab({"bayesopt", "tell", "--study", s, "--ask", std::to_string(i),
+                                     "--value", std::to_string(builtin_value("branin", x))});
+    ASSERT_EQ(tell.code, 0) << tell.err;
+  }
+  const RunResult two = run_rlab({"bayesopt", "ask", "--study", s, "-n", "2", "--format", "json"});
+  ASSERT_EQ(two.code, 0) << two.err;
+  const json a = json::parse(two.out);
+  ASSERT_EQ(a.size(), 2U);
+  EXPECT_NE(a[0]["params"], a[1]["params"]);
+  const RunResult twice =
+      run_rlab({"bayesopt", "tell", "--study", s, "--ask", "0", "--value", "1"});
+  EXPECT_EQ(twice.code, 3);
+  EXPECT_EQ(twice.err, "rlab: error: " + s + ": ask 0 was already told\n");
+  int trials = 0;
+  for (const json& l : lines_of(s)) trials += l.contains("trial") ? 1 : 0;
+  EXPECT_EQ(trials, 4);
+}
+
+struct Case {
+  std::string yaml;
+  int code;
+  std::string err;
+};
+
+std::string config(const std::string& space, const std::string& objective,
+                   const std::string& extra = "") {
+  return "bayesopt:\n  space:\n" + space + "  objective:\n" + objective + extra;
+}
+
+const std::string kSpace = "    x: {type: real, low: 0, high: 1}\n";
+const std::string kPrint = "    type: command\n    argv: [sh, -c, 'echo loss {x}']\n";
+
+TEST(BayesoptE2e, BadInputsExitThreeWithTheirLocation) {
+  const std::vector<Case> cases = {
+      {"bayesopt:\n  space: {}\n  objective: {type: builtin, name: branin}\n", 3,
+       "f.yaml:2:10: a builtin objective brings its own space: remove 'space'"},
+      {"bayesopt:\n  space: {}\n  objective:\n" + kPrint, 3,
+       "f.yaml:2:10: the search space is empty"},
+      {config("    x: {type: real, low: 2, high: 1}\n", kPrint), 3,
+       "f.yaml:3:26: 'space.x' has low >= high (2 >= 1)"},
+      {config("    lr: {type: real, low: 0, high: 1, prior: log-uniform}\n", kPrint), 3,
+       "f.yaml:3:27: 'space.lr' is log-uniform, so low must be > 0 (got 0)"},
+      {config(kSpace + "    x: {type: integer, low: 0, high: 5}\n", kPrint), 3,
+       "f.yaml:4:5: duplicate key 'x' (first at line 3)"},
+      {config(kSpace, "    type: command\n    argv: [sh, -c, 'echo {y}']\n"), 3,
+       "f.yaml:6:20: unknown placeholder '{y}' (did you mean 'x'?) (known: config_dir, trial, x)"},
+      {config(kSpace, "    type: prototype\n"), 3,
+       "f.yaml:5:11: objective type 'prototype' is not available in this build (use builtin or "
+       "command)"},
+      {config(kSpace, "    type: shell\n"), 3,
+       "f.yaml:5:11: 'bayesopt.objective.type' is 'shell', must be one of builtin, command"},
+      {"bayesopt:\n  objective: {type: builtin, name: brannin}\n", 3,
+       "f.yaml:2:36: unknown builtin 'brannin' (did you mean 'branin'?) (available: branin, "
+       "hartmann6, ackley5, "
+       "rosenbrock4, mixed4)"},
+      {config(kSpace, kPrint, "  n_calls: 5\n  n_initial_points: 8\n"), 3,
+       "f.yaml:7:12: n_calls (5) is smaller than n_initial_points (8)"},
+  };
+  TempDir d;
+  for (const Case& c : cases) {
+    const std::string f = d.write("f.yaml", c.yaml);
+    const RunResult r = run_rlab({"bayesopt", f});
+    EXPECT_EQ(r.code, c.code) << c.yaml << r.err;
+    EXPECT_EQ(r.err.substr(0, r.err.find('\n')), "rlab: error: " + d.path() + "/" + c.err)
+        << c.yaml;
+  }
+}
+
+TEST(BayesoptE2e, FailingObjectivesAreRecordedAndTheSearchGoesOn) {
+  TempDir d;
+  // Crashes (SIGSEGV) above 0.5, prints no number between 0.3 and 0.5, a number below.
+  const std::string script =
+      d.write("obj.sh",
+              "x=$1\n"
+              "if awk \"BEGIN{exit !($x > 0.5)}\"; then echo boom >&2; kill -SEGV $$; fi\n"
+              "if awk \"BEGIN{exit !($x > 0.3)}\"; then echo no result here; exit 0; fi\n"
+              "echo \"epoch 3/3 loss=$x\"\n");
+  const std::string f =
+      d.write("f.yaml", config(kSpace, "    type: command\n    argv: [sh, " + script + ", '{x}']\n",
+                               "  n_calls: 10\n  n_initial_points: 6\n  initial_design: lhs\n"));
+  const std::string s = d.path() + "/s.jsonl";
+  const RunResult r = run_rlab({"bayesopt", f, "--study", s, "--format", "json"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  int crashed = 0;
+  int no_number = 0;
+  const json out = json::parse(r.out);
+  for (const json& t : out["trials"]) {
+    const double x = t["params"]["x"];
+    if (x > 0.5) {
+      EXPECT_EQ(t["status"], "failed");
+      EXPECT_EQ(t["error"], "killed by signal 11 (Segmentation fault)");
+      EXPECT_EQ(t["output_tail"], "boom\n");
+      ++crashed;
+    } else if (x > 0.3) {
+      EXPECT_EQ(t["error"], "printed no number on stdout");
+      ++no_number;
+    } else {
+      EXPECT_EQ(t["status"], "ok");
+      EXPECT_DOUBLE_EQ(t["value"].get<double>(), x);
+    }
+  }
+  EXPECT_GE(crashed, 1);
+  EXPECT_GE(no_number, 1);
+  EXPECT_EQ(lines_of(s).size(), 11U);
+}
+
+TEST(BayesoptE2e, ObjectiveTimingOutOrPrintingNothingIsExitFourWhenNothingSucceeds) {
+  TempDir d;
+  const std::string slow = d.write(
+      "f.yaml", config(kSpace, "    type: command\n    argv: [sleep, '5']\n    timeout: 0.2\n",
+                       "  n_calls: 2\n  n_initial_points: 2\n"));
+  RunResult r = run_rlab({"bayesopt", slow});
+  EXPECT_EQ(r.code, 4);
+  EXPECT_EQ(r.err.substr(r.err.find("rlab: error:")),
+            "rlab: error: no trial succeeded (2 failed); trial 0: timed out after 0.2 s\n");
+  const std::string quiet =
+      d.write("g.yaml", config(kSpace, "    type: command\n    argv: [sh, -c, 'echo done']\n",
+                               "  n_calls: 2\n  n_initial_points: 2\n"));
+  r = run_rlab({"bayesopt", quiet});
+  EXPECT_EQ(r.code, 4);
+  EXPECT_NE(r.err.find(
+                "rlab: error: no trial succeeded (2 failed); trial 0: printed no number on stdout\n"
+                "rlab: note: output of trial 0: done\n"),
+            std::string::npos)
+      << r.err;
+  const std::string missing = d.write(
+      "h.yaml", config(kSpace, "    type: command\n    argv: [/nonexistent/objective, '{x}']\n"));
+  r = run_rlab({"bayesopt", missing});
+  EXPECT_EQ(r.code, 4);
+  EXPECT_EQ(r.err, "rlab: error: " + missing +
+                       ":6:12: objective command '/nonexistent/objective' cannot run: No such file "
+                       "or directory\n");
+}
+
+TEST(BayesoptE2e, JsonKeyParallelJobsAndMaximize) {
+  TempDir d;
+  const std::string f = d.write(
+      "f.yaml", config("    x: {type: real, low: -2, high: 2}\n    c: [a, b]\n",
+                       "    type: command\n    argv: [sh, -c, 'echo \"{{\\\"acc\\\": $0}}\"', "
+                       "'{x}']\n    json_key: acc\n",
+                       "  n_calls: 8\n  n_initial_points: 4\n  jobs: 2\n  maximize: true\n"));
+  const RunResult r = run_rlab({"bayesopt", f, "--format", "json"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  const json out = json::parse(r.out);
+  EXPECT_EQ(out["direction"], "maximize");
+  double best = -1e300;
+  for (const json& t : out["trials"]) {
+    EXPECT_EQ(t["status"], "ok") << t.dump();
+    EXPECT_DOUBLE_EQ(t["value"].get<double>(), t["params"]["x"].get<double>());
+    best = std::max(best, t["value"].get<double>());
+  }
+  EXPECT_EQ(out["best"]["value"].get<double>(), best);
+}
+
+}  // namespace
+}  // namespace rlab::bayesopt
