@@ -14,10 +14,16 @@ PACKAGES=(
   nlohmann-json3-dev  # JSON output and inputs
   libtorch-dev        # training core (plugin, loaded on demand)
   zlib1g-dev          # gzip datasets
+  libcurl4-openssl-dev  # lit-search: HTTP client (lib/net)
+  libicu-dev          # lit-search: Unicode NFKC normalisation and case folding
+  libstemmer-dev      # lit-search: Snowball English stemming (--stem)
+  ca-certificates     # lit-search: TLS verification of api.semanticscholar.org / api.openalex.org
   # tests
   libgtest-dev        # unit and end-to-end tests
   graphviz            # checks that `prioritize --format dot` is valid Graphviz
   zsh                 # checks that the zsh completion script parses
+  libcpp-httplib-dev  # lit-search tests: loopback HTTP servers
+  python3-sklearn     # lit-search benchmark: CountVectorizer comparison
   python3             # reference scripts (/usr/bin/python3)
 )
 
