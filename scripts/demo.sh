@@ -14,3 +14,9 @@ echo "\$ rlab prioritize configs/examples/prioritize.yaml --explain --deadline 4
 echo
 echo "\$ rlab doctor"
 "$RLAB" doctor
+echo
+echo "\$ rlab lit-search configs/examples/lit-search.yaml --offline   # served from a local cache, no network"
+LIT_CACHE=$(mktemp -d)
+trap 'rm -rf "$LIT_CACHE"' EXIT
+/usr/bin/python3 scripts/lit_search_demo_cache.py "$LIT_CACHE"
+"$RLAB" lit-search configs/examples/lit-search.yaml --offline --cache-dir "$LIT_CACHE" --top 8

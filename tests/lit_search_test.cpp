@@ -653,7 +653,7 @@ TEST(LitSearchE2E, SearchExportsAndCacheReruns) {
   env.push_back("S2_API_KEY=TOPSECRET-42");
   const std::string out = home.path() + "/out";
   const auto r =
-      run_rlab({"lit-search", "-q",        "battery",    "--source", "both",         "--limit",
+      run_rlab({"lit-search", "--query",   "battery",    "--source", "both",         "--limit",
                 "60",         "--rate",    "1000",       "--csv",    out + ".csv",   "--bibtex",
                 out + ".bib", "--ris",     out + ".ris", "--jsonl",  out + ".jsonl", "--svg",
                 out + ".svg", "--summary", out + ".md",  "--format", "json",         "-v"},
@@ -678,12 +678,12 @@ TEST(LitSearchE2E, SearchExportsAndCacheReruns) {
   // A rerun (cron) costs no requests; --offline works without the server's help.
   s.clear_requests();
   const auto again = run_rlab(
-      {"lit-search", "-q", "battery", "--source", "both", "--limit", "60", "--format", "json"},
+      {"lit-search", "--query", "battery", "--source", "both", "--limit", "60", "--format", "json"},
       env);
   ASSERT_EQ(again.code, 0) << again.err;
   EXPECT_TRUE(s.requests().empty());
-  const auto off = run_rlab({"lit-search", "-q", "battery", "--source", "both", "--limit", "60",
-                             "--offline", "--format", "json"},
+  const auto off = run_rlab({"lit-search", "--query", "battery", "--source", "both", "--limit",
+                             "60", "--offline", "--format", "json"},
                             env);
   ASSERT_EQ(off.code, 0) << off.err;
   EXPECT_TRUE(s.requests().empty());
@@ -696,8 +696,8 @@ TEST(LitSearchE2E, ApiFailureIsExit4WithTheApiMessage) {
   s.fail_next("/graph/v1/paper/search",
               std::vector<Fault>(
                   3, Fault{429, R"({"message":"Too Many Requests"})", "application/json", {}, 0}));
-  const auto r =
-      run_rlab({"lit-search", "-q", "x", "--retries", "2", "--rate", "1000"}, env_for(s, home));
+  const auto r = run_rlab({"lit-search", "--query", "x", "--retries", "2", "--rate", "1000"},
+                          env_for(s, home));
   EXPECT_EQ(r.code, 4);
   EXPECT_NE(
       r.err.find(
@@ -707,7 +707,8 @@ TEST(LitSearchE2E, ApiFailureIsExit4WithTheApiMessage) {
   EXPECT_NE(r.err.find("rlab: note: rate limited: set S2_API_KEY, or wait and rerun"),
             std::string::npos)
       << r.err;
-  const auto off = run_rlab({"lit-search", "-q", "never-cached", "--offline"}, env_for(s, home));
+  const auto off =
+      run_rlab({"lit-search", "--query", "never-cached", "--offline"}, env_for(s, home));
   EXPECT_EQ(off.code, 4);
   EXPECT_NE(off.err.find("rlab: error: Semantic Scholar search: page 1 is not in the cache and "
                          "--offline is set (GET "),
@@ -719,10 +720,10 @@ TEST(LitSearchE2E, BadInputs) {
   TempDir home;
   const std::vector<std::string> env = {"RLAB_HOME=" + home.path(),
                                         "RLAB_S2_API_BASE=http://127.0.0.1:9/graph/v1"};
-  auto r = run_rlab({"lit-search", "-q", "x", "--year", "20-21"}, env);
+  auto r = run_rlab({"lit-search", "--query", "x", "--year", "20-21"}, env);
   EXPECT_EQ(r.code, 2);
   EXPECT_EQ(r.err, "rlab: error: --year '20-21': expected YYYY, YYYY-YYYY, YYYY- or -YYYY\n");
-  r = run_rlab({"lit-search", "-q", "x", "--source", "arxiv"}, env);
+  r = run_rlab({"lit-search", "--query", "x", "--source", "arxiv"}, env);
   EXPECT_EQ(r.code, 2);
   EXPECT_EQ(r.err, "rlab: error: --source 'arxiv': must be one of s2, openalex, both\n");
   r = run_rlab({"lit-search"}, env);
@@ -744,7 +745,7 @@ TEST(LitSearchE2E, BadInputs) {
   EXPECT_EQ(r.err, "rlab: error: " + home.path() +
                        "/bad.jsonl:2:1: not a JSON object (expected one paper per line)\n");
   // Network down: exit 4.
-  r = run_rlab({"lit-search", "-q", "x", "--retries", "0"}, env);
+  r = run_rlab({"lit-search", "--query", "x", "--retries", "0"}, env);
   EXPECT_EQ(r.code, 4);
   EXPECT_EQ(r.err.rfind("rlab: error: Semantic Scholar search: page 1 failed: GET "
                         "http://127.0.0.1:9/graph/v1/paper/search?",

@@ -443,7 +443,7 @@ Command lit_search_command() {
       [](CLI::App& sub, Context& ctx) -> Runner {
         auto o = std::make_shared<Options>();
         sub.add_option("file", o->file, "Search config (YAML), optional")->type_name("FILE");
-        sub.add_option("-q,--query", o->query, "Search text (bulk mode: + | - \"...\" * syntax)");
+        sub.add_option("--query", o->query, "Search text (bulk mode: + | - \"...\" * syntax)");
         sub.add_option("--source", o->source, "s2 (default), openalex or both")->type_name("SRC");
         sub.add_option("--mode", o->mode, "S2 endpoint: relevance (default, <= 1000) or bulk")
             ->type_name("MODE");
@@ -526,7 +526,8 @@ Command lit_search_command() {
         sub.add_option("-o,--output", o->output, "Write the main output to FILE (atomically)")
             ->type_name("FILE");
         sub.footer(
-            "Example: rlab lit-search -q \"battery degradation\" --year 2020- --limit 200 --svg "
+            "Example: rlab lit-search --query \"battery degradation\" --year 2020- --limit 200 "
+            "--svg "
             "t.svg\n"
             "S2_API_KEY is sent as x-api-key and never printed or cached. Exit 4: network/API "
             "failure.");
