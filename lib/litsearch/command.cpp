@@ -375,13 +375,14 @@ ExitCode run(Options o, Context& ctx) {
                  " papers have no abstract (analysed by title only)");
   }
 
-  write_out(o.csv, to_csv(papers), ctx);
-  write_out(o.json, to_json(papers, &a), ctx);
-  write_out(o.jsonl, to_jsonl(papers), ctx);
-  write_out(o.bibtex, to_bibtex(papers), ctx);
-  write_out(o.ris, to_ris(papers), ctx);
-  write_out(o.summary, to_summary_markdown(papers, q.text), ctx);
-  write_out(o.svg, trend_svg(a), ctx);
+  // Exports are rendered only when asked for.
+  if (!o.csv.empty()) write_out(o.csv, to_csv(papers), ctx);
+  if (!o.json.empty()) write_out(o.json, to_json(papers, &a), ctx);
+  if (!o.jsonl.empty()) write_out(o.jsonl, to_jsonl(papers), ctx);
+  if (!o.bibtex.empty()) write_out(o.bibtex, to_bibtex(papers), ctx);
+  if (!o.ris.empty()) write_out(o.ris, to_ris(papers), ctx);
+  if (!o.summary.empty()) write_out(o.summary, to_summary_markdown(papers, q.text), ctx);
+  if (!o.svg.empty()) write_out(o.svg, trend_svg(a), ctx);
 
   const bool bgcols = !a.background.empty();
   std::string text;
