@@ -408,50 +408,43 @@ AnalysisResult analyse(const std::vector<Paper>& papers, const AnalysisOptions& 
     res.background = "years <= " + std::to_string(*split);
   }
 
-  std::vector<std::uint32_t> doc_tokens;  // all foreground docs, 0-separated
+  // Pass 1 tokenises every document once into ids; pass 2 marks n-grams seen in >= 2
+  // foreground documents in a byte sketch (most 3-grams occur once, so the exact table stays
+  // small); pass 3 counts the marked n-grams exactly. A gram with df >= 2 always passes the
+  // sketch (collisions only let extra grams through, whose counts are still exact).
+  std::vector<std::uint32_t> doc_tokens;  // all documents, foreground then background
   std::vector<std::size_t> doc_start;
   std::vector<std::size_t> doc_len;
   std::vector<int> doc_year;
+  std::vector<int> doc_group;  // 0 foreground (A), 1 foreground older (B), 2 background (B)
   GramTable table;
   std::vector<std::uint64_t> grams;
-  auto count_doc = [&](const Paper& p, int group) {  // group 0 fg (A unless older), 1 bg
+  auto collect_doc = [&](const Paper& p, int group) {
     std::string text = o.use_title ? p.title : "";
     if (p.abstract) text += (text.empty() ? "" : " . ") + *p.abstract;
     const std::vector<std::string> toks = tokenize(text);
-    std::vector<std::uint32_t> ids;
-    ids.reserve(toks.size());
-    for (const auto& t : toks) ids.push_back(t.empty() ? 0 : intern(t));
+    doc_start.push_back(doc_tokens.size());
+    doc_len.push_back(toks.size());
+    for (const auto& t : toks) doc_tokens.push_back(t.empty() ? 0 : intern(t));
+    doc_year.push_back(p.year ? *p.year : 0);
+    doc_group.push_back(group);
+  };
+  auto doc_grams = [&](std::size_t d) {
     grams.clear();
-    for (std::size_t i = 0; i < ids.size(); ++i) {
-      if (ids[i] == 0 || is_stop[ids[i]]) continue;  // phrases never start with a stop word
-      for (int n = 1; n <= max_n && i + static_cast<std::size_t>(n) <= ids.size(); ++n) {
+    const std::uint32_t* ids = doc_tokens.data() + doc_start[d];
+    const std::size_t len = doc_len[d];
+    for (std::size_t i = 0; i < len; ++i) {
+      if (ids[i] == 0 || ids[i] > kMaxId || is_stop[ids[i]])
+        continue;  // never start with a stop word
+      for (int n = 1; n <= max_n && i + static_cast<std::size_t>(n) <= len; ++n) {
         const std::uint32_t last = ids[i + static_cast<std::size_t>(n) - 1];
-        if (last == 0) break;
-        if (last > kMaxId) break;
+        if (last == 0 || last > kMaxId) break;
         if (is_stop[last]) continue;  // nor end with one
-        if (ids[i] > kMaxId) break;
         grams.push_back(gram_key(&ids[i], n));
       }
     }
     std::sort(grams.begin(), grams.end());
     grams.erase(std::unique(grams.begin(), grams.end()), grams.end());
-    const bool older = group == 0 && split && p.year && *p.year <= *split;
-    for (std::uint64_t g : grams) {
-      Counts& c = table.at(g);
-      if (group == 0) {
-        ++c.df;
-        if (background != nullptr || split) (older ? c.b : c.a)++;
-      } else {
-        ++c.b;
-      }
-    }
-    if (group == 0) {
-      doc_start.push_back(doc_tokens.size());
-      doc_len.push_back(ids.size());
-      doc_tokens.insert(doc_tokens.end(), ids.begin(), ids.end());
-      doc_tokens.push_back(0);
-      doc_year.push_back(p.year ? *p.year : 0);
-    }
   };
   long long docs_a = 0;
   long long docs_b = 0;
@@ -462,19 +455,51 @@ AnalysisResult analyse(const std::vector<Paper>& papers, const AnalysisOptions& 
       const auto it = std::lower_bound(years.begin(), years.end(), *p.year);
       res.docs_per_year[static_cast<std::size_t>(it - years.begin())]++;
     }
-    count_doc(p, 0);
-    if (split && p.year && *p.year <= *split) {
+    const bool older = split && p.year && *p.year <= *split;
+    collect_doc(p, older ? 1 : 0);
+    if (older) {
       ++docs_b;
     } else {
       ++docs_a;
     }
   }
+  const std::size_t n_fg = doc_start.size();
   if (background != nullptr) {
     docs_a = res.documents;
     docs_b = 0;
     for (const Paper& p : *background) {
-      count_doc(p, 1);
+      collect_doc(p, 2);
       ++docs_b;
+    }
+  }
+  std::vector<std::uint8_t> sketch;
+  std::size_t mask = 0;
+  if (o.min_df >= 2) {
+    std::size_t size = 1u << 16;
+    while (size < doc_tokens.size() * 4 && size < (std::size_t{1} << 27)) size <<= 1;
+    sketch.assign(size, 0);
+    mask = size - 1;
+    for (std::size_t d = 0; d < n_fg; ++d) {
+      doc_grams(d);
+      for (std::uint64_t g : grams) {
+        std::uint8_t& c = sketch[(g * 0x9E3779B97F4A7C15ULL >> 20) & mask];
+        if (c < 2) ++c;
+      }
+    }
+  }
+  const bool grouped = background != nullptr || split.has_value();
+  for (std::size_t d = 0; d < doc_start.size(); ++d) {
+    doc_grams(d);
+    const int group = doc_group[d];
+    for (std::uint64_t g : grams) {
+      if (!sketch.empty() && sketch[(g * 0x9E3779B97F4A7C15ULL >> 20) & mask] < 2) continue;
+      Counts& c = table.at(g);
+      if (group == 2) {
+        ++c.b;
+        continue;
+      }
+      ++c.df;
+      if (grouped) (group == 1 ? c.b : c.a)++;
     }
   }
   res.background_documents = res.background.empty() ? 0 : docs_b;
@@ -589,25 +614,14 @@ AnalysisResult analyse(const std::vector<Paper>& papers, const AnalysisOptions& 
     for (std::size_t i = 0; i < trend_keys.size(); ++i) index.emplace(trend_keys[i], i);
     std::vector<std::vector<long long>> counts(trend_keys.size(),
                                                std::vector<long long>(years.size(), 0));
-    for (std::size_t d = 0; d < doc_start.size(); ++d) {
+    for (std::size_t d = 0; d < n_fg; ++d) {
       if (doc_year[d] == 0) continue;
       const auto yi = static_cast<std::size_t>(
           std::lower_bound(years.begin(), years.end(), doc_year[d]) - years.begin());
-      grams.clear();
-      const std::uint32_t* ids = &doc_tokens[doc_start[d]];
-      const std::size_t len = doc_len[d];
-      for (std::size_t i = 0; i < len; ++i) {
-        if (ids[i] == 0 || is_stop[ids[i]] || ids[i] > kMaxId) continue;
-        for (int n = 1; n <= max_n && i + static_cast<std::size_t>(n) <= len; ++n) {
-          const std::uint32_t last = ids[i + static_cast<std::size_t>(n) - 1];
-          if (last == 0 || last > kMaxId) break;
-          if (is_stop[last]) continue;
-          const std::uint64_t g = gram_key(&ids[i], n);
-          if (index.count(g) != 0) grams.push_back(g);
-        }
-      }
-      std::sort(grams.begin(), grams.end());
-      grams.erase(std::unique(grams.begin(), grams.end()), grams.end());
+      doc_grams(d);
+      grams.erase(std::remove_if(grams.begin(), grams.end(),
+                                 [&](std::uint64_t g) { return index.count(g) == 0; }),
+                  grams.end());
       for (std::uint64_t g : grams) counts[index[g]][yi]++;
     }
     for (std::size_t t = 0; t < trend_keys.size(); ++t) {
