@@ -20,3 +20,8 @@ echo "\$ rlab doctor"
 echo
 echo "\$ rlab bayesopt configs/examples/bayesopt.yaml --plots build/release/bayesopt-plots"
 "$RLAB" bayesopt configs/examples/bayesopt.yaml --plots build/release/bayesopt-plots
+echo "\$ rlab lit-search configs/examples/lit-search.yaml --offline   # served from a local cache, no network"
+LIT_CACHE=$(mktemp -d)
+trap 'rm -rf "$LIT_CACHE"' EXIT
+/usr/bin/python3 scripts/lit_search_demo_cache.py "$LIT_CACHE"
+"$RLAB" lit-search configs/examples/lit-search.yaml --offline --cache-dir "$LIT_CACHE" --top 8

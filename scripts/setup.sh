@@ -19,10 +19,16 @@ PACKAGES=(
   liblbfgspp-dev      # bayesopt: L-BFGS-B for GP hyperparameters and the acquisition
   libboost-dev        # bayesopt: Sobol sequences (Boost.Random)
   python3-optuna      # bayesopt benchmark (scripts/bench/bayesopt.sh): Optuna TPE beside rlab
+  libcurl4-openssl-dev  # lit-search: HTTP client (lib/net)
+  libicu-dev          # lit-search: Unicode NFKC normalisation and case folding
+  libstemmer-dev      # lit-search: Snowball English stemming (--stem)
+  ca-certificates     # lit-search: TLS verification of api.semanticscholar.org / api.openalex.org
   # tests
   libgtest-dev        # unit and end-to-end tests
   graphviz            # checks that `prioritize --format dot` is valid Graphviz
   zsh                 # checks that the zsh completion script parses
+  libcpp-httplib-dev  # lit-search tests: loopback HTTP servers
+  python3-sklearn     # lit-search benchmark: CountVectorizer comparison
   python3             # reference scripts (/usr/bin/python3)
   python3-numpy       # scripts/bench/cost.sh times a numpy version of the cost simulation
   python3-scipy       # tests/reference/cost_reference.py (regenerates the cost reference)

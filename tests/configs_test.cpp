@@ -3,6 +3,9 @@
 
 #include <sys/stat.h>
 
+#include <memory>
+
+#include "support/lit_server.h"
 #include "support/run.h"
 
 namespace rlab::test {
@@ -17,6 +20,10 @@ TEST(ConfigsExamples, EveryExampleRuns) {
   const std::string dir = source_path("configs/examples");
   const auto files = list_dir(dir);
   ASSERT_FALSE(files.empty());
+  // lit-search examples would go online: they run against a loopback stand-in for the APIs,
+  // with a private cache.
+  std::unique_ptr<FakeScholar> scholar;
+  TempDir home;
   for (const auto& f : files) {
     if (is_directory(dir + "/" + f)) {
       // A directory <command>/ holds its data and <command>.yaml, run as
@@ -28,8 +35,20 @@ TEST(ConfigsExamples, EveryExampleRuns) {
     }
     // <command>.yaml, or <command>_<variant>.yaml.
     const std::string command = f.substr(0, f.find_first_of("_."));
-    const RunResult r = run_rlab({command, dir + "/" + f, "--format", "json"});
+    std::vector<std::string> env;
+    if (command == "lit-search") {
+      if (!scholar) scholar = std::make_unique<FakeScholar>(FakeScholar::make_corpus(300));
+      env = {"RLAB_HOME=" + home.path(), "RLAB_S2_API_BASE=" + scholar->s2_base(),
+             "RLAB_OPENALEX_API_BASE=" + scholar->openalex_base()};
+    }
+    const RunResult r = run_rlab({command, dir + "/" + f, "--format", "json"}, env);
     EXPECT_EQ(r.code, 0) << f << ": " << r.err;
+    if (command == "lit-search") {
+      EXPECT_FALSE(scholar->requests().empty()) << f << " did not reach the loopback server";
+      for (const auto& req : scholar->requests()) {
+        EXPECT_EQ(req.path.rfind("/graph/v1/", 0) == 0 || req.path == "/works", true) << req.path;
+      }
+    }
   }
 }
 

@@ -8,6 +8,7 @@
 namespace rlab {
 
 Command prioritize_command();
+Command lit_search_command();
 Command doctor_command();
 Command completion_command();
 Command cost_command();

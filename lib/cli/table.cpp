@@ -6,6 +6,7 @@ const std::vector<Command>& command_table() {
   // One row per subcommand, in `rlab --help` order. Adding a command = one row here.
   static const std::vector<Command> kTable = {
       prioritize_command(),
+      lit_search_command(),
       doctor_command(),
       completion_command(),
       cost_command(),

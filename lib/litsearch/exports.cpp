@@ -1,0 +1,406 @@
+// Exports: CSV, JSON, JSONL, BibTeX, RIS, one-page Markdown summaries, SVG trend chart; and
+// reading rlab's own JSON/JSONL back.
+#include "rlab/error.h"
+#include "rlab/litsearch.h"
+#include "rlab/output.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <map>
+#include <sstream>
+
+namespace rlab::litsearch {
+
+using nlohmann::json;
+
+namespace {
+
+std::string join(const std::vector<std::string>& v, const char* sep) {
+  std::string s;
+  for (const auto& x : v) s += (s.empty() ? "" : sep) + x;
+  return s;
+}
+
+json paper_json(const Paper& p) {
+  json j;
+  j["paperId"] = p.paper_id;
+  j["openalexId"] = p.openalex_id.empty() ? json(nullptr) : json(p.openalex_id);
+  j["source"] = p.source;
+  j["doi"] = p.doi.empty() ? json(nullptr) : json(p.doi);
+  j["arxiv"] = p.arxiv.empty() ? json(nullptr) : json(p.arxiv);
+  j["title"] = p.title;
+  j["abstract"] = p.abstract ? json(*p.abstract) : json(nullptr);
+  j["year"] = p.year ? json(*p.year) : json(nullptr);
+  j["publicationDate"] = p.publication_date.empty() ? json(nullptr) : json(p.publication_date);
+  j["venue"] = p.venue;
+  j["citationCount"] = p.citations ? json(*p.citations) : json(nullptr);
+  j["authors"] = p.authors;
+  j["fieldsOfStudy"] = p.fields_of_study;
+  j["url"] = p.url;
+  if (!p.bibtex.empty()) j["bibtex"] = p.bibtex;
+  return j;
+}
+
+std::string s_of(const json& j, const char* k) {
+  auto it = j.find(k);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
+Paper paper_from_json(const json& j) {
+  Paper p;
+  p.paper_id = s_of(j, "paperId");
+  p.openalex_id = s_of(j, "openalexId");
+  p.source = s_of(j, "source");
+  p.doi = s_of(j, "doi");
+  p.arxiv = s_of(j, "arxiv");
+  p.title = s_of(j, "title");
+  if (j.contains("abstract") && j["abstract"].is_string())
+    p.abstract = j["abstract"].get<std::string>();
+  if (j.contains("year") && j["year"].is_number_integer()) p.year = j["year"].get<int>();
+  p.publication_date = s_of(j, "publicationDate");
+  p.venue = s_of(j, "venue");
+  if (j.contains("citationCount") && j["citationCount"].is_number_integer())
+    p.citations = j["citationCount"].get<long long>();
+  for (const char* k : {"authors", "fieldsOfStudy"}) {
+    if (j.contains(k) && j[k].is_array()) {
+      for (const auto& a : j[k]) {
+        if (a.is_string())
+          (std::string(k) == "authors" ? p.authors : p.fields_of_study)
+              .push_back(a.get<std::string>());
+      }
+    }
+  }
+  p.url = s_of(j, "url");
+  p.bibtex = s_of(j, "bibtex");
+  return p;
+}
+
+json term_json(const Term& t, bool with_bg) {
+  json j = {{"term", t.text}, {"n", t.n}, {"df", t.df}, {"share", t.share}};
+  if (with_bg) {
+    j["background_df"] = t.bg_df;
+    j["log_odds"] = t.log_odds;
+    j["z"] = t.z;
+  }
+  return j;
+}
+
+// ASCII letters of the first author's surname (last word), lower case.
+std::string ascii_word(const std::string& s) {
+  std::string r;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) != 0) r += static_cast<char>(std::tolower(c));
+  }
+  return r;
+}
+
+std::string bib_escape(const std::string& s) {
+  std::string r;
+  for (char c : s) {
+    switch (c) {
+      case '&':
+        r += "\\&";
+        break;
+      case '%':
+        r += "\\%";
+        break;
+      case '$':
+        r += "\\$";
+        break;
+      case '#':
+        r += "\\#";
+        break;
+      case '_':
+        r += "\\_";
+        break;
+      case '{':
+        r += "\\{";
+        break;
+      case '}':
+        r += "\\}";
+        break;
+      case '~':
+        r += "\\textasciitilde{}";
+        break;
+      case '^':
+        r += "\\textasciicircum{}";
+        break;
+      case '\\':
+        r += "\\textbackslash{}";
+        break;
+      case '\n':
+      case '\r':
+      case '\t':
+        r += ' ';
+        break;
+      default:
+        r += c;
+    }
+  }
+  return r;
+}
+
+std::string one_line(const std::string& s) {
+  std::string r;
+  for (char c : s) r += (c == '\n' || c == '\r') ? ' ' : c;
+  return r;
+}
+
+std::string xml_escape(const std::string& s) {
+  std::string r;
+  for (char c : s) {
+    switch (c) {
+      case '<':
+        r += "&lt;";
+        break;
+      case '>':
+        r += "&gt;";
+        break;
+      case '&':
+        r += "&amp;";
+        break;
+      case '"':
+        r += "&quot;";
+        break;
+      default:
+        r += c;
+    }
+  }
+  return r;
+}
+
+}  // namespace
+
+std::string to_csv(const std::vector<Paper>& papers) {
+  Table t;
+  t.headers = {"paperId",   "doi",     "title",  "year", "venue",
+               "citations", "authors", "source", "url",  "abstract"};
+  for (const Paper& p : papers) {
+    t.rows.push_back({p.paper_id, p.doi, p.title, p.year ? std::to_string(*p.year) : "", p.venue,
+                      p.citations ? std::to_string(*p.citations) : "", join(p.authors, "; "),
+                      p.source, p.url, p.abstract ? *p.abstract : ""});
+  }
+  return render_csv(t);
+}
+
+std::string to_json(const std::vector<Paper>& papers, const AnalysisResult* a) {
+  json out;
+  out["papers"] = json::array();
+  for (const Paper& p : papers) out["papers"].push_back(paper_json(p));
+  if (a != nullptr) {
+    const bool bg = !a->background.empty();
+    json an;
+    an["documents"] = a->documents;
+    an["null_abstracts"] = a->null_abstracts;
+    an["background"] = bg ? json(a->background) : json(nullptr);
+    an["background_documents"] = a->background_documents;
+    for (const auto& [key, list] :
+         {std::pair<const char*, const std::vector<Term>*>{"keywords", &a->keywords},
+          {"phrases", &a->phrases},
+          {"distinctive", &a->distinctive}}) {
+      an[key] = json::array();
+      for (const Term& t : *list) an[key].push_back(term_json(t, bg));
+    }
+    an["years"] = a->years;
+    an["docs_per_year"] = a->docs_per_year;
+    an["trends"] = json::array();
+    for (const TrendRow& r : a->trends) {
+      an["trends"].push_back({{"term", r.term}, {"counts", r.counts}, {"shares", r.shares}});
+    }
+    out["analysis"] = an;
+  }
+  return out.dump(2) + "\n";
+}
+
+std::string to_jsonl(const std::vector<Paper>& papers) {
+  std::string s;
+  for (const Paper& p : papers) s += paper_json(p).dump() + "\n";
+  return s;
+}
+
+std::vector<Paper> read_papers(const std::string& text, const std::string& name) {
+  std::vector<Paper> out;
+  const json whole = json::parse(text, nullptr, false);
+  if (!whole.is_discarded()) {
+    const json* list = nullptr;
+    if (whole.is_array()) list = &whole;
+    if (whole.is_object() && whole.contains("papers") && whole["papers"].is_array())
+      list = &whole["papers"];
+    if (whole.is_object() && whole.contains("data") && whole["data"].is_array())
+      list = &whole["data"];
+    if (list == nullptr && whole.is_object() && whole.contains("title")) {
+      out.push_back(paper_from_json(whole));
+      return out;
+    }
+    if (list == nullptr)
+      throw InputError(name +
+                       ":1:1: expected a JSON list of papers, an object with 'papers', or JSONL");
+    for (const auto& j : *list) {
+      if (j.is_object()) out.push_back(paper_from_json(j));
+    }
+    return out;
+  }
+  std::istringstream in(text);
+  std::string line;
+  int n = 0;
+  while (std::getline(in, line)) {
+    ++n;
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    json j = json::parse(line, nullptr, false);
+    if (j.is_discarded() || !j.is_object()) {
+      throw InputError(name + ":" + std::to_string(n) +
+                       ":1: not a JSON object (expected one paper per line)");
+    }
+    out.push_back(paper_from_json(j));
+  }
+  return out;
+}
+
+std::string to_bibtex(const std::vector<Paper>& papers) {
+  std::map<std::string, int> used;
+  std::string s;
+  for (const Paper& p : papers) {
+    std::string surname = p.authors.empty() ? "anon" : p.authors.front();
+    const auto sp = surname.find_last_of(' ');
+    if (sp != std::string::npos) surname = surname.substr(sp + 1);
+    surname = ascii_word(surname);
+    if (surname.empty()) surname = "anon";
+    std::string word;
+    std::istringstream tw(p.title);
+    for (std::string w; tw >> w;) {
+      const std::string a = ascii_word(w);
+      if (a.size() > 3 && snowball_stopwords().count(a) == 0) {
+        word = a;
+        break;
+      }
+    }
+    std::string key = surname + (p.year ? std::to_string(*p.year) : "nd") + word;
+    const int k = used[key]++;
+    if (k > 0) key += std::string(1, static_cast<char>('a' + std::min(k - 1, 25)));
+    const bool article = !p.venue.empty();
+    s += std::string(article ? "@article{" : "@misc{") + key + ",\n";
+    auto field = [&](const char* name, const std::string& v) {
+      if (!v.empty()) s += std::string("  ") + name + " = {" + v + "},\n";
+    };
+    field("title", "{" + bib_escape(p.title) + "}");
+    field("author", bib_escape(join(p.authors, " and ")));
+    if (p.year) field("year", std::to_string(*p.year));
+    field(article ? "journal" : "howpublished", bib_escape(p.venue));
+    field("doi", bib_escape(p.doi));
+    if (!p.arxiv.empty()) {
+      field("eprint", bib_escape(p.arxiv));
+      field("archiveprefix", "arXiv");
+    }
+    field("url", bib_escape(p.url));
+    if (!p.paper_id.empty())
+      field("note", "Semantic Scholar/OpenAlex id " + bib_escape(p.paper_id));
+    s += "}\n\n";
+  }
+  return s;
+}
+
+std::string to_ris(const std::vector<Paper>& papers) {
+  std::string s;
+  for (const Paper& p : papers) {
+    s += std::string("TY  - ") + (p.venue.empty() ? "GEN" : "JOUR") + "\r\n";
+    s += "TI  - " + one_line(p.title) + "\r\n";
+    for (const auto& a : p.authors) s += "AU  - " + one_line(a) + "\r\n";
+    if (p.year) s += "PY  - " + std::to_string(*p.year) + "\r\n";
+    if (!p.publication_date.empty()) s += "DA  - " + p.publication_date + "\r\n";
+    if (!p.venue.empty()) s += "JO  - " + one_line(p.venue) + "\r\n";
+    if (!p.doi.empty()) s += "DO  - " + p.doi + "\r\n";
+    if (!p.url.empty()) s += "UR  - " + p.url + "\r\n";
+    if (p.abstract) s += "AB  - " + one_line(*p.abstract) + "\r\n";
+    if (!p.paper_id.empty()) s += "ID  - " + p.paper_id + "\r\n";
+    s += "ER  - \r\n\r\n";
+  }
+  return s;
+}
+
+std::string to_summary_markdown(const std::vector<Paper>& papers, const std::string& query) {
+  std::string s = "# Paper evaluations";
+  if (!query.empty()) s += ": " + query;
+  s += "\n\n";
+  for (const Paper& p : papers) {
+    s += "## " + one_line(p.title) + "\n\n";
+    s += "- **Authors:** " +
+         (p.authors.empty() ? std::string("(unknown)") : join(p.authors, ", ")) + "\n";
+    s += "- **Year / venue:** " + (p.year ? std::to_string(*p.year) : std::string("?")) + " / " +
+         (p.venue.empty() ? std::string("?") : one_line(p.venue)) + "\n";
+    s += "- **Citations:** " + (p.citations ? std::to_string(*p.citations) : std::string("?")) +
+         "\n";
+    s += "- **Link:** " + (p.doi.empty() ? p.url : "https://doi.org/" + p.doi) + "\n\n";
+    s +=
+        "**Abstract.** " +
+        (p.abstract ? one_line(*p.abstract) : std::string("(no abstract available from the API)")) +
+        "\n\n";
+    s += "### Contribution\n\n- \n\n### Method\n\n- \n\n### Results\n\n- \n\n";
+    s += "### My thoughts\n\n- Relevance to our work: \n- Strengths: \n- Weaknesses / doubts: \n- "
+         "Follow-up: \n\n---\n\n";
+  }
+  return s;
+}
+
+std::string trend_svg(const AnalysisResult& a, std::size_t max_lines) {
+  const double w = 720;
+  const double h = 400;
+  const double ml = 60;
+  const double mr = 190;
+  const double mt = 30;
+  const double mb = 40;
+  std::ostringstream o;
+  o << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << w << "\" height=\"" << h
+    << "\" viewBox=\"0 0 " << w << " " << h << "\" font-family=\"sans-serif\" font-size=\"11\">\n";
+  o << "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n";
+  o << "<text x=\"" << ml
+    << "\" y=\"18\" font-size=\"13\">Keyword trends: share of papers per year</text>\n";
+  const std::size_t ny = a.years.size();
+  const std::size_t nl = std::min(max_lines, a.trends.size());
+  double ymax = 0;
+  for (std::size_t i = 0; i < nl; ++i) {
+    for (double v : a.trends[i].shares) ymax = std::max(ymax, v);
+  }
+  if (ymax <= 0) ymax = 1;
+  ymax = std::ceil(ymax * 10) / 10;
+  const double pw = w - ml - mr;
+  const double ph = h - mt - mb;
+  auto x = [&](std::size_t i) {
+    return ml + (ny <= 1 ? pw / 2 : pw * static_cast<double>(i) / static_cast<double>(ny - 1));
+  };
+  auto y = [&](double v) { return mt + ph * (1 - v / ymax); };
+  o << "<line x1=\"" << ml << "\" y1=\"" << mt + ph << "\" x2=\"" << ml + pw << "\" y2=\""
+    << mt + ph << "\" stroke=\"#333\"/>\n";
+  o << "<line x1=\"" << ml << "\" y1=\"" << mt << "\" x2=\"" << ml << "\" y2=\"" << mt + ph
+    << "\" stroke=\"#333\"/>\n";
+  for (int k = 0; k <= 4; ++k) {
+    const double v = ymax * k / 4;
+    o << "<text x=\"" << ml - 6 << "\" y=\"" << y(v) + 4 << "\" text-anchor=\"end\">"
+      << std::lround(v * 100) << "%</text>\n";
+    o << "<line x1=\"" << ml << "\" y1=\"" << y(v) << "\" x2=\"" << ml + pw << "\" y2=\"" << y(v)
+      << "\" stroke=\"#eee\"/>\n";
+  }
+  const std::size_t step = std::max<std::size_t>(1, ny / 12);
+  for (std::size_t i = 0; i < ny; i += step) {
+    o << "<text x=\"" << x(i) << "\" y=\"" << mt + ph + 16 << "\" text-anchor=\"middle\">"
+      << a.years[i] << "</text>\n";
+  }
+  static const char* kColors[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
+                                  "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"};
+  for (std::size_t i = 0; i < nl; ++i) {
+    const TrendRow& r = a.trends[i];
+    const char* c = kColors[i % 10];
+    o << "<polyline fill=\"none\" stroke=\"" << c << "\" stroke-width=\"2\" points=\"";
+    for (std::size_t k = 0; k < ny && k < r.shares.size(); ++k)
+      o << (k ? " " : "") << x(k) << "," << y(r.shares[k]);
+    o << "\"/>\n";
+    o << "<text x=\"" << ml + pw + 10 << "\" y=\"" << mt + 14 * static_cast<double>(i + 1)
+      << "\" fill=\"" << c << "\">" << xml_escape(r.term) << "</text>\n";
+  }
+  o << "</svg>\n";
+  return o.str();
+}
+
+}  // namespace rlab::litsearch

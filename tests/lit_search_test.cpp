@@ -1,0 +1,759 @@
+// rlab lit-search: HTTP client against loopback servers, sources and paging, cache, dedup,
+// keyword analysis against the Python reference, exports, and the command end to end.
+#include "rlab/error.h"
+#include "rlab/files.h"
+#include "rlab/http.h"
+#include "rlab/litsearch.h"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <dirent.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "support/lit_server.h"
+#include "support/run.h"
+
+namespace rlab::test {
+namespace {
+
+using namespace rlab::litsearch;
+using nlohmann::json;
+
+// In-memory cache for core tests.
+class MemCache : public Cache {
+ public:
+  std::optional<CachedResponse> get(const std::string& key) override {
+    auto it = m.find(key);
+    if (it == m.end()) return std::nullopt;
+    return it->second;
+  }
+  void put(const std::string& key, const CachedResponse& v) override { m[key] = v; }
+  std::map<std::string, CachedResponse> m;
+};
+
+net::ClientOptions fast_options(std::vector<double>* sleeps) {
+  net::ClientOptions o;
+  o.total_timeout_s = 5;
+  o.connect_timeout_s = 2;
+  o.max_retries = 3;
+  o.backoff_base_s = 0.5;
+  o.seed = 7;
+  o.sleep = [sleeps](double s) {
+    if (sleeps != nullptr) sleeps->push_back(s);
+  };
+  return o;
+}
+
+Endpoints endpoints(const FakeScholar& s) {
+  Endpoints e;
+  e.s2_base = s.s2_base();
+  e.openalex_base = s.openalex_base();
+  return e;
+}
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// ---- HTTP client ------------------------------------------------------------------------
+
+TEST(LitSearchHttp, RetriesAfter429HonouringRetryAfter) {
+  FakeScholar s(FakeScholar::make_corpus(10));
+  s.fail_next("/graph/v1/paper/search", {Fault{429,
+                                               R"({"message":"Too Many Requests"})",
+                                               "application/json",
+                                               {{"Retry-After", "7"}},
+                                               0}});
+  std::vector<double> sleeps;
+  auto c = net::make_curl_client(fast_options(&sleeps));
+  const auto r = c->send({"GET", s.s2_base() + "/paper/search?query=x&limit=5", "", {}, {}});
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.attempts, 2);
+  ASSERT_EQ(sleeps.size(), 1u);
+  EXPECT_GE(sleeps[0], 7.0);  // the server's Retry-After is a floor on the wait
+}
+
+TEST(LitSearchHttp, RetryAfterAsHttpDate) {
+  EXPECT_DOUBLE_EQ(net::parse_retry_after("120", 0), 120);
+  // 1445412480 = Wed, 21 Oct 2015 07:28:00 GMT
+  EXPECT_DOUBLE_EQ(net::parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", 1445412480.0 - 30), 30);
+  EXPECT_LT(net::parse_retry_after("soon", 0), 0);
+}
+
+TEST(LitSearchHttp, ServerErrorsThenSuccess) {
+  FakeScholar s(FakeScholar::make_corpus(10));
+  s.fail_next(
+      "/graph/v1/paper/search",
+      {Fault{}, Fault{503, "<html><title>Service Unavailable</title></html>", "text/html", {}, 0}});
+  std::vector<double> sleeps;
+  auto c = net::make_curl_client(fast_options(&sleeps));
+  const auto r = c->send({"GET", s.s2_base() + "/paper/search?query=x", "", {}, {}});
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.attempts, 3);
+  ASSERT_EQ(sleeps.size(), 2u);
+  EXPECT_LE(sleeps[0], 0.5);  // full jitter in [0, base * 2^k]
+  EXPECT_LE(sleeps[1], 1.0);
+}
+
+TEST(LitSearchHttp, GivesUpAfterMaxRetriesWithTheLastResponse) {
+  FakeScholar s(FakeScholar::make_corpus(10));
+  s.fail_next("/graph/v1/paper/search",
+              std::vector<Fault>(
+                  5, Fault{429, R"({"message":"Too Many Requests"})", "application/json", {}, 0}));
+  auto o = fast_options(nullptr);
+  o.max_retries = 2;
+  auto c = net::make_curl_client(o);
+  const auto r = c->send({"GET", s.s2_base() + "/paper/search?query=x", "", {}, {}});
+  EXPECT_EQ(r.status, 429);
+  EXPECT_EQ(r.attempts, 3);
+  EXPECT_EQ(s.requests().size(), 3u);
+}
+
+TEST(LitSearchHttp, TimeoutIsRetriedThenReported) {
+  FakeScholar s(FakeScholar::make_corpus(10));
+  s.fail_next("/graph/v1/paper/search", {Fault{200, "{}", "application/json", {}, 1500},
+                                         Fault{200, "{}", "application/json", {}, 1500}});
+  auto o = fast_options(nullptr);
+  o.total_timeout_s = 0.3;
+  o.max_retries = 1;
+  auto c = net::make_curl_client(o);
+  try {
+    c->send({"GET", s.s2_base() + "/paper/search?query=x", "", {}, {}});
+    FAIL() << "expected a NetworkError";
+  } catch (const net::NetworkError& e) {
+    EXPECT_NE(std::string(e.what()).find("timed out"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("after 2 attempts"), std::string::npos) << e.what();
+  }
+}
+
+TEST(LitSearchHttp, GzipUserAgentAndSecretHeaders) {
+  FakeScholar s(FakeScholar::make_corpus(300));
+  auto c = net::make_curl_client(fast_options(nullptr));
+  net::HttpRequest req{"GET",
+                       s.s2_base() + "/paper/search?query=x&limit=100",
+                       "",
+                       {},
+                       {{"x-api-key", "SECRET-KEY-123"}}};
+  const auto r = c->send(req);
+  ASSERT_EQ(r.status, 200);
+  EXPECT_EQ(r.headers.at("content-encoding"), "gzip");
+  EXPECT_EQ(json::parse(r.body)["data"].size(), 100u);  // decoded
+  const auto seen = s.requests().back();
+  EXPECT_NE(seen.headers.at("accept-encoding").find("gzip"), std::string::npos);
+  EXPECT_EQ(seen.headers.at("user-agent").rfind("rlab/", 0), 0u);
+  EXPECT_EQ(seen.headers.at("x-api-key"), "SECRET-KEY-123");
+  EXPECT_EQ(req.describe().find("SECRET"), std::string::npos);
+}
+
+TEST(LitSearchHttp, PacingSpacesRequests) {
+  FakeScholar s(FakeScholar::make_corpus(3));
+  std::vector<double> sleeps;
+  auto o = fast_options(&sleeps);
+  double clock = 100;
+  o.now = [&clock] { return clock; };
+  o.min_interval_s = 1.05;
+  auto c = net::make_curl_client(o);
+  c->send({"GET", s.s2_base() + "/paper/search?query=x", "", {}, {}});
+  clock += 0.25;
+  c->send({"GET", s.s2_base() + "/paper/search?query=x", "", {}, {}});
+  ASSERT_EQ(sleeps.size(), 1u);
+  EXPECT_NEAR(sleeps[0], 0.8, 1e-9);
+}
+
+// ---- Sources and paging -----------------------------------------------------------------
+
+TEST(LitSearchSources, RelevanceStopsAtTheThousandCap) {
+  FakeScholar s(FakeScholar::make_corpus(2500));
+  s.set_next_beyond_cap(true);
+  auto c = net::make_curl_client(fast_options(nullptr));
+  Fetcher f(*c, nullptr, {}, endpoints(s));
+  Query q;
+  q.text = "battery";
+  q.limit = 5000;
+  const auto papers = f.search(q);
+  EXPECT_EQ(papers.size(), 1000u);
+  EXPECT_EQ(papers[999].paper_id, "P0999");
+  for (const auto& r : s.requests()) {
+    EXPECT_EQ(r.query.find("offset=1000"), std::string::npos) << r.query;
+  }
+  EXPECT_EQ(s.requests().size(), 10u);
+  ASSERT_FALSE(f.stats().notes.empty());
+  EXPECT_NE(f.stats().notes[0].find("1000"), std::string::npos);
+}
+
+TEST(LitSearchSources, RelevanceLastPageAndEmptyResult) {
+  FakeScholar s(FakeScholar::make_corpus(250));
+  auto c = net::make_curl_client(fast_options(nullptr));
+  Fetcher f(*c, nullptr, {}, endpoints(s));
+  Query q;
+  q.text = "state-of-the-art battery";
+  q.limit = 1000;
+  EXPECT_EQ(f.search(q).size(), 250u);  // `next` absent on page 3 ends paging
+  EXPECT_EQ(s.requests().size(), 3u);
+  EXPECT_NE(s.requests()[0].query.find("query=state of the art battery"), std::string::npos);
+  q.text = "nothingmatches";
+  EXPECT_TRUE(f.search(q).empty());  // {"total":0,"offset":0} without data
+}
+
+TEST(LitSearchSources, FiltersAreSent) {
+  FakeScholar s(FakeScholar::make_corpus(100));
+  auto c = net::make_curl_client(fast_options(nullptr));
+  Fetcher f(*c, nullptr, {}, endpoints(s));
+  Query q;
+  q.text = "x";
+  q.years = parse_year_range("2020-");
+  q.min_citations = 100;
+  q.venues = {"Nature"};
+  q.fields_of_study = {"Computer Science"};
+  const auto papers = apply_filters(f.search(q), q);
+  const std::string sent = s.requests()[0].query;
+  for (const char* p :
+       {"year=2020-", "minCitationCount=100", "venue=Nature", "fieldsOfStudy=Computer Science"}) {
+    EXPECT_NE(sent.find(p), std::string::npos) << sent;
+  }
+  for (const auto& p : papers) {
+    EXPECT_GE(*p.year, 2020);
+    EXPECT_GE(*p.citations, 100);
+  }
+}
+
+TEST(LitSearchSources, BulkFollowsTokens) {
+  FakeScholar s(FakeScholar::make_corpus(2500));
+  auto c = net::make_curl_client(fast_options(nullptr));
+  Fetcher f(*c, nullptr, {}, endpoints(s));
+  Query q;
+  q.text = "battery + (graph | bayesian)";
+  q.mode = Mode::kBulk;
+  q.limit = 100000;
+  q.sort = "citationCount:desc";
+  const auto papers = f.search(q);
+  EXPECT_EQ(papers.size(), 2500u);
+  ASSERT_EQ(s.requests().size(), 3u);
+  EXPECT_NE(s.requests()[1].query.find("token=t1000"), std::string::npos);
+  EXPECT_NE(s.requests()[0].query.find("sort=citationCount:desc"), std::string::npos);
+}
+
+TEST(LitSearchSources, OpenAlexCursorPagingAndAbstracts) {
+  const auto corpus = FakeScholar::make_corpus(250);
+  FakeScholar s(corpus);
+  auto c = net::make_curl_client(fast_options(nullptr));
+  Fetcher f(*c, nullptr, {}, endpoints(s));
+  Query q;
+  q.text = "x";
+  q.source = Source::kOpenAlex;
+  q.limit = 1000;
+  const auto papers = f.search(q);
+  ASSERT_EQ(papers.size(), 250u);
+  for (std::size_t i = 0; i < papers.size(); ++i) {
+    EXPECT_EQ(papers[i].abstract, corpus[i].abstract) << i;  // rebuilt from the inverted index
+    EXPECT_EQ(papers[i].doi, corpus[i].doi);
+  }
+  EXPECT_NE(s.requests()[1].query.find("cursor=c100"), std::string::npos);
+}
+
+TEST(LitSearchSources, RebuildAbstract) {
+  EXPECT_EQ(rebuild_abstract(R"({"Deep":[0],"learning":[1,4],"is":[2],"about":[3]})"),
+            "Deep learning is about learning");
+  EXPECT_FALSE(rebuild_abstract("null").has_value());
+}
+
+TEST(LitSearchSources, BatchKeepsNullSlots) {
+  FakeScholar s(FakeScholar::make_corpus(20));
+  auto c = net::make_curl_client(fast_options(nullptr));
+  Fetcher f(*c, nullptr, {}, endpoints(s));
+  const auto got = f.batch({"P0003", "nonexistent", "DOI:10.1000/fake.7"}, {});
+  ASSERT_EQ(got.size(), 3u);
+  EXPECT_EQ(got[0]->paper_id, "P0003");
+  EXPECT_FALSE(got[1].has_value());
+  EXPECT_EQ(got[2]->paper_id, "P0007");
+  EXPECT_EQ(s.requests()[0].method, "POST");
+  EXPECT_EQ(json::parse(s.requests()[0].body)["ids"].size(), 3u);
+}
+
+TEST(LitSearchSources, CitationsPageAndUnknownPaperIs404) {
+  FakeScholar s(FakeScholar::make_corpus(1500));
+  auto c = net::make_curl_client(fast_options(nullptr));
+  Fetcher f(*c, nullptr, {}, endpoints(s));
+  EXPECT_EQ(f.neighbours("P0001", true, 1200, {}).size(), 1200u);
+  try {
+    f.neighbours("XYZ", false, 10, {});
+    FAIL();
+  } catch (const EnvironmentError& e) {
+    EXPECT_STREQ(
+        e.what(),
+        "Semantic Scholar references: page 1 failed: HTTP 404: Paper with id XYZ not found");
+  }
+}
+
+TEST(LitSearchSources, FaultMidPagingKeepsEarlierPagesAndResumes) {
+  FakeScholar s(FakeScholar::make_corpus(500));
+  auto o = fast_options(nullptr);
+  o.max_retries = 0;
+  auto c = net::make_curl_client(o);
+  MemCache cache;
+  Query q;
+  q.text = "battery";
+  q.limit = 500;
+  {
+    Fetcher f(*c, &cache, {}, endpoints(s));
+    EXPECT_EQ(f.search_s2_relevance(q).size(), 500u);
+    EXPECT_EQ(cache.m.size(), 5u);  // every page is stored
+  }
+  cache.m.clear();
+  FakeScholar s2(FakeScholar::make_corpus(500));
+  // Pages 1-2 are served, page 3 fails with a 500 (no retries left).
+  s2.fail_next("/graph/v1/paper/search",
+               {Fault{0, "", "", {}, 0}, Fault{0, "", "", {}, 0}, Fault{}});
+  {
+    Fetcher f(*c, &cache, {}, endpoints(s2));
+    try {
+      f.search_s2_relevance(q);
+      FAIL();
+    } catch (const EnvironmentError& e) {
+      EXPECT_STREQ(e.what(),
+                   "Semantic Scholar search: page 3 failed: HTTP 500: Internal Server Error");
+      ASSERT_EQ(e.notes().size(), 1u);
+      EXPECT_EQ(e.notes()[0], "pages 1-2 are in the cache; rerunning resumes from page 3");
+    }
+  }
+  EXPECT_EQ(cache.m.size(), 2u);
+  s2.clear_requests();
+  Fetcher again(*c, &cache, {}, endpoints(s2));
+  EXPECT_EQ(again.search_s2_relevance(q).size(), 500u);
+  EXPECT_EQ(again.stats().cache_hits, 2);
+  EXPECT_EQ(s2.requests().size(), 3u);  // pages 3-5 only
+}
+
+TEST(LitSearchSources, ErrorBodiesAreShown) {
+  FakeScholar s(FakeScholar::make_corpus(10));
+  auto o = fast_options(nullptr);
+  o.max_retries = 0;
+  auto c = net::make_curl_client(o);
+  Query q;
+  q.text = "x";
+  struct Case {
+    Fault fault;
+    std::string message;
+  };
+  const std::vector<Case> cases = {
+      {{400,
+        R"({"error":"Unrecognized or unsupported fields: [bogus]"})",
+        "application/json",
+        {},
+        0},
+       "Semantic Scholar search: page 1 failed: HTTP 400: Unrecognized or unsupported fields: "
+       "[bogus]"},
+      {{403, R"({"message":"Forbidden"})", "application/json", {}, 0},
+       "Semantic Scholar search: page 1 failed: HTTP 403: Forbidden"},
+      {{502,
+        "<html><head><title>502 Bad Gateway</title></head><body>cloudfront</body></html>",
+        "text/html",
+        {},
+        0},
+       "Semantic Scholar search: page 1 failed: HTTP 502: 502 Bad Gateway (HTML error page)"},
+      {{200,
+        R"({"total": 5, "offset": 0, "data": [{"paperId": "a", "ti)",
+        "application/json",
+        {},
+        0},
+       "Semantic Scholar search: page 1 failed: the response is not a JSON object (truncated or "
+       "wrong content type 'application/json')"},
+      {{200, "<html>maintenance</html>", "text/html", {}, 0},
+       "Semantic Scholar search: page 1 failed: the response is not a JSON object (truncated or "
+       "wrong content type 'text/html')"},
+  };
+  for (const auto& k : cases) {
+    s.fail_next("/graph/v1/paper/search", {k.fault});
+    Fetcher f(*c, nullptr, {}, endpoints(s));
+    try {
+      f.search(q);
+      ADD_FAILURE() << k.message;
+    } catch (const EnvironmentError& e) {
+      EXPECT_EQ(std::string(e.what()), k.message);
+    }
+  }
+}
+
+TEST(LitSearchSources, OfflineServesOnlyTheCache) {
+  FakeScholar s(FakeScholar::make_corpus(150));
+  auto c = net::make_curl_client(fast_options(nullptr));
+  MemCache cache;
+  Query q;
+  q.text = "x";
+  q.limit = 150;
+  CachePolicy online;
+  online.now = 1000;
+  Fetcher(*c, &cache, online, endpoints(s)).search(q);
+  s.clear_requests();
+  CachePolicy off = online;
+  off.offline = true;
+  off.now = 1e9;  // far past the TTL: offline still serves it
+  Fetcher f(*c, &cache, off, endpoints(s));
+  EXPECT_EQ(f.search(q).size(), 150u);
+  EXPECT_TRUE(s.requests().empty());
+  q.text = "other";
+  EXPECT_THROW(f.search(q), EnvironmentError);
+  EXPECT_TRUE(s.requests().empty());
+  // Expired entries are refetched online; --refresh refetches fresh ones.
+  q.text = "x";
+  CachePolicy later = online;
+  later.now = online.now + later.ttl_s + 1;
+  Fetcher(*c, &cache, later, endpoints(s)).search(q);
+  EXPECT_EQ(s.requests().size(), 2u);
+  CachePolicy refresh = online;
+  refresh.refresh = true;
+  Fetcher(*c, &cache, refresh, endpoints(s)).search(q);
+  EXPECT_EQ(s.requests().size(), 4u);
+}
+
+TEST(LitSearchSources, BothSourcesAreDeduplicated) {
+  FakeScholar s(FakeScholar::make_corpus(40));
+  auto c = net::make_curl_client(fast_options(nullptr));
+  Fetcher f(*c, nullptr, {}, endpoints(s));
+  Query q;
+  q.text = "x";
+  q.source = Source::kBoth;
+  q.limit = 40;
+  const auto all = f.search(q);
+  EXPECT_EQ(all.size(), 80u);
+  std::size_t removed = 0;
+  const auto d = deduplicate(all, &removed);
+  EXPECT_EQ(d.size(), 40u);
+  EXPECT_EQ(removed, 40u);
+  EXPECT_EQ(d[0].source, "s2+openalex");
+  EXPECT_EQ(d[0].openalex_id, "W0000");
+}
+
+// ---- Dedup, tokens, analysis ------------------------------------------------------------
+
+TEST(LitSearchDedup, IdThenDoiThenTitleAndYear) {
+  Paper a;
+  a.paper_id = "A";
+  a.title = "Deep Learning";
+  a.year = 2015;
+  Paper b = a;  // same id
+  b.citations = 5;
+  Paper c;
+  c.paper_id = "C";
+  c.doi = "10.1/x";
+  c.title = "Other";
+  Paper d;
+  d.paper_id = "W9";
+  d.doi = "10.1/x";  // same DOI as c (already case-folded by the parsers)
+  d.abstract = "text";
+  Paper e;
+  e.paper_id = "E";
+  e.title = "  deep-learning!  ";  // same normalised title and year as a
+  e.year = 2015;
+  Paper f = e;
+  f.paper_id = "F";
+  f.year = 2016;  // same title, other year: kept
+  Paper g;
+  g.paper_id = "G";
+  g.title = "\xEF\xAC\x81nite elements";  // "ﬁ" ligature: NFKC makes it "fi"
+  g.year = 2000;
+  Paper h = g;
+  h.paper_id = "H";
+  h.title = "Finite Elements";
+  std::size_t removed = 0;
+  const auto out = deduplicate({a, b, c, d, e, f, g, h}, &removed);
+  ASSERT_EQ(out.size(), 4u);
+  EXPECT_EQ(removed, 4u);
+  EXPECT_EQ(out[0].citations, 5);
+  EXPECT_EQ(out[1].abstract, "text");
+  EXPECT_EQ(out[2].paper_id, "F");
+  EXPECT_EQ(out[3].paper_id, "G");
+  EXPECT_EQ(normalise_title("  Deep-Learning: a <i>Survey</i> "), "deep learning a survey");
+}
+
+TEST(LitSearchText, Tokenizer) {
+  EXPECT_EQ(
+      tokenize("State-of-the-art <i>GAN</i> models, in 2020; $x^2$ \\emph{ML} works."),
+      (std::vector<std::string>{"state-of-the-art", "gan", "models", "", "in", "", "ml", "works"}));
+  EXPECT_EQ(tokenize("Na\xC3\xAFve  \xEF\xAC\x81ne-tuning of LLMs&amp;AI"),
+            (std::vector<std::string>{"naïve", "fine-tuning", "of", "llms", "ai"}));
+}
+
+TEST(LitSearchYears, Ranges) {
+  EXPECT_EQ(parse_year_range("2020-2024").s2(), "2020-2024");
+  EXPECT_EQ(parse_year_range("2020-").s2(), "2020-");
+  EXPECT_EQ(parse_year_range("-2019").s2(), "-2019");
+  EXPECT_EQ(parse_year_range("2021").s2(), "2021");
+  for (const char* bad : {"20-21", "abcd", "-", "2024-2020", "2020-2021-2022"}) {
+    EXPECT_THROW(parse_year_range(bad), UsageError) << bad;
+  }
+}
+
+std::vector<Paper> reference_corpus(json* ref) {
+  *ref = json::parse(read_file(source_path("tests/reference/lit_search_keywords.json")));
+  std::vector<Paper> ps;
+  for (const auto& d : (*ref)["corpus"]) {
+    Paper p;
+    p.title = d["title"];
+    p.abstract = d["abstract"].get<std::string>();
+    p.year = d["year"];
+    ps.push_back(p);
+  }
+  return ps;
+}
+
+TEST(LitSearchAnalysis, MatchesThePythonReference) {
+  json ref;
+  const auto papers = reference_corpus(&ref);
+  AnalysisOptions o;
+  o.top = 1000;
+  const auto a = analyse(papers, o);
+  EXPECT_EQ(a.years, ref["years"].get<std::vector<int>>());
+  std::map<std::string, Term> got;
+  for (const auto* list : {&a.keywords, &a.phrases}) {
+    for (const auto& t : *list) got[t.text] = t;
+  }
+  ASSERT_EQ(got.size(), ref["terms"].size());
+  std::map<std::string, Term> dist;
+  for (const auto& t : a.distinctive) dist[t.text] = t;
+  for (const auto& [term, r] : ref["terms"].items()) {
+    ASSERT_TRUE(got.count(term)) << term;
+    EXPECT_EQ(got[term].df, r["df"].get<long long>()) << term;
+    if (r["a"].get<int>() >= 2) {
+      ASSERT_TRUE(dist.count(term)) << term;
+      EXPECT_NEAR(dist[term].z, r["z"].get<double>(), 1e-9) << term;
+      EXPECT_NEAR(dist[term].log_odds, r["log_odds"].get<double>(), 1e-9) << term;
+    }
+  }
+  for (const auto& row : a.trends) {
+    const auto& shares = ref["terms"][row.term]["shares"];
+    for (std::size_t y = 0; y < a.years.size(); ++y) {
+      EXPECT_NEAR(row.shares[y], shares[std::to_string(a.years[y])].get<double>(), 1e-12)
+          << row.term;
+    }
+  }
+  EXPECT_EQ(a.keywords[0].text, "models");  // most documents (reference: df 5)
+}
+
+TEST(LitSearchAnalysis, StopwordsFileBoilerplateAndStemming) {
+  json ref;
+  const auto papers = reference_corpus(&ref);
+  AnalysisOptions o;
+  o.top = 1000;
+  auto has = [](const AnalysisResult& a, const std::string& t) {
+    for (const auto* l : {&a.keywords, &a.phrases}) {
+      for (const auto& x : *l) {
+        if (x.text == t) return true;
+      }
+    }
+    return false;
+  };
+  EXPECT_TRUE(has(analyse(papers, o), "battery"));
+  o.extra_stopwords = {"battery"};
+  const auto a = analyse(papers, o);
+  EXPECT_FALSE(has(a, "battery"));
+  EXPECT_FALSE(has(a, "lithium-ion battery"));  // phrases may not end with a stop word
+  o.extra_stopwords.clear();
+  EXPECT_FALSE(has(analyse(papers, o), "propose"));
+  std::vector<Paper> two = papers;
+  two[1].abstract = *two[1].abstract + " We propose it.";
+  EXPECT_FALSE(has(analyse(two, o), "propose"));
+  o.boilerplate = false;
+  EXPECT_TRUE(has(analyse(two, o), "propose"));
+  o.boilerplate = true;
+}
+
+TEST(LitSearchAnalysis, StemmingShowsTheCommonestForm) {
+  std::vector<Paper> ps(3);
+  ps[0].title = "Models here";
+  ps[1].title = "Model there";
+  ps[2].title = "Models again";
+  AnalysisOptions o;
+  auto df_of = [](const AnalysisResult& a, const std::string& t) -> long long {
+    for (const auto& x : a.keywords) {
+      if (x.text == t) return x.df;
+    }
+    return -1;
+  };
+  EXPECT_EQ(df_of(analyse(ps, o), "models"), 2);
+  EXPECT_EQ(df_of(analyse(ps, o), "model"), -1);  // one document < min_df 2
+  o.stem = true;
+  const auto s = analyse(ps, o);
+  EXPECT_EQ(df_of(s, "models"), 3);  // model + models, shown as the form used twice
+  EXPECT_EQ(df_of(s, "model"), -1);
+}
+
+TEST(LitSearchAnalysis, NullAbstractsCounted) {
+  std::vector<Paper> ps(3);
+  ps[0].title = "a battery paper";
+  ps[1].title = "battery again";
+  ps[1].abstract = "battery";
+  ps[2].title = "x";
+  const auto a = analyse(ps, {});
+  EXPECT_EQ(a.null_abstracts, 2);
+  EXPECT_EQ(a.documents, 3);
+}
+
+// ---- Exports ----------------------------------------------------------------------------
+
+TEST(LitSearchExport, BibtexEscapedStableKeys) {
+  Paper p;
+  p.title = "Costs & benefits of 100% {robust} x_1";
+  p.authors = {"Marie Curie", "B"};
+  p.year = 2020;
+  p.venue = "J. Phys. #1";
+  Paper q = p;
+  q.title = "Costs again";
+  const std::string b = to_bibtex({p, q});
+  EXPECT_NE(b.find("@article{curie2020costs,"), std::string::npos) << b;
+  EXPECT_NE(b.find("@article{curie2020costsa,"), std::string::npos) << b;
+  EXPECT_NE(b.find("title = {{Costs \\& benefits of 100\\% \\{robust\\} x\\_1}}"),
+            std::string::npos)
+      << b;
+  EXPECT_NE(b.find("journal = {J. Phys. \\#1}"), std::string::npos) << b;
+  EXPECT_EQ(to_bibtex({p, q}), b);  // stable
+}
+
+TEST(LitSearchExport, RisCsvJsonlRoundTrip) {
+  Paper p;
+  p.paper_id = "X1";
+  p.title = "A \"quoted\", title";
+  p.abstract = "line1\nline2";
+  p.year = 2021;
+  p.authors = {"A One", "B Two"};
+  p.doi = "10.1/abc";
+  const std::string ris = to_ris({p});
+  EXPECT_NE(
+      ris.find(
+          "TY  - GEN\r\nTI  - A \"quoted\", title\r\nAU  - A One\r\nAU  - B Two\r\nPY  - 2021\r\n"),
+      std::string::npos);
+  EXPECT_NE(ris.find("AB  - line1 line2\r\n"), std::string::npos);
+  EXPECT_NE(to_csv({p}).find("\"A \"\"quoted\"\", title\""), std::string::npos);
+  const auto back = read_papers(to_jsonl({p, p}), "x.jsonl");
+  ASSERT_EQ(back.size(), 2u);
+  EXPECT_EQ(back[0].title, p.title);
+  EXPECT_EQ(back[0].abstract, p.abstract);
+  EXPECT_EQ(back[0].authors, p.authors);
+  EXPECT_EQ(read_papers(to_json({p}, nullptr), "x.json")[0].doi, "10.1/abc");
+  EXPECT_THROW(read_papers("{\"a\":1}\nnot json\n", "bad.jsonl"), InputError);
+}
+
+// ---- End to end -------------------------------------------------------------------------
+
+std::vector<std::string> env_for(const FakeScholar& s, const TempDir& home) {
+  return {"RLAB_HOME=" + home.path(), "RLAB_S2_API_BASE=" + s.s2_base(),
+          "RLAB_OPENALEX_API_BASE=" + s.openalex_base(), "RLAB_HTTP_BACKOFF_BASE=0.01"};
+}
+
+TEST(LitSearchE2E, SearchExportsAndCacheReruns) {
+  FakeScholar s(FakeScholar::make_corpus(120));
+  TempDir home;
+  auto env = env_for(s, home);
+  env.push_back("S2_API_KEY=TOPSECRET-42");
+  const std::string out = home.path() + "/out";
+  const auto r =
+      run_rlab({"lit-search", "--query",   "battery",    "--source", "both",         "--limit",
+                "60",         "--rate",    "1000",       "--csv",    out + ".csv",   "--bibtex",
+                out + ".bib", "--ris",     out + ".ris", "--jsonl",  out + ".jsonl", "--svg",
+                out + ".svg", "--summary", out + ".md",  "--format", "json",         "-v"},
+               env);
+  ASSERT_EQ(r.code, 0) << r.err;
+  const json j = json::parse(r.out);
+  EXPECT_EQ(j["papers"].size(), 60u);
+  EXPECT_EQ(j["duplicates_merged"], 60);
+  EXPECT_EQ(j["requests"]["network"], 2);
+  EXPECT_NE(slurp(out + ".svg").find("<svg"), std::string::npos);
+  EXPECT_NE(slurp(out + ".md").find("### My thoughts"), std::string::npos);
+  EXPECT_EQ(read_papers(slurp(out + ".jsonl"), "x").size(), 60u);
+  // The key went to the server, and nowhere else.
+  EXPECT_EQ(s.requests()[0].headers.at("x-api-key"), "TOPSECRET-42");
+  EXPECT_EQ(r.out.find("TOPSECRET"), std::string::npos);
+  EXPECT_EQ(r.err.find("TOPSECRET"), std::string::npos);
+  const std::string cache = home.path() + "/cache/lit-search";
+  const auto files = list_dir(cache);
+  EXPECT_EQ(files.size(), 2u);
+  for (const auto& f : files)
+    EXPECT_EQ(slurp(cache + "/" + f).find("TOPSECRET"), std::string::npos);
+  // A rerun (cron) costs no requests; --offline works without the server's help.
+  s.clear_requests();
+  const auto again = run_rlab(
+      {"lit-search", "--query", "battery", "--source", "both", "--limit", "60", "--format", "json"},
+      env);
+  ASSERT_EQ(again.code, 0) << again.err;
+  EXPECT_TRUE(s.requests().empty());
+  const auto off = run_rlab({"lit-search", "--query", "battery", "--source", "both", "--limit",
+                             "60", "--offline", "--format", "json"},
+                            env);
+  ASSERT_EQ(off.code, 0) << off.err;
+  EXPECT_TRUE(s.requests().empty());
+  EXPECT_EQ(json::parse(off.out)["papers"].size(), 60u);
+}
+
+TEST(LitSearchE2E, ApiFailureIsExit4WithTheApiMessage) {
+  FakeScholar s(FakeScholar::make_corpus(10));
+  TempDir home;
+  s.fail_next("/graph/v1/paper/search",
+              std::vector<Fault>(
+                  3, Fault{429, R"({"message":"Too Many Requests"})", "application/json", {}, 0}));
+  const auto r = run_rlab({"lit-search", "--query", "x", "--retries", "2", "--rate", "1000"},
+                          env_for(s, home));
+  EXPECT_EQ(r.code, 4);
+  EXPECT_NE(
+      r.err.find(
+          "rlab: error: Semantic Scholar search: page 1 failed: HTTP 429: Too Many Requests\n"),
+      std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("rlab: note: rate limited: set S2_API_KEY, or wait and rerun"),
+            std::string::npos)
+      << r.err;
+  const auto off =
+      run_rlab({"lit-search", "--query", "never-cached", "--offline"}, env_for(s, home));
+  EXPECT_EQ(off.code, 4);
+  EXPECT_NE(off.err.find("rlab: error: Semantic Scholar search: page 1 is not in the cache and "
+                         "--offline is set (GET "),
+            std::string::npos)
+      << off.err;
+}
+
+TEST(LitSearchE2E, BadInputs) {
+  TempDir home;
+  const std::vector<std::string> env = {"RLAB_HOME=" + home.path(),
+                                        "RLAB_S2_API_BASE=http://127.0.0.1:9/graph/v1"};
+  auto r = run_rlab({"lit-search", "--query", "x", "--year", "20-21"}, env);
+  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(r.err, "rlab: error: --year '20-21': expected YYYY, YYYY-YYYY, YYYY- or -YYYY\n");
+  r = run_rlab({"lit-search", "--query", "x", "--source", "arxiv"}, env);
+  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(r.err, "rlab: error: --source 'arxiv': must be one of s2, openalex, both\n");
+  r = run_rlab({"lit-search"}, env);
+  EXPECT_EQ(r.code, 2);
+  const std::string cfg = home.write("c.yaml", "query: x\nlimt: 5\n");
+  r = run_rlab({"lit-search", cfg}, env);
+  EXPECT_EQ(r.code, 3);
+  EXPECT_EQ(
+      r.err.substr(0, r.err.find('\n')),
+      "rlab: error: " + cfg + ":2:1: unknown key 'limt' in top level (did you mean 'limit'?)");
+  const std::string cfg2 = home.write("d.yaml", "query: x\nyear: 2020-19\n");
+  r = run_rlab({"lit-search", cfg2}, env);
+  EXPECT_EQ(r.code, 3);
+  EXPECT_EQ(r.err, "rlab: error: " + cfg2 +
+                       ":2:7: year '2020-19': expected YYYY, YYYY-YYYY, YYYY- or -YYYY\n");
+  r = run_rlab({"lit-search", "--from", home.write("bad.jsonl", "{\"title\":\"a\"}\n[oops\n")},
+               env);
+  EXPECT_EQ(r.code, 3);
+  EXPECT_EQ(r.err, "rlab: error: " + home.path() +
+                       "/bad.jsonl:2:1: not a JSON object (expected one paper per line)\n");
+  // Network down: exit 4.
+  r = run_rlab({"lit-search", "--query", "x", "--retries", "0"}, env);
+  EXPECT_EQ(r.code, 4);
+  EXPECT_EQ(r.err.rfind("rlab: error: Semantic Scholar search: page 1 failed: GET "
+                        "http://127.0.0.1:9/graph/v1/paper/search?",
+                        0),
+            0u)
+      << r.err;
+  EXPECT_NE(r.err.find(": Couldn't connect to server\n"), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace rlab::test
