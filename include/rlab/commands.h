@@ -10,6 +10,8 @@ namespace rlab {
 Command prioritize_command();
 Command doctor_command();
 Command completion_command();
+Command prototype_command();
+Command exp_command();
 
 /// Every implemented subcommand, in the order `rlab --help` lists them.
 const std::vector<Command>& command_table();

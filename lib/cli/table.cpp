@@ -8,6 +8,8 @@ const std::vector<Command>& command_table() {
       prioritize_command(),
       doctor_command(),
       completion_command(),
+      prototype_command(),
+      exp_command(),
   };
   return kTable;
 }
