@@ -14,3 +14,9 @@ echo "\$ rlab prioritize configs/examples/prioritize.yaml --explain --deadline 4
 echo
 echo "\$ rlab doctor"
 "$RLAB" doctor
+echo
+echo "\$ rlab prototype configs/examples/prototype.yaml --out build/demo-runs   # the lab's quick check on Fashion-MNIST"
+"$RLAB" prototype configs/examples/prototype.yaml --out build/demo-runs || true
+echo
+echo "\$ rlab exp show <the run> --runs build/demo-runs"
+"$RLAB" exp show "$(ls build/demo-runs | tail -n 1)" --runs build/demo-runs

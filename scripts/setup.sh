@@ -14,6 +14,7 @@ PACKAGES=(
   nlohmann-json3-dev  # JSON output and inputs
   libtorch-dev        # training core (plugin, loaded on demand)
   zlib1g-dev          # gzip datasets
+  dataset-fashion-mnist  # real data for `rlab prototype` (/usr/share/datasets/fashion-mnist)
   # tests
   libgtest-dev        # unit and end-to-end tests
   graphviz            # checks that `prioritize --format dot` is valid Graphviz

@@ -4,8 +4,9 @@
 // core (include/rlab/train.h). No I/O in this module: the adapter reads and writes files.
 #pragma once
 
-#include <cstdint>
 #include <nlohmann/json.hpp>
+
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -16,7 +17,8 @@ struct Images {
   int channels = 0;
   int height = 0;
   int width = 0;
-  int classes = 0;  ///< Number of classes (max label + 1, or the dataset's known count); 0 without labels.
+  int classes =
+      0;  ///< Number of classes (max label + 1, or the dataset's known count); 0 without labels.
   std::vector<std::uint8_t> pixels;  ///< count * channels * height * width bytes.
   std::vector<std::int32_t> labels;  ///< count labels, or empty.
   [[nodiscard]] long long count() const {

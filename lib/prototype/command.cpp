@@ -1,6 +1,17 @@
 // `rlab prototype` (config + data -> training core -> experiment record) and `rlab exp`
 // (list and show records).
+#include "rlab/commands.h"
+#include "rlab/config.h"
+#include "rlab/environment.h"
+#include "rlab/error.h"
+#include "rlab/files.h"
+#include "rlab/prototype.h"
+#include "rlab/text.h"
+#include "rlab/train.h"
+
 #include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
 #include <dirent.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -12,18 +23,8 @@
 #include <cstdio>
 #include <ctime>
 #include <fstream>
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <sstream>
-
-#include "rlab/commands.h"
-#include "rlab/config.h"
-#include "rlab/environment.h"
-#include "rlab/error.h"
-#include "rlab/files.h"
-#include "rlab/prototype.h"
-#include "rlab/text.h"
-#include "rlab/train.h"
 
 namespace rlab {
 
@@ -82,13 +83,14 @@ std::string relative_to(const std::string& config_file, const std::string& path)
 
 std::vector<int> int_list(const ConfigNode& n, int min, int max) {
   std::vector<int> v;
-  if (!n.is_sequence() || n.size() == 0) n.fail("'" + n.path() + "' must be a non-empty list of integers");
+  if (!n.is_sequence() || n.size() == 0)
+    n.fail("'" + n.path() + "' must be a non-empty list of integers");
   for (const ConfigNode& c : n.items()) v.push_back(static_cast<int>(c.as_int(min, max)));
   return v;
 }
 
 struct Resolved {
-  json cfg;  // the resolved config (also handed to the training core)
+  json cfg;                     // the resolved config (also handed to the training core)
   json where = json::object();  // key -> "file:line:col" for messages from later checks
   std::string name;
   std::string hypothesis;
@@ -98,8 +100,11 @@ struct Resolved {
 };
 
 json read_data(const ConfigNode& d, const std::string& file, json& where) {
-  json j = {{"dataset", "fashion-mnist"}, {"validation", 0.1}, {"normalize", true},
-            {"limit", 0},                 {"test_limit", 0}};
+  json j = {{"dataset", "fashion-mnist"},
+            {"validation", 0.1},
+            {"normalize", true},
+            {"limit", 0},
+            {"test_limit", 0}};
   if (!d.defined() || d.is_null()) {
     j["path"] = kFashionDir;
     where["data.path"] = file.empty() ? "data.path" : file;
@@ -125,7 +130,8 @@ json read_data(const ConfigNode& d, const std::string& file, json& where) {
   }
   for (const char* k : {"train_images", "train_labels", "test_images", "test_labels"}) {
     if (d.has(k)) {
-      if (ds != "idx" && ds != "fashion-mnist") d[k].fail("'data." + std::string(k) + "' applies to IDX datasets only");
+      if (ds != "idx" && ds != "fashion-mnist")
+        d[k].fail("'data." + std::string(k) + "' applies to IDX datasets only");
       j[k] = absolute(relative_to(file, d[k].as_string()));
       where[std::string("data.") + k] = d[k].location().str();
     }
@@ -145,7 +151,8 @@ json read_data(const ConfigNode& d, const std::string& file, json& where) {
     j["seed"] = d.has("seed") ? d["seed"].as_int(0, LLONG_MAX) : 0;
   } else {
     for (const char* k : {"samples", "size", "channels", "classes", "seed"}) {
-      if (d.has(k)) d[k].fail("'data." + std::string(k) + "' applies to the synthetic dataset only");
+      if (d.has(k))
+        d[k].fail("'data." + std::string(k) + "' applies to the synthetic dataset only");
     }
   }
   return j;
@@ -159,9 +166,11 @@ json read_model(const ConfigNode& m, const std::string& file, json& where) {
     } else {
       if (!m.is_map()) m.fail("'model' must be a map, got " + m.kind());
       m.check_keys({"type", "channels", "hidden", "file", "torchscript", "task"});
-      if (m.has("type")) j["type"] = m["type"].as_choice({"autoencoder", "classifier", "torchscript"});
+      if (m.has("type"))
+        j["type"] = m["type"].as_choice({"autoencoder", "classifier", "torchscript"});
       if (m.has("torchscript")) {
-        if (m.has("type") && j["type"] != "torchscript") m["torchscript"].fail("'model.torchscript' needs type torchscript (or no type)");
+        if (m.has("type") && j["type"] != "torchscript")
+          m["torchscript"].fail("'model.torchscript' needs type torchscript (or no type)");
         j["type"] = "torchscript";
         j["file"] = m["torchscript"].as_string();
         where["model.file"] = m["torchscript"].location().str();
@@ -171,7 +180,8 @@ json read_model(const ConfigNode& m, const std::string& file, json& where) {
         where["model.file"] = m["file"].location().str();
       }
       if (j["type"] == "torchscript") {
-        if (!j.contains("file")) m.fail("model type torchscript needs 'file' (or 'torchscript: FILE')");
+        if (!j.contains("file"))
+          m.fail("model type torchscript needs 'file' (or 'torchscript: FILE')");
         j["file"] = absolute(relative_to(file, j["file"]));
         if (!exists(j["file"])) {
           throw InputError(where["model.file"].get<std::string>() + ": TorchScript file '" +
@@ -181,15 +191,18 @@ json read_model(const ConfigNode& m, const std::string& file, json& where) {
         if (m.has("task")) j["task"] = m["task"].as_choice({"classification", "reconstruction"});
       } else {
         for (const char* k : {"file", "task"}) {
-          if (m.has(k)) m[k].fail("'model." + std::string(k) + "' applies to torchscript models only");
+          if (m.has(k))
+            m[k].fail("'model." + std::string(k) + "' applies to torchscript models only");
         }
       }
       if (m.has("channels")) {
-        if (j["type"] == "torchscript") m["channels"].fail("'model.channels' does not apply to torchscript models");
+        if (j["type"] == "torchscript")
+          m["channels"].fail("'model.channels' does not apply to torchscript models");
         j["channels"] = int_list(m["channels"], 1, 4096);
       }
       if (m.has("hidden")) {
-        if (j["type"] != "classifier") m["hidden"].fail("'model.hidden' applies to the classifier only");
+        if (j["type"] != "classifier")
+          m["hidden"].fail("'model.hidden' applies to the classifier only");
         j["hidden"] = m["hidden"].as_int(1, 1 << 20);
       }
       where["model"] = m.location().str();
@@ -207,7 +220,7 @@ json read_model(const ConfigNode& m, const std::string& file, json& where) {
 }
 
 json read_optimizer(const ConfigNode& o, json& where) {
-  json j = {{"name", "adam"}, {"lr", 1e-3}, {"momentum", 0.9}, {"nesterov", false},
+  json j = {{"name", "adam"}, {"lr", 1e-3},     {"momentum", 0.9},      {"nesterov", false},
             {"beta1", 0.9},   {"beta2", 0.999}, {"clip_grad_norm", 0.0}};
   const std::vector<std::string> names = {"adam", "adamw", "sgd", "layerwise-adam"};
   std::optional<double> wd;
@@ -216,13 +229,14 @@ json read_optimizer(const ConfigNode& o, json& where) {
       j["name"] = o.as_choice(names);
     } else {
       if (!o.is_map()) o.fail("'optimizer' must be a map, got " + o.kind());
-      o.check_keys({"name", "lr", "weight_decay", "momentum", "nesterov", "betas", "clip_grad_norm"});
+      o.check_keys(
+          {"name", "lr", "weight_decay", "momentum", "nesterov", "betas", "clip_grad_norm"});
       if (o.has("name")) j["name"] = o["name"].as_choice(names);
       if (o.has("lr")) {
         const ConfigNode lr = o["lr"];
         const double v = lr.as_double();
-        if (!(v > 0) || !std::isfinite(v)) lr.fail("'optimizer.lr' is " + format_number(v) + ", must be > 0");
-        if (v > 10) lr.fail("'optimizer.lr' is " + format_number(v) + ", must be <= 10");
+        if (!(v > 0) || !std::isfinite(v))
+          lr.fail("'" + lr.path() + "' is " + format_number(v) + ", must be > 0");
         j["lr"] = v;
       }
       if (o.has("weight_decay")) wd = o["weight_decay"].as_double(0, 1);
@@ -230,7 +244,8 @@ json read_optimizer(const ConfigNode& o, json& where) {
       if (o.has("nesterov")) j["nesterov"] = o["nesterov"].as_bool();
       if (o.has("betas")) {
         const ConfigNode b = o["betas"];
-        if (!b.is_sequence() || b.size() != 2) b.fail("'optimizer.betas' must be a list of two numbers in [0, 1)");
+        if (!b.is_sequence() || b.size() != 2)
+          b.fail("'optimizer.betas' must be a list of two numbers in [0, 1)");
         j["beta1"] = b.at(0).as_double(0, 0.999999);
         j["beta2"] = b.at(1).as_double(0, 0.999999);
       }
@@ -246,7 +261,10 @@ json read_optimizer(const ConfigNode& o, json& where) {
 }
 
 json read_schedule(const ConfigNode& s) {
-  json j = {{"name", "constant"}, {"step_size", 100}, {"gamma", 0.1}, {"min_factor", 0.0},
+  json j = {{"name", "constant"},
+            {"step_size", 100},
+            {"gamma", 0.1},
+            {"min_factor", 0.0},
             {"warmup_steps", 0}};
   const std::vector<std::string> names = {"constant", "cosine", "step"};
   if (!s.defined() || s.is_null()) return j;
@@ -271,10 +289,11 @@ Resolved resolve(const ConfigNode* root_ptr, const ConfigNode* s_ptr, const std:
   const ConfigNode empty;
   const ConfigNode& s = s_ptr != nullptr ? *s_ptr : empty;
   if (s.defined()) {
-    s.check_keys({"version", "experiment", "name", "hypothesis", "expect", "data", "model",
-                  "optimizer", "schedule", "budget", "batch_size", "eval_every", "log_every",
-                  "checkpoint_every", "early_stopping", "seed", "device", "amp", "threads",
-                  "diagnose", "checks", "out"});
+    s.check_keys({"version",    "experiment", "name",      "hypothesis",       "expect",
+                  "data",       "model",      "optimizer", "schedule",         "budget",
+                  "batch_size", "eval_every", "log_every", "checkpoint_every", "early_stopping",
+                  "seed",       "device",     "amp",       "threads",          "diagnose",
+                  "checks",     "out"});
   }
   // The shared experiment section (a whole experiment file): name, hypothesis, output folder.
   if (root_ptr != nullptr && root_ptr->is_map() && root_ptr->has("experiment")) {
@@ -314,7 +333,8 @@ Resolved resolve(const ConfigNode* root_ptr, const ConfigNode* s_ptr, const std:
   cfg["batch_size"] = s.has("batch_size") ? s["batch_size"].as_int(1, 65536) : 64;
   cfg["eval_every"] = s.has("eval_every") ? s["eval_every"].as_int(0, LLONG_MAX) : 0;
   cfg["log_every"] = s.has("log_every") ? s["log_every"].as_int(1, LLONG_MAX) : 10;
-  cfg["checkpoint_every"] = s.has("checkpoint_every") ? s["checkpoint_every"].as_int(0, LLONG_MAX) : 0;
+  cfg["checkpoint_every"] =
+      s.has("checkpoint_every") ? s["checkpoint_every"].as_int(0, LLONG_MAX) : 0;
   cfg["seed"] = s.has("seed") ? s["seed"].as_int(0, LLONG_MAX) : 0;
   cfg["device"] = "auto";
   if (s.has("device")) {
@@ -346,7 +366,8 @@ Resolved resolve(const ConfigNode* root_ptr, const ConfigNode* s_ptr, const std:
     const bool cls_metric = metric == "val_accuracy";
     const bool rec_metric = metric == "val_mse" || metric == "val_psnr";
     if ((cls_metric && task == "reconstruction") || (rec_metric && task == "classification")) {
-      e["metric"].fail("'early_stopping.metric' " + metric + " does not exist for a " + task + " model");
+      e["metric"].fail("'early_stopping.metric' " + metric + " does not exist for a " + task +
+                       " model");
     }
   }
   cfg["early_stopping"] = es;
@@ -357,10 +378,14 @@ Resolved resolve(const ConfigNode* root_ptr, const ConfigNode* s_ptr, const std:
   if (s.has("checks")) {
     const ConfigNode c = s["checks"];
     if (!c.is_map()) c.fail("'checks' must be a map, got " + c.kind());
-    c.check_keys({"no_progress_steps", "exploding_grad_norm", "vanishing_grad_norm", "overfit_gap"});
-    if (c.has("no_progress_steps")) checks["no_progress_steps"] = c["no_progress_steps"].as_int(0, LLONG_MAX);
-    if (c.has("exploding_grad_norm")) checks["exploding_grad_norm"] = c["exploding_grad_norm"].as_double(0, 1e300);
-    if (c.has("vanishing_grad_norm")) checks["vanishing_grad_norm"] = c["vanishing_grad_norm"].as_double(0, 1e300);
+    c.check_keys(
+        {"no_progress_steps", "exploding_grad_norm", "vanishing_grad_norm", "overfit_gap"});
+    if (c.has("no_progress_steps"))
+      checks["no_progress_steps"] = c["no_progress_steps"].as_int(0, LLONG_MAX);
+    if (c.has("exploding_grad_norm"))
+      checks["exploding_grad_norm"] = c["exploding_grad_norm"].as_double(0, 1e300);
+    if (c.has("vanishing_grad_norm"))
+      checks["vanishing_grad_norm"] = c["vanishing_grad_norm"].as_double(0, 1e300);
     if (c.has("overfit_gap")) checks["overfit_gap"] = c["overfit_gap"].as_double(0, 1);
   }
   cfg["checks"] = checks;
@@ -413,17 +438,20 @@ Loaded load_data(const json& d, const json& where) {
   const std::string path = d.value("path", "");
   if (!path.empty() && !exists(path)) {
     InputError e(w + ": dataset path '" + path + "' does not exist");
-    if (ds == "fashion-mnist") e.add_note("install Debian's dataset-fashion-mnist (scripts/setup.sh does)");
+    if (ds == "fashion-mnist")
+      e.add_note("install Debian's dataset-fashion-mnist (scripts/setup.sh does)");
     throw e;
   }
   if (ds == "cifar10") {
-    if (!is_dir(path)) throw InputError(w + ": '" + path + "' must be a directory with data_batch_*.bin");
+    if (!is_dir(path))
+      throw InputError(w + ": '" + path + "' must be a directory with data_batch_*.bin");
     std::vector<std::pair<std::string, std::string>> files;
     for (int i = 1; i <= 5; ++i) {
       const std::string f = path + "/data_batch_" + std::to_string(i) + ".bin";
       if (exists(f)) files.emplace_back(f, read_file(f));
     }
-    if (files.empty()) throw InputError(w + ": '" + path + "' has no data_batch_*.bin (CIFAR-10 binary version)");
+    if (files.empty())
+      throw InputError(w + ": '" + path + "' has no data_batch_*.bin (CIFAR-10 binary version)");
     l.train = prototype::parse_cifar10(files);
     const std::string t = path + "/test_batch.bin";
     if (exists(t)) l.test = prototype::parse_cifar10({{t, read_file(t)}});
@@ -484,7 +512,8 @@ volatile int g_cancel = 0;
 extern "C" void on_signal(int) { g_cancel = 1; }
 
 struct SignalGuard {
-  struct sigaction old_int {}, old_term {};
+  struct sigaction old_int {
+  }, old_term{};
   SignalGuard() {
     g_cancel = 0;
     struct sigaction sa {};
@@ -546,7 +575,8 @@ std::pair<std::string, std::string> new_run_dir(const std::string& out) {
     const std::string id = prototype::next_run_id(list_names(out), date);
     const std::string dir = out + "/" + id;
     if (::mkdir(dir.c_str(), 0755) == 0) return {id, dir};
-    if (errno != EEXIST) throw EnvironmentError(dir + ": cannot create run folder: " + std::strerror(errno));
+    if (errno != EEXIST)
+      throw EnvironmentError(dir + ": cannot create run folder: " + std::strerror(errno));
   }
   throw EnvironmentError(out + ": cannot allocate a run id");
 }
@@ -633,13 +663,15 @@ class Progress {
     if (step != total && now - last_ < std::chrono::milliseconds(100)) return;
     last_ = now;
     const int width = 24;
-    const double frac = total > 0 ? std::min(1.0, static_cast<double>(step) / static_cast<double>(total)) : 0;
+    const double frac =
+        total > 0 ? std::min(1.0, static_cast<double>(step) / static_cast<double>(total)) : 0;
     const int fill = static_cast<int>(frac * width);
     std::string bar(static_cast<std::size_t>(fill), '#');
     bar += std::string(static_cast<std::size_t>(width - fill), '.');
     char buf[256];
-    std::snprintf(buf, sizeof buf, "\r[%s] step %lld/%lld  loss %.4g  %.0f img/s  ETA %.0fs ", bar.c_str(),
-                  step, total, p.value("loss", 0.0), p.value("images_per_s", 0.0), p.value("eta_s", 0.0));
+    std::snprintf(buf, sizeof buf, "\r[%s] step %lld/%lld  loss %.4g  %.0f img/s  ETA %.0fs ",
+                  bar.c_str(), step, total, p.value("loss", 0.0), p.value("images_per_s", 0.0),
+                  p.value("eta_s", 0.0));
     ctx_.err << buf << std::flush;
     drawn_ = true;
   }
@@ -659,7 +691,8 @@ json make_analysis(const json& record) {
   json next = json::array();
   const std::string status = record.value("status", "");
   const std::string id = record.value("id", "");
-  if (status == "interrupted") next.push_back("resume: rlab prototype --resume " + record.value("run_dir", "runs/" + id));
+  if (status == "interrupted")
+    next.push_back("resume: rlab prototype --resume " + record.value("run_dir", "runs/" + id));
   for (const auto& w : record.value("warnings", json::array())) {
     const auto tries = w.value("try", json::array());
     if (!tries.empty()) next.push_back(w.value("code", "") + ": " + tries[0].get<std::string>());
@@ -716,8 +749,9 @@ ExitCode run_prototype(const Options& o, Context& ctx) {
     if (!prior.is_null()) {
       const json old_model = prior["config"].value("model", json());
       if (old_model != r.cfg["model"]) {
-        throw InputError(r.where.value("model", file) + ": --resume " + o.resume + " trained model " +
-                         old_model.dump() + ", this config asks for " + r.cfg["model"].dump());
+        throw InputError(r.where.value("model", file) + ": --resume " + o.resume +
+                         " trained model " + old_model.dump() + ", this config asks for " +
+                         r.cfg["model"].dump());
       }
     }
   } else if (!prior.is_null()) {
@@ -727,7 +761,8 @@ ExitCode run_prototype(const Options& o, Context& ctx) {
     const json ex = prior.value("expectation", json());
     if (ex.is_object()) r.expect = text_of(ex, "text");
   } else {
-    if (!ctx.options.sets.empty()) throw UsageError("--set needs a config file (rlab prototype FILE)");
+    if (!ctx.options.sets.empty())
+      throw UsageError("--set needs a config file (rlab prototype FILE)");
     r = resolve(nullptr, nullptr, "");
   }
   json& cfg = r.cfg;
@@ -756,7 +791,8 @@ ExitCode run_prototype(const Options& o, Context& ctx) {
   }
   std::optional<prototype::Expectation> expectation;
   if (!r.expect.empty()) {
-    expectation = prototype::parse_expectation(r.expect, r.expect_where.empty() ? "expect" : r.expect_where);
+    expectation =
+        prototype::parse_expectation(r.expect, r.expect_where.empty() ? "expect" : r.expect_where);
   }
   if (!o.out.empty()) r.out = o.out;
 
@@ -775,20 +811,23 @@ ExitCode run_prototype(const Options& o, Context& ctx) {
     for (long long i = 0; i < test_limit; ++i) idx[static_cast<std::size_t>(i)] = i;
     data.test = prototype::subset(data.test, idx);
   }
-  const std::uint64_t split_seed = dcfg.contains("split_seed") ? dcfg["split_seed"].get<std::uint64_t>()
-                                                                 : cfg["seed"].get<std::uint64_t>();
+  const std::uint64_t split_seed = dcfg.contains("split_seed")
+                                       ? dcfg["split_seed"].get<std::uint64_t>()
+                                       : cfg["seed"].get<std::uint64_t>();
   const prototype::Split split =
       prototype::split_indices(data.train.count(), dcfg.value("validation", 0.1), split_seed);
   const Images train = prototype::subset(data.train, split.train);
   const Images val = prototype::subset(data.train, split.validation);
-  if (train.count() == 0) throw InputError(r.where.value("data", file) + ": no training images left after the split");
+  if (train.count() == 0)
+    throw InputError(r.where.value("data", file) + ": no training images left after the split");
   json& model = cfg["model"];
   if (model["type"] == "torchscript" && !model.contains("task")) {
     model["task"] = train.labels.empty() ? "reconstruction" : "classification";
   }
   if (model["task"] == "classification" && train.labels.empty()) {
-    throw InputError(r.where.value("model", file) + ": a classification model needs labelled data; '" +
-                     data.description + "' has no labels");
+    throw InputError(r.where.value("model", file) +
+                     ": a classification model needs labelled data; '" + data.description +
+                     "' has no labels");
   }
   const std::string task = model["task"];
   json normalize = nullptr;
@@ -802,7 +841,8 @@ ExitCode run_prototype(const Options& o, Context& ctx) {
   const long long spe = (train.count() + batch - 1) / batch;
   const json& budget = cfg["budget"];
   long long max_steps = 0;
-  const bool any_budget = budget.contains("max_batches") || budget.contains("epochs") || budget.contains("minutes");
+  const bool any_budget =
+      budget.contains("max_batches") || budget.contains("epochs") || budget.contains("minutes");
   if (budget.contains("max_batches")) max_steps = budget["max_batches"];
   if (budget.contains("epochs")) {
     const long long e = budget["epochs"].get<long long>() * spe;
@@ -811,13 +851,15 @@ ExitCode run_prototype(const Options& o, Context& ctx) {
   if (!any_budget) max_steps = budget["profile"] == "full" ? 5 * spe : 50;
   if (max_steps == 0) max_steps = LLONG_MAX / 4;  // minutes only
   long long eval_every = cfg["eval_every"];
-  if (eval_every == 0 && (budget["profile"] == "full" || !cfg["early_stopping"].is_null())) eval_every = spe;
+  if (eval_every == 0 && (budget["profile"] == "full" || !cfg["early_stopping"].is_null()))
+    eval_every = spe;
 
   // The run folder and its record.
   if (run_dir.empty()) {
     std::tie(id, run_dir) = new_run_dir(r.out);
   }
-  const std::string created = prior.is_null() ? utc_now("%Y-%m-%dT%H:%M:%SZ") : prior.value("created", "");
+  const std::string created =
+      prior.is_null() ? utc_now("%Y-%m-%dT%H:%M:%SZ") : prior.value("created", "");
   json record = {{"id", id},
                  {"name", r.name.empty() ? json(nullptr) : json(r.name)},
                  {"created", created},
@@ -832,8 +874,8 @@ ExitCode run_prototype(const Options& o, Context& ctx) {
                    {"train", train.count()},
                    {"validation", val.count()},
                    {"test", data.test.count()},
-                   {"shape", std::to_string(train.channels) + "x" + std::to_string(train.height) + "x" +
-                                 std::to_string(train.width)},
+                   {"shape", std::to_string(train.channels) + "x" + std::to_string(train.height) +
+                                 "x" + std::to_string(train.width)},
                    {"classes", train.classes},
                    {"split_seed", split_seed}}}};
   if (expectation) record["expectation"] = {{"text", expectation->text}};
@@ -858,7 +900,8 @@ ExitCode run_prototype(const Options& o, Context& ctx) {
   td.width = train.width;
   td.classes = train.labels.empty() ? 0 : train.classes;
   auto split_of = [](const Images& im) {
-    return train::TrainSplit{im.pixels.data(), im.labels.empty() ? nullptr : im.labels.data(), im.count()};
+    return train::TrainSplit{im.pixels.data(), im.labels.empty() ? nullptr : im.labels.data(),
+                             im.count()};
   };
   td.train = split_of(train);
   td.validation = split_of(val);
@@ -936,8 +979,10 @@ ExitCode run_prototype(const Options& o, Context& ctx) {
   if (expectation) {
     const json& m = result.value("metrics", json::object());
     const std::string name = prototype::resolve_metric(*expectation, m);
-    json ex = {{"text", expectation->text}, {"metric", name.empty() ? expectation->metric : name},
-               {"op", expectation->op}, {"value", expectation->value}};
+    json ex = {{"text", expectation->text},
+               {"metric", name.empty() ? expectation->metric : name},
+               {"op", expectation->op},
+               {"value", expectation->value}};
     if (name.empty()) {
       ex["actual"] = nullptr;
       ex["met"] = status == "interrupted" ? json(nullptr) : json(false);
@@ -951,8 +996,9 @@ ExitCode run_prototype(const Options& o, Context& ctx) {
   record["conclusion"] = prototype::verdict(record);
   record["next_steps"] = make_analysis(record);
   write_file_atomic(run_dir + "/record.yaml", prototype::to_yaml(record));
-  write_file_atomic(run_dir + "/curve.svg",
-                    prototype::render_svg(read_metrics(metrics_path), id + (r.name.empty() ? "" : " " + r.name)));
+  write_file_atomic(
+      run_dir + "/curve.svg",
+      prototype::render_svg(read_metrics(metrics_path), id + (r.name.empty() ? "" : " " + r.name)));
 
   // Output.
   const json& m = result.value("metrics", json::object());
@@ -981,24 +1027,29 @@ ExitCode run_prototype(const Options& o, Context& ctx) {
     Table t;
     t.headers = {"metric", "value"};
     t.numeric_columns = {1};
-    for (const auto& [k, v] : m.items()) t.rows.push_back({k, v.is_number() ? fmt_metric(v.get<double>()) : v.dump()});
+    for (const auto& [k, v] : m.items())
+      t.rows.push_back({k, v.is_number() ? fmt_metric(v.get<double>()) : v.dump()});
     t.rows.push_back({"steps", std::to_string(result.value("steps", 0LL))});
     t.rows.push_back({"epochs", format_number(result.value("epochs", 0.0), 3)});
     t.rows.push_back({"images/s", format_number(result.value("images_per_s", 0.0), 4)});
-    t.rows.push_back({"data loading share", format_number(100 * result.value("data_share", 0.0), 3) + " %"});
+    t.rows.push_back(
+        {"data loading share", format_number(100 * result.value("data_share", 0.0), 3) + " %"});
     t.rows.push_back({"wall time s", format_number(result.value("wall_s", 0.0), 3)});
-    ctx.out << "run " << id << " (" << status << ", " << result.value("device", "") << "): " << run_dir << "\n";
+    ctx.out << "run " << id << " (" << status << ", " << result.value("device", "")
+            << "): " << run_dir << "\n";
     ctx.out << render(t, Format::kTable);
     if (result.contains("layers") && cfg.value("diagnose", false)) {
       Table d;
       d.headers = {"layer", "grad norm", "act mean", "act std", "act min", "act max", "dead ReLU"};
       d.numeric_columns = {1, 2, 3, 4, 5, 6};
       auto cell = [](const json& l, const char* k) {
-        return l.contains(k) && l[k].is_number() ? fmt_metric(l[k].get<double>()) : std::string("-");
+        return l.contains(k) && l[k].is_number() ? fmt_metric(l[k].get<double>())
+                                                 : std::string("-");
       };
       for (const auto& l : result["layers"]) {
-        d.rows.push_back({l.value("layer", ""), cell(l, "grad_norm"), cell(l, "act_mean"), cell(l, "act_std"),
-                          cell(l, "act_min"), cell(l, "act_max"), cell(l, "dead_relu")});
+        d.rows.push_back({l.value("layer", ""), cell(l, "grad_norm"), cell(l, "act_mean"),
+                          cell(l, "act_std"), cell(l, "act_min"), cell(l, "act_max"),
+                          cell(l, "dead_relu")});
       }
       ctx.out << "\n" << render(d, Format::kTable);
     }
@@ -1026,25 +1077,30 @@ std::string find_run(const std::string& runs, const std::string& id) {
   if (is_dir(dir)) return dir;
   std::vector<std::string> matches;
   for (const auto& n : list_names(runs)) {
-    if (n.size() >= id.size() && n.compare(n.size() - id.size(), id.size(), id) == 0) matches.push_back(n);
+    if (n.size() >= id.size() && n.compare(n.size() - id.size(), id.size(), id) == 0)
+      matches.push_back(n);
   }
   if (matches.size() == 1) return runs + "/" + matches[0];
   InputError e("no run '" + id + "' in " + runs);
-  if (matches.size() > 1) e.add_note("ambiguous: " + std::to_string(matches.size()) + " runs end with '" + id + "'");
+  if (matches.size() > 1)
+    e.add_note("ambiguous: " + std::to_string(matches.size()) + " runs end with '" + id + "'");
   throw e;
 }
 
 std::string main_metric(const json& rec) {
   const json m = rec.value("results", json::object()).value("metrics", json::object());
-  for (const char* k : {"test_accuracy", "val_accuracy", "test_psnr", "val_psnr", "val_loss", "train_loss"}) {
-    if (m.contains(k) && m[k].is_number()) return std::string(k) + " " + fmt_metric(m[k].get<double>());
+  for (const char* k :
+       {"test_accuracy", "val_accuracy", "test_psnr", "val_psnr", "val_loss", "train_loss"}) {
+    if (m.contains(k) && m[k].is_number())
+      return std::string(k) + " " + fmt_metric(m[k].get<double>());
   }
   return "-";
 }
 
 ExitCode run_exp(Context& ctx, const std::string& runs, const std::string& show_id, bool list) {
   if (list) {
-    require_format(ctx.options.format, {Format::kTable, Format::kJson, Format::kCsv, Format::kMd}, "exp list");
+    require_format(ctx.options.format, {Format::kTable, Format::kJson, Format::kCsv, Format::kMd},
+                   "exp list");
     json all = json::array();
     Table t;
     t.headers = {"id", "created", "status", "model", "data", "result", "expected", "hypothesis"};
@@ -1068,15 +1124,17 @@ ExitCode run_exp(Context& ctx, const std::string& runs, const std::string& show_
       const json cfg = rec.value("config", json::object());
       t.rows.push_back({rec.value("id", n), rec.value("created", ""), rec.value("status", ""),
                         cfg.value("model", json::object()).value("type", ""),
-                        rec.value("data", json::object()).value("dataset", ""), main_metric(rec), expected,
+                        rec.value("data", json::object()).value("dataset", ""), main_metric(rec),
+                        expected,
                         rec["hypothesis"].is_string() ? rec["hypothesis"].get<std::string>() : ""});
-      all.push_back({{"id", rec.value("id", n)},
-                     {"dir", dir},
-                     {"created", rec.value("created", "")},
-                     {"status", rec.value("status", "")},
-                     {"hypothesis", rec.value("hypothesis", json())},
-                     {"expectation", ex},
-                     {"metrics", rec.value("results", json::object()).value("metrics", json::object())}});
+      all.push_back(
+          {{"id", rec.value("id", n)},
+           {"dir", dir},
+           {"created", rec.value("created", "")},
+           {"status", rec.value("status", "")},
+           {"hypothesis", rec.value("hypothesis", json())},
+           {"expectation", ex},
+           {"metrics", rec.value("results", json::object()).value("metrics", json::object())}});
     }
     if (ctx.options.format == Format::kJson) {
       ctx.out << json{{"runs", all}}.dump(2) << "\n";
@@ -1098,20 +1156,27 @@ ExitCode run_exp(Context& ctx, const std::string& runs, const std::string& show_
 }  // namespace
 
 Command prototype_command() {
-  return {"prototype", "train a small model on real data to test a hypothesis; record the experiment",
+  return {"prototype",
+          "train a small model on real data to test a hypothesis; record the experiment",
           [](CLI::App& app, Context& ctx) -> Runner {
             auto o = std::make_shared<Options>();
             app.add_option("file", o->file, "Config (prototype: section or an experiment file)");
-            app.add_option("--max-batches", o->max_batches, "Stop after N training steps")->check(CLI::PositiveNumber);
-            app.add_option("--epochs", o->epochs, "Train N passes over the training split")->check(CLI::PositiveNumber);
-            app.add_option("--minutes", o->minutes, "Wall-clock budget in minutes")->check(CLI::PositiveNumber);
-            app.add_option("--profile", o->profile, "Budget when none is given: quick (50 batches) or full (5 epochs)")
+            app.add_option("--max-batches", o->max_batches, "Stop after N training steps")
+                ->check(CLI::PositiveNumber);
+            app.add_option("--epochs", o->epochs, "Train N passes over the training split")
+                ->check(CLI::PositiveNumber);
+            app.add_option("--minutes", o->minutes, "Wall-clock budget in minutes")
+                ->check(CLI::PositiveNumber);
+            app.add_option("--profile", o->profile,
+                           "Budget when none is given: quick (50 batches) or full (5 epochs)")
                 ->check(CLI::IsMember({"quick", "full"}));
             app.add_option("--device", o->device, "auto, cpu, cuda or cuda:N");
             app.add_flag("--amp", o->amp, "bf16 autocast (CUDA only)");
-            app.add_flag("--diagnose", o->diagnose, "Per-layer gradient norms and activation statistics");
+            app.add_flag("--diagnose", o->diagnose,
+                         "Per-layer gradient norms and activation statistics");
             app.add_option("--hypothesis", o->hypothesis, "What this run should show (recorded)");
-            app.add_option("--expect", o->expect, "Expected result, e.g. \"psnr>=20\"; exit 1 when not met");
+            app.add_option("--expect", o->expect,
+                           "Expected result, e.g. \"psnr>=20\"; exit 1 when not met");
             app.add_option("--resume", o->resume, "Continue the run in this folder (runs/<id>)");
             app.add_option("--out", o->out, "Folder for run records (default runs)");
             app.add_option("--seed", o->seed, "Seed for initialisation, split and shuffling");
@@ -1132,7 +1197,8 @@ Command exp_command() {
             CLI::App* list = app.add_subcommand("list", "one line per recorded run");
             list->add_option("--runs", *runs, "Folder of run records (default runs)");
             CLI::App* show = app.add_subcommand("show", "a run's record in the lab's log template");
-            show->add_option("id", *id, "Run id (EXP-YYYYMMDD-NNN, a unique suffix, or a folder)")->required();
+            show->add_option("id", *id, "Run id (EXP-YYYYMMDD-NNN, a unique suffix, or a folder)")
+                ->required();
             show->add_option("--runs", *runs, "Folder of run records (default runs)");
             return [runs, id, list, &ctx]() { return run_exp(ctx, *runs, *id, list->parsed()); };
           }};

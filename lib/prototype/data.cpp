@@ -1,13 +1,13 @@
 // Datasets without libtorch: IDX (MNIST format), CIFAR-10 binary batches, synthetic patterns,
 // seeded splits and channel statistics.
+#include "rlab/error.h"
+#include "rlab/prototype.h"
+
 #include <zlib.h>
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-
-#include "rlab/error.h"
-#include "rlab/prototype.h"
 
 namespace rlab::prototype {
 
@@ -98,8 +98,8 @@ Images parse_idx(const std::string& images_in, const std::string& images_name,
                      std::to_string(need) + " bytes), the file holds " + std::to_string(have));
   }
   if (have > need) {
-    throw InputError(images_name + ": " + std::to_string(have - need) +
-                     " bytes after the " + std::to_string(n) + " images the header announces");
+    throw InputError(images_name + ": " + std::to_string(have - need) + " bytes after the " +
+                     std::to_string(n) + " images the header announces");
   }
   Images r;
   r.channels = 1;
@@ -124,8 +124,8 @@ Images parse_idx(const std::string& images_in, const std::string& images_name,
                      std::to_string(lab.size() - 8));
   }
   if (ln != n) {
-    throw InputError(labels_name + ": " + std::to_string(ln) + " labels for " +
-                     std::to_string(n) + " images in " + images_name);
+    throw InputError(labels_name + ": " + std::to_string(ln) + " labels for " + std::to_string(n) +
+                     " images in " + images_name);
   }
   r.labels.resize(ln);
   int max_label = -1;
@@ -192,7 +192,8 @@ Images synthetic(const SyntheticSpec& spec) {
         for (int xx = 0; xx < spec.size; ++xx) {
           const bool on = yy >= top && yy < top + square && xx >= left && xx < left + square;
           const int noise = static_cast<int>(splitmix(x) % 64);
-          img[(c * spec.size + yy) * spec.size + xx] = static_cast<std::uint8_t>(on ? 191 + noise : noise);
+          img[(c * spec.size + yy) * spec.size + xx] =
+              static_cast<std::uint8_t>(on ? 191 + noise : noise);
         }
       }
     }
@@ -209,11 +210,13 @@ Images subset(const Images& from, const std::vector<long long>& index) {
   const long long per = from.image_size();
   r.pixels.resize(index.size() * static_cast<std::size_t>(per));
   for (std::size_t k = 0; k < index.size(); ++k) {
-    std::copy_n(from.pixels.begin() + index[k] * per, per, r.pixels.begin() + static_cast<long>(k) * per);
+    std::copy_n(from.pixels.begin() + index[k] * per, per,
+                r.pixels.begin() + static_cast<long>(k) * per);
   }
   if (!from.labels.empty()) {
     r.labels.resize(index.size());
-    for (std::size_t k = 0; k < index.size(); ++k) r.labels[k] = from.labels[static_cast<std::size_t>(index[k])];
+    for (std::size_t k = 0; k < index.size(); ++k)
+      r.labels[k] = from.labels[static_cast<std::size_t>(index[k])];
   }
   return r;
 }
@@ -226,7 +229,8 @@ Split split_indices(long long n, double validation_fraction, std::uint64_t seed)
     const auto j = static_cast<long long>(splitmix(x) % static_cast<std::uint64_t>(i + 1));
     std::swap(p[static_cast<std::size_t>(i)], p[static_cast<std::size_t>(j)]);
   }
-  const auto nv = static_cast<long long>(std::llround(static_cast<double>(n) * validation_fraction));
+  const auto nv =
+      static_cast<long long>(std::llround(static_cast<double>(n) * validation_fraction));
   Split s;
   s.validation.assign(p.begin(), p.begin() + nv);
   s.train.assign(p.begin() + nv, p.end());

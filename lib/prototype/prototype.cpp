@@ -2,15 +2,15 @@
 // template.
 #include "rlab/prototype.h"
 
+#include "rlab/error.h"
+#include "rlab/text.h"
+
 #include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <map>
-
-#include "rlab/error.h"
-#include "rlab/text.h"
 
 namespace rlab::prototype {
 
@@ -25,7 +25,9 @@ Expectation parse_expectation(const std::string& text, const std::string& where)
   };
   skip();
   const std::size_t start = i;
-  while (i < text.size() && (std::isalnum(static_cast<unsigned char>(text[i])) != 0 || text[i] == '_')) ++i;
+  while (i < text.size() &&
+         (std::isalnum(static_cast<unsigned char>(text[i])) != 0 || text[i] == '_'))
+    ++i;
   e.metric = text.substr(start, i - start);
   skip();
   for (const char* op : {">=", "<=", "==", ">", "<"}) {
@@ -42,13 +44,15 @@ Expectation parse_expectation(const std::string& text, const std::string& where)
   bool ok = !e.metric.empty() && !e.op.empty() && !rest.empty() && end != nullptr;
   if (ok) {
     std::string tail(end);
-    tail.erase(std::remove_if(tail.begin(), tail.end(), [](unsigned char c) { return std::isspace(c) != 0; }),
+    tail.erase(std::remove_if(tail.begin(), tail.end(),
+                              [](unsigned char c) { return std::isspace(c) != 0; }),
                tail.end());
     ok = tail.empty() && std::isfinite(v);
   }
   if (!ok) {
-    throw InputError(where + ": expected result '" + text +
-                     "' must be METRIC OP NUMBER, e.g. 'psnr>=20' or 'val_accuracy > 0.9' (OP: >= > <= < ==)");
+    throw InputError(
+        where + ": expected result '" + text +
+        "' must be METRIC OP NUMBER, e.g. 'psnr>=20' or 'val_accuracy > 0.9' (OP: >= > <= < ==)");
   }
   e.value = v;
   return e;
@@ -76,8 +80,9 @@ std::string next_run_id(const std::vector<std::string>& existing, const std::str
   for (const auto& name : existing) {
     if (name.rfind(prefix, 0) != 0) continue;
     const std::string num = name.substr(prefix.size());
-    if (num.empty() || num.size() > 6 ||
-        !std::all_of(num.begin(), num.end(), [](unsigned char c) { return std::isdigit(c) != 0; })) {
+    if (num.empty() || num.size() > 6 || !std::all_of(num.begin(), num.end(), [](unsigned char c) {
+          return std::isdigit(c) != 0;
+        })) {
       continue;
     }
     best = std::max(best, std::atoi(num.c_str()));
@@ -183,7 +188,8 @@ std::string panel(const std::vector<Series>& series, double x0, double y0, doubl
                 "stroke=\"#9ca3af\"/>\n",
                 x0, y0, w, h);
   out += buf;
-  if (xmin > xmax) return out + "<text x=\"" + fmt(x0 + 10) + "\" y=\"" + fmt(y0 + 20) + "\">no data</text>\n";
+  if (xmin > xmax)
+    return out + "<text x=\"" + fmt(x0 + 10) + "\" y=\"" + fmt(y0 + 20) + "\">no data</text>\n";
   if (xmax == xmin) xmax = xmin + 1;
   if (ymax == ymin) {
     ymax += 0.5;
@@ -212,9 +218,10 @@ std::string panel(const std::vector<Series>& series, double x0, double y0, doubl
       pts += buf;
     }
     if (pts.empty()) continue;
-    out += "<polyline fill=\"none\" stroke=\"" + s.color + "\" stroke-width=\"1.5\" points=\"" + pts + "\"/>\n";
-    out += "<text x=\"" + fmt(x0 + w - 6) + "\" y=\"" + fmt(ly) + "\" font-size=\"11\" fill=\"" + s.color +
-           "\" text-anchor=\"end\">" + xml_escape(s.name) + "</text>\n";
+    out += "<polyline fill=\"none\" stroke=\"" + s.color + "\" stroke-width=\"1.5\" points=\"" +
+           pts + "\"/>\n";
+    out += "<text x=\"" + fmt(x0 + w - 6) + "\" y=\"" + fmt(ly) + "\" font-size=\"11\" fill=\"" +
+           s.color + "\" text-anchor=\"end\">" + xml_escape(s.name) + "</text>\n";
     ly += 14;
   }
   return out;
@@ -236,8 +243,10 @@ std::string render_svg(const std::vector<json>& rows, const std::string& title) 
   for (const json& r : rows) {
     if (!r.contains("step")) continue;
     const double step = r["step"].get<double>();
-    if (r.contains("train_loss") && r["train_loss"].is_number()) train.points.emplace_back(step, r["train_loss"].get<double>());
-    if (r.contains("val_loss") && r["val_loss"].is_number()) val.points.emplace_back(step, r["val_loss"].get<double>());
+    if (r.contains("train_loss") && r["train_loss"].is_number())
+      train.points.emplace_back(step, r["train_loss"].get<double>());
+    if (r.contains("val_loss") && r["val_loss"].is_number())
+      val.points.emplace_back(step, r["val_loss"].get<double>());
     for (const char* m : {"val_accuracy", "val_psnr"}) {
       if (r.contains(m) && r[m].is_number()) {
         metric_name = m;
@@ -274,7 +283,8 @@ std::string value_text(const json& v) {
 
 std::string verdict(const json& rec) {
   const std::string status = str(rec, "status");
-  if (status == "diverged") return "hypothesis not supported yet: training diverged (non-finite loss)";
+  if (status == "diverged")
+    return "hypothesis not supported yet: training diverged (non-finite loss)";
   if (status == "interrupted") return "inconclusive: the run was interrupted; resume it";
   if (status == "failed") return "inconclusive: the run failed";
   const json& ex = rec.contains("expectation") ? rec["expectation"] : json();
@@ -283,7 +293,8 @@ std::string verdict(const json& rec) {
     if (ex["met"].is_boolean() && ex["met"].get<bool>()) {
       return "hypothesis feasible: expected " + str(ex, "text") + ", got " + where;
     }
-    if (ex["met"].is_null()) return "inconclusive: the run has no metric '" + str(ex, "text") + "' names";
+    if (ex["met"].is_null())
+      return "inconclusive: the run has no metric '" + str(ex, "text") + "' names";
     return "hypothesis not supported: expected " + str(ex, "text") + ", got " + where;
   }
   const json& res = rec.value("results", json::object());
@@ -294,8 +305,9 @@ std::string verdict(const json& rec) {
   }
   if (res.contains("first_loss") && m.contains("train_loss") && !no_progress &&
       m["train_loss"].get<double>() < res["first_loss"].get<double>()) {
-    return "hypothesis feasible: the training loss fell from " + fmt(res["first_loss"].get<double>()) +
-           " to " + fmt(m["train_loss"].get<double>()) + " in " + str(res, "steps") + " steps";
+    return "hypothesis feasible: the training loss fell from " +
+           fmt(res["first_loss"].get<double>()) + " to " + fmt(m["train_loss"].get<double>()) +
+           " in " + str(res, "steps") + " steps";
   }
   return "hypothesis not supported as set up: the training loss did not decrease";
 }
@@ -304,7 +316,8 @@ std::string record_markdown(const json& rec) {
   std::string s;
   const json& cfg = rec.value("config", json::object());
   const json& res = rec.value("results", json::object());
-  s += "# " + str(rec, "id") + (rec.contains("name") && rec["name"].is_string() ? " — " + str(rec, "name") : "") + "\n\n";
+  s += "# " + str(rec, "id") +
+       (rec.contains("name") && rec["name"].is_string() ? " — " + str(rec, "name") : "") + "\n\n";
   s += "- created: " + str(rec, "created") + "\n- status: " + str(rec, "status") + "\n";
   s += "- conclusion: " + str(rec, "conclusion") + "\n\n";
   s += "## Goal\n\n" + str(rec, "hypothesis", "(no hypothesis given; use --hypothesis)") + "\n\n";
@@ -312,13 +325,18 @@ std::string record_markdown(const json& rec) {
   const json& model = cfg.value("model", json::object());
   const json& opt = cfg.value("optimizer", json::object());
   const json& data = rec.value("data", json::object());
-  auto row = [&](const std::string& k, const std::string& v) { s += "| " + k + " | " + v + " |\n"; };
-  row("model", str(model, "type") + (model.contains("channels") ? " channels " + model["channels"].dump() : "") +
+  auto row = [&](const std::string& k, const std::string& v) {
+    s += "| " + k + " | " + v + " |\n";
+  };
+  row("model", str(model, "type") +
+                   (model.contains("channels") ? " channels " + model["channels"].dump() : "") +
                    (model.contains("file") ? " " + str(model, "file") : ""));
-  row("data", str(data, "dataset") + " (" + str(data, "train") + " train / " + str(data, "validation") +
-                  " validation / " + str(data, "test") + " test, " + str(data, "shape") + ")");
-  row("optimizer", str(opt, "name") + ", lr " + str(opt, "lr") + ", weight decay " + str(opt, "weight_decay") +
-                       (opt.value("clip_grad_norm", 0.0) > 0 ? ", clip " + str(opt, "clip_grad_norm") : ""));
+  row("data", str(data, "dataset") + " (" + str(data, "train") + " train / " +
+                  str(data, "validation") + " validation / " + str(data, "test") + " test, " +
+                  str(data, "shape") + ")");
+  row("optimizer",
+      str(opt, "name") + ", lr " + str(opt, "lr") + ", weight decay " + str(opt, "weight_decay") +
+          (opt.value("clip_grad_norm", 0.0) > 0 ? ", clip " + str(opt, "clip_grad_norm") : ""));
   row("schedule", str(cfg.value("schedule", json::object()), "name"));
   row("batch size", str(cfg, "batch_size"));
   row("budget", str(res, "max_steps", "?") + " steps" +
@@ -327,7 +345,9 @@ std::string record_markdown(const json& rec) {
   row("device", str(rec.value("environment", json::object()), "device"));
   s += "\n## Expected\n\n";
   const json& ex = rec.value("expectation", json());
-  s += (ex.is_object() ? str(ex, "text") : std::string("(no expected result given; use --expect \"psnr>=20\")")) + "\n\n";
+  s += (ex.is_object() ? str(ex, "text")
+                       : std::string("(no expected result given; use --expect \"psnr>=20\")")) +
+       "\n\n";
   s += "## Actual\n\n| metric | value |\n|---|---|\n";
   const json metrics = res.value("metrics", json::object());
   for (const auto& [k, v] : metrics.items()) row(k, value_text(v));
@@ -336,34 +356,42 @@ std::string record_markdown(const json& rec) {
   row("wall time", fmt(res.value("wall_s", 0.0), 3) + " s");
   if (ex.is_object() && ex.contains("met")) {
     s += "\nExpectation " + str(ex, "text") + ": " +
-         (ex["met"].is_boolean() ? (ex["met"].get<bool>() ? "met" : "not met") : std::string("metric not found")) +
+         (ex["met"].is_boolean() ? (ex["met"].get<bool>() ? "met" : "not met")
+                                 : std::string("metric not found")) +
          " (" + str(ex, "metric") + " = " + value_text(ex.value("actual", json())) + ").\n";
   }
   s += "\n## Failure analysis\n\n";
   const json& warnings = rec.value("warnings", json::array());
   if (warnings.empty()) {
-    s += "No failure mode detected (checked: loss progress, non-finite loss, exploding and vanishing "
+    s += "No failure mode detected (checked: loss progress, non-finite loss, exploding and "
+         "vanishing "
          "gradients, train/validation gap" +
          std::string(cfg.value("diagnose", false) ? ", dead ReLUs" : "") + ").\n";
   }
   for (const auto& w : warnings) {
     s += "- **" + str(w, "code") + "**: " + str(w, "message") + "\n";
     std::string causes, tries;
-    for (const auto& c : w.value("causes", json::array())) causes += (causes.empty() ? "" : "; ") + c.get<std::string>();
-    for (const auto& t : w.value("try", json::array())) tries += (tries.empty() ? "" : "; ") + t.get<std::string>();
+    for (const auto& c : w.value("causes", json::array()))
+      causes += (causes.empty() ? "" : "; ") + c.get<std::string>();
+    for (const auto& t : w.value("try", json::array()))
+      tries += (tries.empty() ? "" : "; ") + t.get<std::string>();
     s += "  - likely causes: " + causes + "\n  - try: " + tries + "\n";
   }
   if (res.contains("layers") && res["layers"].is_array() && !res["layers"].empty()) {
-    s += "\nLast diagnostics per layer:\n\n| layer | grad norm | act mean | act std | dead ReLU |\n|---|---|---|---|---|\n";
+    s += "\nLast diagnostics per layer:\n\n| layer | grad norm | act mean | act std | dead ReLU "
+         "|\n|---|---|---|---|---|\n";
     for (const auto& l : res["layers"]) {
       s += "| " + str(l, "layer") + " | " + value_text(l.value("grad_norm", json())) + " | " +
            (l.contains("act_mean") ? value_text(l["act_mean"]) : "-") + " | " +
            (l.contains("act_std") ? value_text(l["act_std"]) : "-") + " | " +
-           (l.contains("dead_relu") && !l["dead_relu"].is_null() ? value_text(l["dead_relu"]) : "-") + " |\n";
+           (l.contains("dead_relu") && !l["dead_relu"].is_null() ? value_text(l["dead_relu"])
+                                                                 : "-") +
+           " |\n";
     }
   }
   s += "\n## Next steps\n\n";
-  for (const auto& n : rec.value("next_steps", json::array())) s += "- " + n.get<std::string>() + "\n";
+  for (const auto& n : rec.value("next_steps", json::array()))
+    s += "- " + n.get<std::string>() + "\n";
   return s;
 }
 

@@ -1,15 +1,17 @@
 // Loads the training core on demand (ARCHITECTURE.md §2): libtorch costs ~0.9 s and ~160 MB to
 // load, so only commands that train pay for it.
+#include "rlab/error.h"
+#include "rlab/files.h"
+#include "rlab/train.h"
+
+#include <nlohmann/json.hpp>
+
 #include <dlfcn.h>
 
 #include <cstdlib>
 #include <mutex>
-#include <nlohmann/json.hpp>
 
 #include "plugin_api.h"
-#include "rlab/error.h"
-#include "rlab/files.h"
-#include "rlab/train.h"
 
 namespace rlab::train {
 
@@ -88,20 +90,19 @@ void forward_event(void* user, const char* json) {
   if (fn != nullptr && *fn) (*fn)(json);
 }
 
-RlabTrainSplit to_c(const TrainSplit& s) {
-  return {s.images, s.labels, s.count};
-}
+RlabTrainSplit to_c(const TrainSplit& s) { return {s.images, s.labels, s.count}; }
 
 }  // namespace
 
 std::string run_training(const std::string& config_json, const TrainData& data,
                          const TrainEventFn& on_event, const volatile int* cancel) {
   const Loaded& l = loaded();
-  RlabTrainData d{data.channels, data.height,          data.width,        data.classes,
+  RlabTrainData d{data.channels,    data.height,           data.width,     data.classes,
                   to_c(data.train), to_c(data.validation), to_c(data.test)};
   RlabTrainCallbacks cb{const_cast<TrainEventFn*>(&on_event), forward_event, cancel};
   char* raw = l.api->train(config_json.c_str(), &d, &cb);
-  if (raw == nullptr) throw Error("training core returned nothing (out of memory?)", ExitCode::kInternal);
+  if (raw == nullptr)
+    throw Error("training core returned nothing (out of memory?)", ExitCode::kInternal);
   std::string text(raw);
   l.api->free_string(raw);
   const auto j = nlohmann::json::parse(text, nullptr, false);

@@ -43,7 +43,7 @@ const char* cuda_device_name(int index) {
   return name.c_str();
 }
 
-const RlabTrainApi kApi = {kRlabTrainAbi,     torch_version,   cuda_built, cuda_device_count,
+const RlabTrainApi kApi = {kRlabTrainAbi,    torch_version,   cuda_built,    cuda_device_count,
                            cuda_device_name, rlab_core_train, rlab_core_free};
 
 }  // namespace

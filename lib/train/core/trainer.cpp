@@ -7,9 +7,11 @@
 //    "data_share","time_s", ["val_*"], ["layers": [...]]}       every log_every steps and evals
 //   {"type":"warning","code","step","message","causes":[...],"try":[...]}
 //   {"type":"log","message"}
-#include <ATen/autocast_mode.h>
+#include <nlohmann/json.hpp>
 #include <torch/script.h>
 #include <torch/torch.h>
+
+#include <ATen/autocast_mode.h>
 
 #include <algorithm>
 #include <chrono>
@@ -18,7 +20,6 @@
 #include <cstring>
 #include <map>
 #include <memory>
-#include <nlohmann/json.hpp>
 #include <set>
 #include <string>
 #include <vector>
@@ -37,6 +38,13 @@ struct CoreError {
 
 [[noreturn]] void fail(const std::string& kind, const std::string& message) {
   throw CoreError{kind, message};
+}
+
+// A number for messages: 4 significant digits.
+std::string num(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.4g", v);
+  return buf;
 }
 
 std::string first_line(const std::string& s) {
@@ -148,9 +156,9 @@ struct ClassifierImpl : torch::nn::Module {
   ClassifierImpl(int in_c, const std::vector<int>& ch, int hidden, int classes, int h, int w) {
     int prev = in_c;
     for (std::size_t i = 0; i < ch.size(); ++i) {
-      convs.push_back(register_module(
-          "conv" + std::to_string(i),
-          torch::nn::Conv2d(torch::nn::Conv2dOptions(prev, ch[i], 3).padding(1))));
+      convs.push_back(
+          register_module("conv" + std::to_string(i),
+                          torch::nn::Conv2d(torch::nn::Conv2dOptions(prev, ch[i], 3).padding(1))));
       prev = ch[i];
       h /= 2;
       w /= 2;
@@ -248,8 +256,8 @@ std::unique_ptr<Net> make_net(const json& m, const RlabTrainData& d) {
   try {
     return std::make_unique<ScriptNet>(torch::jit::load(file));
   } catch (const std::exception& e) {
-    fail("input", where + ": cannot load TorchScript module '" + file +
-                      "': " + first_line(e.what()));
+    fail("input",
+         where + ": cannot load TorchScript module '" + file + "': " + first_line(e.what()));
   }
 }
 
@@ -311,11 +319,11 @@ Optim make_optimizer(const json& o, Net& net) {
     r.opt = std::make_unique<torch::optim::AdamW>(
         std::move(groups), torch::optim::AdamWOptions(lr).betas({b1, b2}).weight_decay(wd));
   } else {
-    r.opt = std::make_unique<torch::optim::SGD>(
-        std::move(groups), torch::optim::SGDOptions(lr)
-                               .momentum(o.at("momentum").get<double>())
-                               .nesterov(o.value("nesterov", false))
-                               .weight_decay(wd));
+    r.opt = std::make_unique<torch::optim::SGD>(std::move(groups),
+                                                torch::optim::SGDOptions(lr)
+                                                    .momentum(o.at("momentum").get<double>())
+                                                    .nesterov(o.value("nesterov", false))
+                                                    .weight_decay(wd));
   }
   return r;
 }
@@ -387,8 +395,8 @@ struct State {
 std::vector<int64_t> permutation(long long n, unsigned long long seed, long long epoch) {
   std::vector<int64_t> p(static_cast<std::size_t>(n));
   for (long long i = 0; i < n; ++i) p[static_cast<std::size_t>(i)] = i;
-  unsigned long long x = seed * 0x9E3779B97F4A7C15ULL + static_cast<unsigned long long>(epoch) +
-                         0x632BE59BD9B4E019ULL;
+  unsigned long long x =
+      seed * 0x9E3779B97F4A7C15ULL + static_cast<unsigned long long>(epoch) + 0x632BE59BD9B4E019ULL;
   auto next = [&x]() {  // splitmix64
     unsigned long long z = (x += 0x9E3779B97F4A7C15ULL);
     z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
@@ -442,8 +450,8 @@ class Trainer {
             const std::vector<std::string>& causes, const std::vector<std::string>& tries) {
     if (std::find(st_.warned.begin(), st_.warned.end(), code) != st_.warned.end()) return;
     st_.warned.push_back(code);
-    json w = {{"type", "warning"}, {"code", code}, {"step", st_.step}, {"message", message},
-              {"causes", causes},  {"try", tries}};
+    json w = {{"type", "warning"},  {"code", code},     {"step", st_.step},
+              {"message", message}, {"causes", causes}, {"try", tries}};
     emit(w);
     w.erase("type");
     warnings_.push_back(w);
@@ -526,9 +534,10 @@ json Trainer::evaluate(const SplitTensors& s, const std::string& prefix) {
     const torch::Tensor out = forward(x, nullptr);
     if (classification_) {
       const torch::Tensor y = s.y.slice(0, i, e);
-      loss_sum += torch::nn::functional::cross_entropy(
-                      out, y, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum))
-                      .item<double>();
+      loss_sum +=
+          torch::nn::functional::cross_entropy(
+              out, y, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum))
+              .item<double>();
       correct += out.argmax(1).eq(y).sum().item<double>();
     } else {
       const torch::Tensor target = mean_.defined() ? raw.to(torch::kFloat32).div_(255.0) : x;
@@ -621,14 +630,17 @@ json Trainer::run() {
   const auto t_start = Clock::now();
   // Device.
   const std::string dev = cfg_.at("device");
-  const int cuda_count = torch::cuda::is_available() ? static_cast<int>(torch::cuda::device_count()) : 0;
+  const int cuda_count =
+      torch::cuda::is_available() ? static_cast<int>(torch::cuda::device_count()) : 0;
   if (dev == "auto") {
     device_ = cuda_count > 0 ? torch::Device(torch::kCUDA, 0) : torch::Device(torch::kCPU);
   } else if (dev.rfind("cuda", 0) == 0) {
     const int index = dev.size() > 5 ? std::stoi(dev.substr(5)) : 0;
     if (cuda_count == 0) {
-      fail("environment", "device '" + dev + "' asked for, but no CUDA device is available" +
-                              (torch::cuda::is_available() ? "" : " (this libtorch has no CUDA or no GPU is visible)"));
+      fail("environment",
+           "device '" + dev + "' asked for, but no CUDA device is available" +
+               (torch::cuda::is_available() ? ""
+                                            : " (this libtorch has no CUDA or no GPU is visible)"));
     }
     if (index >= cuda_count) {
       fail("environment", "device '" + dev + "' asked for, but only " + std::to_string(cuda_count) +
@@ -715,9 +727,9 @@ json Trainer::run() {
     const torch::Tensor idx = perm.slice(0, pos * batch, std::min(train.n, (pos + 1) * batch));
     const torch::Tensor raw = train.x.index_select(0, idx);
     const torch::Tensor x = prepare(raw);
-    const torch::Tensor target =
-        classification_ ? train.y.index_select(0, idx)
-                        : (mean_.defined() ? raw.to(torch::kFloat32).div_(255.0) : x);
+    const torch::Tensor target = classification_
+                                     ? train.y.index_select(0, idx)
+                                     : (mean_.defined() ? raw.to(torch::kFloat32).div_(255.0) : x);
     const auto t1 = Clock::now();
     for (std::size_t g = 0; g < optim_.opt->param_groups().size(); ++g) {
       optim_.opt->param_groups()[g].options().set_lr(
@@ -729,14 +741,16 @@ json Trainer::run() {
     const torch::Tensor out = forward(x, diagnose && log_step ? &stats : nullptr);
     if (!checked_output_) {
       checked_output_ = true;
-      const bool ok = classification_
-                          ? (out.dim() == 2 && out.size(0) == x.size(0) && out.size(1) == data_.classes)
-                          : out.sizes().equals(x.sizes());
+      const bool ok = classification_ ? (out.dim() == 2 && out.size(0) == x.size(0) &&
+                                         out.size(1) == data_.classes)
+                                      : out.sizes().equals(x.sizes());
       if (!ok) {
         std::string shape = "[";
-        for (long long k = 0; k < out.dim(); ++k) shape += (k ? ", " : "") + std::to_string(out.size(k));
+        for (long long k = 0; k < out.dim(); ++k)
+          shape += (k ? ", " : "") + std::to_string(out.size(k));
         fail("input", "model output has shape " + shape + "], expected " +
-                          (classification_ ? "[batch, " + std::to_string(data_.classes) + "] (one score per class)"
+                          (classification_ ? "[batch, " + std::to_string(data_.classes) +
+                                                 "] (one score per class)"
                                            : std::string("the input's shape (a reconstruction)")));
       }
     }
@@ -748,15 +762,17 @@ json Trainer::run() {
       result["nan_step"] = st_.step;
       result["nan_epoch"] = epoch;
       result["nan_batch"] = pos;
-      std::string where = have_ckpt ? ckpt + " (step " + std::to_string(result["checkpoint_step"].get<long long>()) + ")"
-                                    : std::string("none (no checkpoint was written before)");
+      std::string where =
+          have_ckpt
+              ? ckpt + " (step " + std::to_string(result["checkpoint_step"].get<long long>()) + ")"
+              : std::string("none (no checkpoint was written before)");
       if (have_ckpt) result["last_good_checkpoint"] = ckpt;
       warn("non_finite_loss",
            "loss became " + std::string(std::isnan(loss_v) ? "nan" : "inf") + " at step " +
                std::to_string(st_.step + 1) + " (epoch " + std::to_string(epoch + 1) + ", batch " +
                std::to_string(pos) + "); training stopped; last good checkpoint: " + where,
-           {"learning rate too high", "exploding gradients", "log of zero or division by zero in the loss",
-            "corrupt input values"},
+           {"learning rate too high", "exploding gradients",
+            "log of zero or division by zero in the loss", "corrupt input values"},
            {"lower the learning rate 10x", "clip gradients (optimizer.clip_grad_norm: 1)",
             "add a warm-up (schedule.warmup_steps)", "check the inputs for nan/inf"});
       break;
@@ -778,9 +794,10 @@ json Trainer::run() {
       last_grad_norm = total;
       if (std::isfinite(total) && total > explode) {
         warn("exploding_gradients",
-             "gradient norm " + std::to_string(total) + " at step " + std::to_string(st_.step + 1) +
-                 " exceeds " + std::to_string(explode),
-             {"learning rate too high", "inputs not normalised", "deep network without normalisation"},
+             "gradient norm " + num(total) + " at step " + std::to_string(st_.step + 1) +
+                 " exceeds " + num(explode),
+             {"learning rate too high", "inputs not normalised",
+              "deep network without normalisation"},
              {"clip gradients (optimizer.clip_grad_norm: 1)", "lower the learning rate",
               "normalise the inputs (data.normalize: true)"});
       }
@@ -792,8 +809,8 @@ json Trainer::run() {
         if (l.at("grad_norm").get<double>() < vanish && loss_v > 1e-6) {
           warn("vanishing_gradients",
                "layer '" + l.at("layer").get<std::string>() + "' has gradient norm " +
-                   std::to_string(l.at("grad_norm").get<double>()) + " < " + std::to_string(vanish) +
-                   " at step " + std::to_string(st_.step + 1),
+                   num(l.at("grad_norm").get<double>()) + " < " + num(vanish) + " at step " +
+                   std::to_string(st_.step + 1),
                {"saturated sigmoid/tanh units", "dead ReLUs (see --diagnose)", "network too deep",
                 "learning rate far too small"},
                {"use adam or layerwise-adam", "a smaller model or residual connections",
@@ -812,7 +829,8 @@ json Trainer::run() {
               l["dead_relu"] = s.dead >= 0 ? json(s.dead) : json(nullptr);
               if (s.dead > 0.5) {
                 warn("dead_relu",
-                     "layer '" + s.name + "' has " + std::to_string(static_cast<int>(s.dead * 100)) +
+                     "layer '" + s.name + "' has " +
+                         std::to_string(static_cast<int>(s.dead * 100)) +
                          "% dead ReLU units at step " + std::to_string(st_.step + 1),
                      {"learning rate too high", "large negative biases"},
                      {"lower the learning rate", "use adamw or a warm-up"});
@@ -823,8 +841,12 @@ json Trainer::run() {
         // A TorchScript model exposes only its output.
         for (const auto& s : stats) {
           if (s.name == "output") {
-            layers.push_back({{"layer", "output"}, {"act_mean", s.mean}, {"act_std", s.std},
-                              {"act_min", s.min}, {"act_max", s.max}, {"dead_relu", nullptr}});
+            layers.push_back({{"layer", "output"},
+                              {"act_mean", s.mean},
+                              {"act_std", s.std},
+                              {"act_min", s.min},
+                              {"act_max", s.max},
+                              {"dead_relu", nullptr}});
           }
         }
       }
@@ -841,7 +863,8 @@ json Trainer::run() {
     st_.log_loss_sum += loss_v;
     st_.log_loss_count += 1;
     st_.last_train_loss = loss_v;
-    const std::size_t window = static_cast<std::size_t>(std::max<long long>(1, std::min<long long>(10, no_progress_steps / 2)));
+    const std::size_t window = static_cast<std::size_t>(
+        std::max<long long>(1, std::min<long long>(10, no_progress_steps / 2)));
     if (st_.first_losses.size() < window) st_.first_losses.push_back(loss_v);
     st_.recent_losses.push_back(loss_v);
     if (st_.recent_losses.size() > window) st_.recent_losses.erase(st_.recent_losses.begin());
@@ -854,12 +877,13 @@ json Trainer::run() {
       last /= static_cast<double>(st_.recent_losses.size());
       if (!(last < first * 0.99)) {
         warn("no_progress",
-             "loss has not decreased after " + std::to_string(st_.step) + " steps (mean of the first " +
-                 std::to_string(window) + ": " + std::to_string(first) + ", of the last " +
-                 std::to_string(window) + ": " + std::to_string(last) + ")",
+             "loss has not decreased after " + std::to_string(st_.step) +
+                 " steps (mean of the first " + std::to_string(window) + ": " + num(first) +
+                 ", of the last " + std::to_string(window) + ": " + num(last) + ")",
              {"learning rate too low or too high", "inputs not normalised",
               "labels do not match the inputs", "model too small for the task"},
-             {"try the learning rate 10x higher and 10x lower", "look at a batch of inputs and labels",
+             {"try the learning rate 10x higher and 10x lower",
+              "look at a batch of inputs and labels",
               "overfit one batch first (--max-batches 50 on data.limit: 64)"});
       }
     }
@@ -867,23 +891,28 @@ json Trainer::run() {
         prior_elapsed + std::chrono::duration<double>(Clock::now() - t_start).count();
     const double ips = step_s > 0 ? static_cast<double>(images_this_run) / step_s : 0;
     const double eta = ips > 0 ? static_cast<double>((max_steps - st_.step) * batch) / ips : 0;
-    emit({{"type", "progress"}, {"step", st_.step}, {"total", max_steps},
+    emit({{"type", "progress"},
+          {"step", st_.step},
+          {"total", max_steps},
           {"epoch", static_cast<double>(st_.step) / static_cast<double>(spe)},
-          {"loss", loss_v}, {"images_per_s", ips}, {"eta_s", eta}});
+          {"loss", loss_v},
+          {"images_per_s", ips},
+          {"eta_s", eta}});
 
     const bool eval_step = eval_every > 0 && st_.step % eval_every == 0 && st_.step < max_steps;
     if (log_step || eval_step) {
       const auto now = Clock::now();
       const double dt = std::chrono::duration<double>(now - last_log).count();
-      json m = {{"type", "metrics"},
-                {"step", st_.step},
-                {"epoch", static_cast<double>(st_.step) / static_cast<double>(spe)},
-                {"lr", optim_.opt->param_groups()[0].options().get_lr()},
-                {"train_loss", st_.log_loss_count > 0 ? st_.log_loss_sum / st_.log_loss_count : loss_v},
-                {"grad_norm", last_grad_norm},
-                {"images_per_s", dt > 0 ? images_since_log / dt : 0.0},
-                {"data_share", step_s > 0 ? data_s / step_s : 0.0},
-                {"time_s", elapsed_total}};
+      json m = {
+          {"type", "metrics"},
+          {"step", st_.step},
+          {"epoch", static_cast<double>(st_.step) / static_cast<double>(spe)},
+          {"lr", optim_.opt->param_groups()[0].options().get_lr()},
+          {"train_loss", st_.log_loss_count > 0 ? st_.log_loss_sum / st_.log_loss_count : loss_v},
+          {"grad_norm", last_grad_norm},
+          {"images_per_s", dt > 0 ? images_since_log / dt : 0.0},
+          {"data_share", step_s > 0 ? data_s / step_s : 0.0},
+          {"time_s", elapsed_total}};
       if (diagnose && log_step) m["layers"] = layers;
       st_.log_loss_sum = 0;
       st_.log_loss_count = 0;
@@ -899,7 +928,8 @@ json Trainer::run() {
           if (v.contains(metric)) {
             const double value = v.at(metric);
             const double delta = es.at("min_delta");
-            const bool better = !st_.has_best || (maximize ? value > st_.best + delta : value < st_.best - delta);
+            const bool better =
+                !st_.has_best || (maximize ? value > st_.best + delta : value < st_.best - delta);
             if (better) {
               st_.best = value;
               st_.has_best = true;
@@ -914,9 +944,9 @@ json Trainer::run() {
         const double tl = m.at("train_loss");
         if (vl > 0 && (vl - tl) / vl > overfit_gap && st_.has_best && st_.best_step < st_.step) {
           warn("overfitting",
-               "validation loss " + std::to_string(vl) + " is " +
+               "validation loss " + num(vl) + " is " +
                    std::to_string(static_cast<int>(100 * (vl - tl) / vl)) +
-                   "% above the training loss " + std::to_string(tl) + " and has not improved since step " +
+                   "% above the training loss " + num(tl) + " and has not improved since step " +
                    std::to_string(st_.best_step),
                {"too little training data", "model too large", "too many epochs"},
                {"early stopping (early_stopping: {patience: 3})", "weight decay (adamw)",
@@ -926,13 +956,14 @@ json Trainer::run() {
       emit(m);
       if (stop_early) {
         status = "early_stopped";
-        emit({{"type", "log"}, {"message", "early stopping at step " + std::to_string(st_.step) +
-                                               ": " + es.at("metric").get<std::string>() +
-                                               " has not improved since step " + std::to_string(st_.best_step)}});
+        emit({{"type", "log"},
+              {"message", "early stopping at step " + std::to_string(st_.step) + ": " +
+                              es.at("metric").get<std::string>() + " has not improved since step " +
+                              std::to_string(st_.best_step)}});
       }
     }
-    const bool interrupted =
-        (cb_ != nullptr && cb_->cancel != nullptr && *cb_->cancel != 0) || (stop_at > 0 && st_.step == stop_at);
+    const bool interrupted = (cb_ != nullptr && cb_->cancel != nullptr && *cb_->cancel != 0) ||
+                             (stop_at > 0 && st_.step == stop_at);
     if ((ckpt_every > 0 && st_.step % ckpt_every == 0) || interrupted) {
       st_.elapsed_s = elapsed_total;
       save_checkpoint(ckpt);
@@ -1001,7 +1032,8 @@ extern "C" char* rlab_core_train(const char* config_json, const RlabTrainData* d
   } catch (const rlab_core::CoreError& e) {
     out = {{"error", {{"kind", e.kind}, {"message", e.message}}}};
   } catch (const c10::Error& e) {
-    out = {{"error", {{"kind", "internal"}, {"message", "libtorch: " + rlab_core::first_line(e.what())}}}};
+    out = {{"error",
+            {{"kind", "internal"}, {"message", "libtorch: " + rlab_core::first_line(e.what())}}}};
   } catch (const std::exception& e) {
     out = {{"error", {{"kind", "internal"}, {"message", e.what()}}}};
   }
