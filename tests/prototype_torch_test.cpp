@@ -5,10 +5,16 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include <chrono>
 #include <cmath>
 #include <fstream>
+#include <thread>
 
 #include "support/run.h"
 
@@ -179,6 +185,44 @@ TEST_F(PrototypeTrain, ResumeGivesExactlyTheUninterruptedRun) {
     for (const char* k : {"step", "train_loss", "grad_norm", "lr"})
       EXPECT_EQ(ra[i][k], rb[i][k]) << i << k;
   }
+}
+
+// A real SIGTERM during training: the run saves a checkpoint, records status "interrupted" and
+// exits 130; the run can then be resumed.
+TEST_F(PrototypeTrain, SigtermSavesACheckpointAndExits130) {
+  const std::string f = dir.write(
+      "p.yaml",
+      "prototype:\n  data: {dataset: synthetic, samples: 256, size: 16}\n"
+      "  model: {type: classifier, channels: [4], hidden: 8}\n  budget: {max_batches: 100000000}\n"
+      "  batch_size: 16\n  log_every: 1\n");
+  const std::string runs = dir.path() + "/runs";
+  const pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    const int devnull = ::open("/dev/null", O_WRONLY);
+    ::dup2(devnull, 1);
+    ::dup2(devnull, 2);
+    ::execl(RLAB_BINARY, RLAB_BINARY, "prototype", f.c_str(), "--out", runs.c_str(), "-q",
+            static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  // Wait until training has logged a step (metrics.jsonl has a line), then send SIGTERM.
+  std::string run_dir;
+  for (int i = 0; i < 1200 && run_dir.empty(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    for (const auto& n : list_dir(runs)) {
+      if (!metrics_rows(runs + "/" + n).empty()) run_dir = runs + "/" + n;
+    }
+  }
+  ASSERT_FALSE(run_dir.empty());
+  ::kill(pid, SIGTERM);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 130);
+  EXPECT_TRUE(std::ifstream(run_dir + "/checkpoint.pt").good());
+  EXPECT_NE(read_file(run_dir + "/record.yaml").find("\"status\": \"interrupted\""),
+            std::string::npos);
 }
 
 TEST_F(PrototypeTrain, DivergenceStopsWithTheBatchAndExitOne) {
