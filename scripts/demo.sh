@@ -25,3 +25,8 @@ LIT_CACHE=$(mktemp -d)
 trap 'rm -rf "$LIT_CACHE"' EXIT
 /usr/bin/python3 scripts/lit_search_demo_cache.py "$LIT_CACHE"
 "$RLAB" lit-search configs/examples/lit-search.yaml --offline --cache-dir "$LIT_CACHE" --top 8
+echo "\$ rlab prototype configs/examples/prototype.yaml --out build/demo-runs   # the lab's quick check on Fashion-MNIST"
+"$RLAB" prototype configs/examples/prototype.yaml --out build/demo-runs || true
+echo
+echo "\$ rlab exp show <the run> --runs build/demo-runs"
+"$RLAB" exp show "$(ls build/demo-runs | tail -n 1)" --runs build/demo-runs

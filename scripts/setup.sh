@@ -23,6 +23,7 @@ PACKAGES=(
   libicu-dev          # lit-search: Unicode NFKC normalisation and case folding
   libstemmer-dev      # lit-search: Snowball English stemming (--stem)
   ca-certificates     # lit-search: TLS verification of api.semanticscholar.org / api.openalex.org
+  dataset-fashion-mnist  # real data for `rlab prototype` (/usr/share/datasets/fashion-mnist)
   # tests
   libgtest-dev        # unit and end-to-end tests
   graphviz            # checks that `prioritize --format dot` is valid Graphviz

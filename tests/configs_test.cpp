@@ -41,7 +41,12 @@ TEST(ConfigsExamples, EveryExampleRuns) {
       env = {"RLAB_HOME=" + home.path(), "RLAB_S2_API_BASE=" + scholar->s2_base(),
              "RLAB_OPENALEX_API_BASE=" + scholar->openalex_base()};
     }
-    const RunResult r = run_rlab({command, dir + "/" + f, "--format", "json"}, env);
+    std::vector<std::string> args = {command, dir + "/" + f, "--format", "json"};
+    // prototype trains (the quick check, a few seconds) and writes a run record: keep it out of
+    // the source and build trees.
+    TempDir runs;
+    if (command == "prototype") args.insert(args.end(), {"--out", runs.path()});
+    const RunResult r = run_rlab(args, env);
     EXPECT_EQ(r.code, 0) << f << ": " << r.err;
     if (command == "lit-search") {
       EXPECT_FALSE(scholar->requests().empty()) << f << " did not reach the loopback server";

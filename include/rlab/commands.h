@@ -16,6 +16,8 @@ Command trl_command();
 Command pomodoro_command();
 Command validate_command();
 Command bayesopt_command();
+Command prototype_command();
+Command exp_command();
 
 /// Every implemented subcommand, in the order `rlab --help` lists them.
 const std::vector<Command>& command_table();

@@ -14,6 +14,8 @@ const std::vector<Command>& command_table() {
       pomodoro_command(),
       validate_command(),
       bayesopt_command(),
+      prototype_command(),
+      exp_command(),
   };
   return kTable;
 }

@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 #include <mutex>
+#include <nlohmann/json.hpp>
 
 #include "plugin_api.h"
 #include "rlab/error.h"
@@ -78,6 +79,40 @@ CoreInfo core_info() {
     info.devices.emplace_back(l.api->cuda_device_name(i));
   }
   return info;
+}
+
+namespace {
+
+void forward_event(void* user, const char* json) {
+  const auto* fn = static_cast<const TrainEventFn*>(user);
+  if (fn != nullptr && *fn) (*fn)(json);
+}
+
+RlabTrainSplit to_c(const TrainSplit& s) { return {s.images, s.labels, s.count}; }
+
+}  // namespace
+
+std::string run_training(const std::string& config_json, const TrainData& data,
+                         const TrainEventFn& on_event, const volatile int* cancel) {
+  const Loaded& l = loaded();
+  RlabTrainData d{data.channels,    data.height,           data.width,     data.classes,
+                  to_c(data.train), to_c(data.validation), to_c(data.test)};
+  RlabTrainCallbacks cb{const_cast<TrainEventFn*>(&on_event), forward_event, cancel};
+  char* raw = l.api->train(config_json.c_str(), &d, &cb);
+  if (raw == nullptr)
+    throw Error("training core returned nothing (out of memory?)", ExitCode::kInternal);
+  std::string text(raw);
+  l.api->free_string(raw);
+  const auto j = nlohmann::json::parse(text, nullptr, false);
+  if (j.is_discarded()) throw Error("training core returned invalid JSON", ExitCode::kInternal);
+  if (j.contains("error")) {
+    const std::string kind = j["error"].value("kind", "internal");
+    const std::string message = j["error"].value("message", "unknown error");
+    if (kind == "input") throw InputError(message);
+    if (kind == "environment") throw EnvironmentError(message);
+    throw Error("training core: " + message, ExitCode::kInternal);
+  }
+  return text;
 }
 
 bool core_loaded() {

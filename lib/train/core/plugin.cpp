@@ -11,6 +11,11 @@
 #define RLAB_TORCH_HAS_CUDA 1
 #endif
 
+// Defined in trainer.cpp.
+extern "C" char* rlab_core_train(const char* config_json, const RlabTrainData* data,
+                                 const RlabTrainCallbacks* callbacks);
+extern "C" void rlab_core_free(char* text);
+
 namespace {
 
 const char* torch_version() { return TORCH_VERSION; }
@@ -38,8 +43,8 @@ const char* cuda_device_name(int index) {
   return name.c_str();
 }
 
-const RlabTrainApi kApi = {kRlabTrainAbi, torch_version, cuda_built, cuda_device_count,
-                           cuda_device_name};
+const RlabTrainApi kApi = {kRlabTrainAbi,    torch_version,   cuda_built,    cuda_device_count,
+                           cuda_device_name, rlab_core_train, rlab_core_free};
 
 }  // namespace
 

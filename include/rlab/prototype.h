@@ -1,0 +1,105 @@
+// `rlab prototype` and `rlab exp`: the parts that need no libtorch. Datasets (IDX, CIFAR-10,
+// synthetic) are parsed from bytes, split and summarised here; experiment records, metric
+// curves and the lab's log template are rendered here. Training itself runs in the training
+// core (include/rlab/train.h). No I/O in this module: the adapter reads and writes files.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace rlab::prototype {
+
+/// Images of one shape, 0-255 bytes in NCHW order, and one label per image (or none).
+struct Images {
+  int channels = 0;
+  int height = 0;
+  int width = 0;
+  int classes =
+      0;  ///< Number of classes (max label + 1, or the dataset's known count); 0 without labels.
+  std::vector<std::uint8_t> pixels;  ///< count * channels * height * width bytes.
+  std::vector<std::int32_t> labels;  ///< count labels, or empty.
+  [[nodiscard]] long long count() const {
+    const long long per = static_cast<long long>(channels) * height * width;
+    return per > 0 ? static_cast<long long>(pixels.size()) / per : 0;
+  }
+  [[nodiscard]] long long image_size() const {
+    return static_cast<long long>(channels) * height * width;
+  }
+};
+
+/// Inflates gzip data (any number of members); other bytes are returned unchanged. Throws
+/// InputError "<name>: corrupt gzip data: ..." when the data starts like gzip but does not inflate.
+std::string gunzip_if_needed(const std::string& bytes, const std::string& name);
+
+/// Parses an IDX image file (magic 0x00000803: count, rows, cols) and, when `labels` is not
+/// empty, an IDX label file (magic 0x00000801) with the same count. Both may be gzip. Errors
+/// (InputError, message starting with the file name): wrong magic, size fields that do not
+/// match the data (truncated or trailing bytes), label count different from image count.
+Images parse_idx(const std::string& images, const std::string& images_name,
+                 const std::string& labels, const std::string& labels_name);
+
+/// Parses CIFAR-10 binary batches (each record: 1 label byte, 3072 pixel bytes, 3x32x32),
+/// concatenated in the order given. Errors: size not a multiple of 3073 (truncated), label > 9.
+Images parse_cifar10(const std::vector<std::pair<std::string, std::string>>& files);
+
+/// Deterministic synthetic classification data for tests and demos: `classes` patterns (one
+/// bright square at a class-specific position) plus uniform noise, all from `seed`.
+struct SyntheticSpec {
+  long long samples = 512;
+  int channels = 1;
+  int size = 16;
+  int classes = 4;
+  std::uint64_t seed = 0;
+};
+Images synthetic(const SyntheticSpec& spec);
+
+/// The rows [begin, begin + count) of `from` in the order of `index`.
+Images subset(const Images& from, const std::vector<long long>& index);
+
+/// Seeded train/validation split of [0, n): a Fisher-Yates permutation (splitmix64 from
+/// `seed`); the first round(n * fraction) go to validation, both lists sorted.
+struct Split {
+  std::vector<long long> train;
+  std::vector<long long> validation;
+};
+Split split_indices(long long n, double validation_fraction, std::uint64_t seed);
+
+/// Per-channel mean and standard deviation of the pixels scaled to [0, 1].
+void channel_stats(const Images& images, std::vector<double>& mean, std::vector<double>& stddev);
+
+/// An expected result, e.g. "psnr>=20", "val_accuracy > 0.9", "loss<0.3". The metric is looked
+/// up in the run's metrics as written, then with the prefixes "test_" and "val_".
+struct Expectation {
+  std::string text;
+  std::string metric;
+  std::string op;  ///< ">=", ">", "<=", "<", "=="
+  double value = 0;
+};
+/// Throws InputError "<where>: ..." for a malformed expression.
+Expectation parse_expectation(const std::string& text, const std::string& where);
+/// Resolves the metric in `metrics` (see Expectation); returns the name used, "" if absent.
+std::string resolve_metric(const Expectation& e, const nlohmann::json& metrics);
+bool expectation_met(const Expectation& e, double actual);
+
+/// The next run id EXP-YYYYMMDD-NNN for `date` (YYYYMMDD) given the names already present.
+std::string next_run_id(const std::vector<std::string>& existing, const std::string& date);
+
+/// YAML (block style) for a JSON value; strings are double-quoted JSON strings, which YAML
+/// reads back exactly. Used for record.yaml.
+std::string to_yaml(const nlohmann::json& value);
+
+/// An SVG line chart of the training and validation curves in `rows` (metrics.jsonl objects):
+/// loss on the left panel, the task metric (accuracy or PSNR) on the right when present.
+std::string render_svg(const std::vector<nlohmann::json>& rows, const std::string& title);
+
+/// The record as Markdown in the lab's log template: goal, parameters, expected, actual,
+/// failure analysis (from the diagnostics), next steps.
+std::string record_markdown(const nlohmann::json& record);
+
+/// Verdict line for a finished run ("hypothesis feasible: ...").
+std::string verdict(const nlohmann::json& record);
+
+}  // namespace rlab::prototype

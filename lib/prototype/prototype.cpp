@@ -1,0 +1,398 @@
+// Experiment records without libtorch: expectations, run ids, YAML, SVG curves, the lab's log
+// template.
+#include "rlab/prototype.h"
+
+#include "rlab/error.h"
+#include "rlab/text.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+
+namespace rlab::prototype {
+
+using nlohmann::json;
+
+Expectation parse_expectation(const std::string& text, const std::string& where) {
+  Expectation e;
+  e.text = text;
+  std::size_t i = 0;
+  auto skip = [&] {
+    while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i])) != 0) ++i;
+  };
+  skip();
+  const std::size_t start = i;
+  while (i < text.size() &&
+         (std::isalnum(static_cast<unsigned char>(text[i])) != 0 || text[i] == '_'))
+    ++i;
+  e.metric = text.substr(start, i - start);
+  skip();
+  for (const char* op : {">=", "<=", "==", ">", "<"}) {
+    if (text.compare(i, std::char_traits<char>::length(op), op) == 0) {
+      e.op = op;
+      i += e.op.size();
+      break;
+    }
+  }
+  skip();
+  const std::string rest = text.substr(i);
+  char* end = nullptr;
+  const double v = rest.empty() ? 0 : std::strtod(rest.c_str(), &end);
+  bool ok = !e.metric.empty() && !e.op.empty() && !rest.empty() && end != nullptr;
+  if (ok) {
+    std::string tail(end);
+    tail.erase(std::remove_if(tail.begin(), tail.end(),
+                              [](unsigned char c) { return std::isspace(c) != 0; }),
+               tail.end());
+    ok = tail.empty() && std::isfinite(v);
+  }
+  if (!ok) {
+    throw InputError(
+        where + ": expected result '" + text +
+        "' must be METRIC OP NUMBER, e.g. 'psnr>=20' or 'val_accuracy > 0.9' (OP: >= > <= < ==)");
+  }
+  e.value = v;
+  return e;
+}
+
+std::string resolve_metric(const Expectation& e, const json& metrics) {
+  for (const std::string& name : {e.metric, "test_" + e.metric, "val_" + e.metric}) {
+    if (metrics.contains(name) && metrics[name].is_number()) return name;
+  }
+  return "";
+}
+
+bool expectation_met(const Expectation& e, double actual) {
+  if (!std::isfinite(actual)) return false;
+  if (e.op == ">=") return actual >= e.value;
+  if (e.op == ">") return actual > e.value;
+  if (e.op == "<=") return actual <= e.value;
+  if (e.op == "<") return actual < e.value;
+  return actual == e.value;
+}
+
+std::string next_run_id(const std::vector<std::string>& existing, const std::string& date) {
+  const std::string prefix = "EXP-" + date + "-";
+  int best = 0;
+  for (const auto& name : existing) {
+    if (name.rfind(prefix, 0) != 0) continue;
+    const std::string num = name.substr(prefix.size());
+    if (num.empty() || num.size() > 6 || !std::all_of(num.begin(), num.end(), [](unsigned char c) {
+          return std::isdigit(c) != 0;
+        })) {
+      continue;
+    }
+    best = std::max(best, std::atoi(num.c_str()));
+  }
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%03d", best + 1);
+  return prefix + buf;
+}
+
+namespace {
+
+std::string scalar_yaml(const json& v) {
+  if (v.is_string()) return v.dump();  // a JSON string is a valid YAML double-quoted scalar
+  if (v.is_null()) return "null";
+  if (v.is_number_float()) {
+    const double d = v.get<double>();
+    if (std::isnan(d)) return ".nan";
+    if (std::isinf(d)) return d > 0 ? ".inf" : "-.inf";
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.17g", d);
+    std::string s = buf;
+    if (s.find_first_of(".eE") == std::string::npos) s += ".0";
+    return s;
+  }
+  return v.dump();
+}
+
+void yaml_into(const json& v, int indent, std::string& out) {
+  const std::string pad(static_cast<std::size_t>(indent), ' ');
+  if (v.is_object()) {
+    for (auto it = v.begin(); it != v.end(); ++it) {
+      const json& c = it.value();
+      out += pad + json(it.key()).dump() + ":";
+      if ((c.is_object() || c.is_array()) && !c.empty()) {
+        out += "\n";
+        yaml_into(c, indent + 2, out);
+      } else if (c.is_object()) {
+        out += " {}\n";
+      } else if (c.is_array()) {
+        out += " []\n";
+      } else {
+        out += " " + scalar_yaml(c) + "\n";
+      }
+    }
+  } else if (v.is_array()) {
+    for (const json& c : v) {
+      if ((c.is_object() || c.is_array()) && !c.empty()) {
+        std::string inner;
+        yaml_into(c, indent + 2, inner);
+        // "- " replaces the first two spaces of the first line.
+        out += pad + "- " + inner.substr(static_cast<std::size_t>(indent) + 2);
+      } else {
+        out += pad + "- " + (c.is_object() ? "{}" : c.is_array() ? "[]" : scalar_yaml(c)) + "\n";
+      }
+    }
+  } else {
+    out += pad + scalar_yaml(v) + "\n";
+  }
+}
+
+std::string fmt(double v, int digits = 4) { return format_number(v, digits); }
+
+std::string xml_escape(const std::string& s) {
+  std::string r;
+  for (char c : s) {
+    if (c == '<') {
+      r += "&lt;";
+    } else if (c == '>') {
+      r += "&gt;";
+    } else if (c == '&') {
+      r += "&amp;";
+    } else if (c == '"') {
+      r += "&quot;";
+    } else {
+      r += c;
+    }
+  }
+  return r;
+}
+
+struct Series {
+  std::string name;
+  std::string color;
+  std::vector<std::pair<double, double>> points;
+};
+
+std::string panel(const std::vector<Series>& series, double x0, double y0, double w, double h,
+                  const std::string& ylabel) {
+  double xmin = 1e300, xmax = -1e300, ymin = 1e300, ymax = -1e300;
+  for (const auto& s : series) {
+    for (const auto& [x, y] : s.points) {
+      if (!std::isfinite(y)) continue;
+      xmin = std::min(xmin, x);
+      xmax = std::max(xmax, x);
+      ymin = std::min(ymin, y);
+      ymax = std::max(ymax, y);
+    }
+  }
+  std::string out;
+  char buf[256];
+  std::snprintf(buf, sizeof buf,
+                "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"none\" "
+                "stroke=\"#9ca3af\"/>\n",
+                x0, y0, w, h);
+  out += buf;
+  if (xmin > xmax)
+    return out + "<text x=\"" + fmt(x0 + 10) + "\" y=\"" + fmt(y0 + 20) + "\">no data</text>\n";
+  if (xmax == xmin) xmax = xmin + 1;
+  if (ymax == ymin) {
+    ymax += 0.5;
+    ymin -= 0.5;
+  }
+  auto px = [&](double x) { return x0 + (x - xmin) / (xmax - xmin) * w; };
+  auto py = [&](double y) { return y0 + h - (y - ymin) / (ymax - ymin) * h; };
+  std::snprintf(buf, sizeof buf,
+                "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" text-anchor=\"end\">%s</text>\n"
+                "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" text-anchor=\"end\">%s</text>\n",
+                x0 - 4, y0 + 10, fmt(ymax).c_str(), x0 - 4, y0 + h, fmt(ymin).c_str());
+  out += buf;
+  std::snprintf(buf, sizeof buf,
+                "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\">step %s</text>\n"
+                "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" text-anchor=\"end\">%s</text>\n",
+                x0, y0 + h + 14, fmt(xmin).c_str(), x0 + w, y0 + h + 14, fmt(xmax).c_str());
+  out += buf;
+  out += "<text x=\"" + fmt(x0 + w / 2) + "\" y=\"" + fmt(y0 - 6) +
+         "\" font-size=\"12\" text-anchor=\"middle\">" + xml_escape(ylabel) + "</text>\n";
+  double ly = y0 + 14;
+  for (const auto& s : series) {
+    std::string pts;
+    for (const auto& [x, y] : s.points) {
+      if (!std::isfinite(y)) continue;
+      std::snprintf(buf, sizeof buf, "%.1f,%.1f ", px(x), py(y));
+      pts += buf;
+    }
+    if (pts.empty()) continue;
+    out += "<polyline fill=\"none\" stroke=\"" + s.color + "\" stroke-width=\"1.5\" points=\"" +
+           pts + "\"/>\n";
+    out += "<text x=\"" + fmt(x0 + w - 6) + "\" y=\"" + fmt(ly) + "\" font-size=\"11\" fill=\"" +
+           s.color + "\" text-anchor=\"end\">" + xml_escape(s.name) + "</text>\n";
+    ly += 14;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string to_yaml(const json& value) {
+  std::string out;
+  yaml_into(value, 0, out);
+  return out;
+}
+
+std::string render_svg(const std::vector<json>& rows, const std::string& title) {
+  Series train{"train loss", "#2563eb", {}};
+  Series val{"validation loss", "#ea580c", {}};
+  Series metric{"", "#16a34a", {}};
+  std::string metric_name;
+  for (const json& r : rows) {
+    if (!r.contains("step")) continue;
+    const double step = r["step"].get<double>();
+    if (r.contains("train_loss") && r["train_loss"].is_number())
+      train.points.emplace_back(step, r["train_loss"].get<double>());
+    if (r.contains("val_loss") && r["val_loss"].is_number())
+      val.points.emplace_back(step, r["val_loss"].get<double>());
+    for (const char* m : {"val_accuracy", "val_psnr"}) {
+      if (r.contains(m) && r[m].is_number()) {
+        metric_name = m;
+        metric.points.emplace_back(step, r[m].get<double>());
+      }
+    }
+  }
+  metric.name = metric_name;
+  const bool two = !metric.points.empty();
+  const double width = two ? 960 : 520;
+  std::string out = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" + fmt(width) +
+                    "\" height=\"340\" font-family=\"sans-serif\">\n<rect width=\"100%\" "
+                    "height=\"100%\" fill=\"white\"/>\n<text x=\"10\" y=\"18\" font-size=\"14\">" +
+                    xml_escape(title) + "</text>\n";
+  out += panel({train, val}, 60, 50, 420, 250, "loss");
+  if (two) out += panel({metric}, 540, 50, 400, 250, metric_name);
+  return out + "</svg>\n";
+}
+
+namespace {
+
+std::string str(const json& j, const char* key, const std::string& fallback = "") {
+  if (!j.is_object() || !j.contains(key) || j[key].is_null()) return fallback;
+  return j[key].is_string() ? j[key].get<std::string>() : j[key].dump();
+}
+
+std::string value_text(const json& v) {
+  if (v.is_number_float()) return fmt(v.get<double>(), 5);
+  if (v.is_string()) return v.get<std::string>();
+  return v.dump();
+}
+
+}  // namespace
+
+std::string verdict(const json& rec) {
+  const std::string status = str(rec, "status");
+  if (status == "diverged")
+    return "hypothesis not supported yet: training diverged (non-finite loss)";
+  if (status == "interrupted") return "inconclusive: the run was interrupted; resume it";
+  if (status == "failed") return "inconclusive: the run failed";
+  const json& ex = rec.contains("expectation") ? rec["expectation"] : json();
+  if (ex.is_object() && ex.contains("met")) {
+    const std::string where = str(ex, "metric") + " = " + value_text(ex.value("actual", json()));
+    if (ex["met"].is_boolean() && ex["met"].get<bool>()) {
+      return "hypothesis feasible: expected " + str(ex, "text") + ", got " + where;
+    }
+    if (ex["met"].is_null())
+      return "inconclusive: the run has no metric '" + str(ex, "text") + "' names";
+    return "hypothesis not supported: expected " + str(ex, "text") + ", got " + where;
+  }
+  const json& res = rec.value("results", json::object());
+  const json& m = res.value("metrics", json::object());
+  bool no_progress = false;
+  for (const auto& w : rec.value("warnings", json::array())) {
+    if (str(w, "code") == "no_progress") no_progress = true;
+  }
+  if (res.contains("first_loss") && m.contains("train_loss") && !no_progress &&
+      m["train_loss"].get<double>() < res["first_loss"].get<double>()) {
+    return "hypothesis feasible: the training loss fell from " +
+           fmt(res["first_loss"].get<double>()) + " to " + fmt(m["train_loss"].get<double>()) +
+           " in " + str(res, "steps") + " steps";
+  }
+  return "hypothesis not supported as set up: the training loss did not decrease";
+}
+
+std::string record_markdown(const json& rec) {
+  std::string s;
+  const json& cfg = rec.value("config", json::object());
+  const json& res = rec.value("results", json::object());
+  s += "# " + str(rec, "id") +
+       (rec.contains("name") && rec["name"].is_string() ? " — " + str(rec, "name") : "") + "\n\n";
+  s += "- created: " + str(rec, "created") + "\n- status: " + str(rec, "status") + "\n";
+  s += "- conclusion: " + str(rec, "conclusion") + "\n\n";
+  s += "## Goal\n\n" + str(rec, "hypothesis", "(no hypothesis given; use --hypothesis)") + "\n\n";
+  s += "## Parameters\n\n| parameter | value |\n|---|---|\n";
+  const json& model = cfg.value("model", json::object());
+  const json& opt = cfg.value("optimizer", json::object());
+  const json& data = rec.value("data", json::object());
+  auto row = [&](const std::string& k, const std::string& v) {
+    s += "| " + k + " | " + v + " |\n";
+  };
+  row("model", str(model, "type") +
+                   (model.contains("channels") ? " channels " + model["channels"].dump() : "") +
+                   (model.contains("file") ? " " + str(model, "file") : ""));
+  row("data", str(data, "dataset") + " (" + str(data, "train") + " train / " +
+                  str(data, "validation") + " validation / " + str(data, "test") + " test, " +
+                  str(data, "shape") + ")");
+  row("optimizer",
+      str(opt, "name") + ", lr " + str(opt, "lr") + ", weight decay " + str(opt, "weight_decay") +
+          (opt.value("clip_grad_norm", 0.0) > 0 ? ", clip " + str(opt, "clip_grad_norm") : ""));
+  row("schedule", str(cfg.value("schedule", json::object()), "name"));
+  row("batch size", str(cfg, "batch_size"));
+  row("budget", str(res, "max_steps", "?") + " steps" +
+                    (cfg.value("minutes", 0.0) > 0 ? ", " + str(cfg, "minutes") + " min" : ""));
+  row("seed", str(cfg, "seed"));
+  row("device", str(rec.value("environment", json::object()), "device"));
+  s += "\n## Expected\n\n";
+  const json& ex = rec.value("expectation", json());
+  s += (ex.is_object() ? str(ex, "text")
+                       : std::string("(no expected result given; use --expect \"psnr>=20\")")) +
+       "\n\n";
+  s += "## Actual\n\n| metric | value |\n|---|---|\n";
+  const json metrics = res.value("metrics", json::object());
+  for (const auto& [k, v] : metrics.items()) row(k, value_text(v));
+  row("steps", str(res, "steps") + " (" + fmt(res.value("epochs", 0.0), 3) + " epochs)");
+  row("throughput", fmt(res.value("images_per_s", 0.0), 4) + " images/s");
+  row("wall time", fmt(res.value("wall_s", 0.0), 3) + " s");
+  if (ex.is_object() && ex.contains("met")) {
+    s += "\nExpectation " + str(ex, "text") + ": " +
+         (ex["met"].is_boolean() ? (ex["met"].get<bool>() ? "met" : "not met")
+                                 : std::string("metric not found")) +
+         " (" + str(ex, "metric") + " = " + value_text(ex.value("actual", json())) + ").\n";
+  }
+  s += "\n## Failure analysis\n\n";
+  const json& warnings = rec.value("warnings", json::array());
+  if (warnings.empty()) {
+    s += "No failure mode detected (checked: loss progress, non-finite loss, exploding and "
+         "vanishing "
+         "gradients, train/validation gap" +
+         std::string(cfg.value("diagnose", false) ? ", dead ReLUs" : "") + ").\n";
+  }
+  for (const auto& w : warnings) {
+    s += "- **" + str(w, "code") + "**: " + str(w, "message") + "\n";
+    std::string causes, tries;
+    for (const auto& c : w.value("causes", json::array()))
+      causes += (causes.empty() ? "" : "; ") + c.get<std::string>();
+    for (const auto& t : w.value("try", json::array()))
+      tries += (tries.empty() ? "" : "; ") + t.get<std::string>();
+    s += "  - likely causes: " + causes + "\n  - try: " + tries + "\n";
+  }
+  if (res.contains("layers") && res["layers"].is_array() && !res["layers"].empty()) {
+    s += "\nLast diagnostics per layer:\n\n| layer | grad norm | act mean | act std | dead ReLU "
+         "|\n|---|---|---|---|---|\n";
+    for (const auto& l : res["layers"]) {
+      s += "| " + str(l, "layer") + " | " + value_text(l.value("grad_norm", json())) + " | " +
+           (l.contains("act_mean") ? value_text(l["act_mean"]) : "-") + " | " +
+           (l.contains("act_std") ? value_text(l["act_std"]) : "-") + " | " +
+           (l.contains("dead_relu") && !l["dead_relu"].is_null() ? value_text(l["dead_relu"])
+                                                                 : "-") +
+           " |\n";
+    }
+  }
+  s += "\n## Next steps\n\n";
+  for (const auto& n : rec.value("next_steps", json::array()))
+    s += "- " + n.get<std::string>() + "\n";
+  return s;
+}
+
+}  // namespace rlab::prototype

@@ -1,0 +1,1046 @@
+// The training loop of the core plugin: models, optimisers, schedules, evaluation, checkpoints,
+// diagnostics. Talks to the binary only through JSON (plugin_api.h).
+//
+// Events sent through RlabTrainCallbacks::event (one JSON object each):
+//   {"type":"progress","step","total","epoch","loss","images_per_s","eta_s"}      every step
+//   {"type":"metrics","step","epoch","lr","train_loss","grad_norm","images_per_s",
+//    "data_share","time_s", ["val_*"], ["layers": [...]]}       every log_every steps and evals
+//   {"type":"warning","code","step","message","causes":[...],"try":[...]}
+//   {"type":"log","message"}
+#include <nlohmann/json.hpp>
+#include <torch/script.h>
+#include <torch/torch.h>
+
+#include <ATen/autocast_mode.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "../plugin_api.h"
+
+namespace rlab_core {
+
+using json = nlohmann::json;
+using Named = std::vector<std::pair<std::string, torch::Tensor>>;
+
+struct CoreError {
+  std::string kind;
+  std::string message;
+};
+
+[[noreturn]] void fail(const std::string& kind, const std::string& message) {
+  throw CoreError{kind, message};
+}
+
+// A number for messages: 4 significant digits.
+std::string num(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.4g", v);
+  return buf;
+}
+
+std::string first_line(const std::string& s) {
+  const auto pos = s.find('\n');
+  return pos == std::string::npos ? s : s.substr(0, pos);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Models
+
+struct ActStat {
+  std::string name;
+  double mean = 0, std = 0, min = 0, max = 0;
+  double dead = -1;  // fraction of units never positive over the batch (ReLU layers only)
+};
+
+void record_stat(std::vector<ActStat>* stats, const std::string& name, const torch::Tensor& a,
+                 bool relu) {
+  if (stats == nullptr) return;
+  const torch::Tensor d = a.detach().to(torch::kFloat32);
+  ActStat s;
+  s.name = name;
+  s.mean = d.mean().item<double>();
+  s.std = d.numel() > 1 ? d.std().item<double>() : 0.0;
+  s.min = d.min().item<double>();
+  s.max = d.max().item<double>();
+  if (relu) {
+    const torch::Tensor alive = (d.reshape({d.size(0), -1}) > 0).any(0);
+    s.dead = 1.0 - alive.to(torch::kFloat32).mean().item<double>();
+  }
+  stats->push_back(s);
+}
+
+class Net {
+ public:
+  virtual ~Net() = default;
+  virtual torch::Tensor forward(const torch::Tensor& x, std::vector<ActStat>* stats) = 0;
+  virtual Named parameters() = 0;
+  virtual Named buffers() = 0;
+  virtual void train_mode(bool on) = 0;
+  virtual void to(const torch::Device& device) = 0;
+  double compression_ratio = 0;  // input elements / latent elements (autoencoders)
+  std::vector<long long> latent_shape;
+};
+
+Named named_of(const torch::OrderedDict<std::string, torch::Tensor>& d) {
+  Named out;
+  for (const auto& item : d) out.emplace_back(item.key(), item.value());
+  return out;
+}
+
+// The lab's autoencoder: stride-2 3x3 convolutions (channels configurable), mirrored transposed
+// convolutions, sigmoid output.
+struct AutoencoderImpl : torch::nn::Module {
+  std::vector<torch::nn::Conv2d> enc;
+  std::vector<torch::nn::ConvTranspose2d> dec;
+  AutoencoderImpl(int in_c, const std::vector<int>& ch, int h, int w) {
+    std::vector<std::pair<int, int>> sizes = {{h, w}};
+    int prev = in_c;
+    for (std::size_t i = 0; i < ch.size(); ++i) {
+      enc.push_back(register_module(
+          "enc" + std::to_string(i),
+          torch::nn::Conv2d(torch::nn::Conv2dOptions(prev, ch[i], 3).stride(2).padding(1))));
+      prev = ch[i];
+      sizes.emplace_back((sizes.back().first + 1) / 2, (sizes.back().second + 1) / 2);
+    }
+    for (std::size_t k = 0; k < ch.size(); ++k) {
+      const std::size_t i = ch.size() - 1 - k;  // mirrors encoder layer i
+      const int out_c = i == 0 ? in_c : ch[i - 1];
+      const auto in_size = sizes[i + 1];
+      const auto target = sizes[i];
+      // Transposed conv k3 s2 p1 gives 2*in - 1 + output_padding.
+      const long long oph = target.first - (2 * in_size.first - 1);
+      const long long opw = target.second - (2 * in_size.second - 1);
+      dec.push_back(register_module(
+          "dec" + std::to_string(k),
+          torch::nn::ConvTranspose2d(torch::nn::ConvTranspose2dOptions(ch[i], out_c, 3)
+                                         .stride(2)
+                                         .padding(1)
+                                         .output_padding(std::vector<int64_t>{oph, opw}))));
+    }
+    latent = {ch.back(), sizes.back().first, sizes.back().second};
+  }
+  std::vector<long long> latent;
+  torch::Tensor forward(torch::Tensor x, std::vector<ActStat>* stats) {
+    for (std::size_t i = 0; i < enc.size(); ++i) {
+      x = torch::relu(enc[i]->forward(x));
+      record_stat(stats, "enc" + std::to_string(i), x, true);
+    }
+    for (std::size_t i = 0; i < dec.size(); ++i) {
+      x = dec[i]->forward(x);
+      if (i + 1 < dec.size()) {
+        x = torch::relu(x);
+        record_stat(stats, "dec" + std::to_string(i), x, true);
+      } else {
+        x = torch::sigmoid(x);
+        record_stat(stats, "dec" + std::to_string(i), x, false);
+      }
+    }
+    return x;
+  }
+};
+TORCH_MODULE(Autoencoder);
+
+// A small CNN: [conv3x3 + ReLU + maxpool2] per channel entry, then a hidden linear layer.
+struct ClassifierImpl : torch::nn::Module {
+  std::vector<torch::nn::Conv2d> convs;
+  torch::nn::Linear fc1{nullptr}, fc2{nullptr};
+  ClassifierImpl(int in_c, const std::vector<int>& ch, int hidden, int classes, int h, int w) {
+    int prev = in_c;
+    for (std::size_t i = 0; i < ch.size(); ++i) {
+      convs.push_back(
+          register_module("conv" + std::to_string(i),
+                          torch::nn::Conv2d(torch::nn::Conv2dOptions(prev, ch[i], 3).padding(1))));
+      prev = ch[i];
+      h /= 2;
+      w /= 2;
+    }
+    if (h < 1 || w < 1) {
+      fail("input", "classifier: " + std::to_string(ch.size()) +
+                        " pooling stages shrink the image to nothing; use fewer channels entries");
+    }
+    fc1 = register_module("fc1", torch::nn::Linear(prev * h * w, hidden));
+    fc2 = register_module("fc2", torch::nn::Linear(hidden, classes));
+  }
+  torch::Tensor forward(torch::Tensor x, std::vector<ActStat>* stats) {
+    for (std::size_t i = 0; i < convs.size(); ++i) {
+      x = torch::relu(convs[i]->forward(x));
+      record_stat(stats, "conv" + std::to_string(i), x, true);
+      x = torch::max_pool2d(x, 2);
+    }
+    x = torch::relu(fc1->forward(x.flatten(1)));
+    record_stat(stats, "fc1", x, true);
+    x = fc2->forward(x);
+    record_stat(stats, "fc2", x, false);
+    return x;
+  }
+};
+TORCH_MODULE(Classifier);
+
+template <typename Holder>
+class ModuleNet : public Net {
+ public:
+  explicit ModuleNet(Holder m) : m_(std::move(m)) {}
+  torch::Tensor forward(const torch::Tensor& x, std::vector<ActStat>* stats) override {
+    return m_->forward(x, stats);
+  }
+  Named parameters() override { return named_of(m_->named_parameters(true)); }
+  Named buffers() override { return named_of(m_->named_buffers(true)); }
+  void train_mode(bool on) override { m_->train(on); }
+  void to(const torch::Device& d) override { m_->to(d); }
+
+ private:
+  Holder m_;
+};
+
+class ScriptNet : public Net {
+ public:
+  explicit ScriptNet(torch::jit::Module m) : m_(std::move(m)) {}
+  torch::Tensor forward(const torch::Tensor& x, std::vector<ActStat>* stats) override {
+    torch::jit::IValue out = m_.forward({x});
+    if (!out.isTensor()) fail("input", "TorchScript module's forward must return one tensor");
+    torch::Tensor t = out.toTensor();
+    record_stat(stats, "output", t, false);
+    return t;
+  }
+  Named parameters() override {
+    Named out;
+    for (const auto& p : m_.named_parameters(true)) out.emplace_back(p.name, p.value);
+    return out;
+  }
+  Named buffers() override {
+    Named out;
+    for (const auto& b : m_.named_buffers(true)) out.emplace_back(b.name, b.value);
+    return out;
+  }
+  void train_mode(bool on) override { m_.train(on); }
+  void to(const torch::Device& d) override { m_.to(d); }
+
+ private:
+  torch::jit::Module m_;
+};
+
+std::vector<int> int_list(const json& j) {
+  std::vector<int> v;
+  for (const auto& x : j) v.push_back(x.get<int>());
+  return v;
+}
+
+std::unique_ptr<Net> make_net(const json& m, const RlabTrainData& d) {
+  const std::string type = m.at("type");
+  if (type == "autoencoder") {
+    Autoencoder ae(d.channels, int_list(m.at("channels")), d.height, d.width);
+    auto net = std::make_unique<ModuleNet<Autoencoder>>(ae);
+    net->latent_shape = ae->latent;
+    const double latent = static_cast<double>(ae->latent[0] * ae->latent[1] * ae->latent[2]);
+    net->compression_ratio = static_cast<double>(d.channels) * d.height * d.width / latent;
+    return net;
+  }
+  if (type == "classifier") {
+    if (d.classes < 2) fail("input", "the classifier needs labelled data with at least 2 classes");
+    Classifier c(d.channels, int_list(m.at("channels")), m.at("hidden").get<int>(), d.classes,
+                 d.height, d.width);
+    return std::make_unique<ModuleNet<Classifier>>(c);
+  }
+  // torchscript
+  const std::string file = m.at("file");
+  const std::string where = m.value("where", file);
+  try {
+    return std::make_unique<ScriptNet>(torch::jit::load(file));
+  } catch (const std::exception& e) {
+    fail("input",
+         where + ": cannot load TorchScript module '" + file + "': " + first_line(e.what()));
+  }
+}
+
+// Layer of a parameter: its name without the last component ("enc0.weight" -> "enc0").
+std::string layer_of(const std::string& name) {
+  const auto pos = name.rfind('.');
+  return pos == std::string::npos ? name : name.substr(0, pos);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Optimisers and schedules
+
+struct Optim {
+  std::unique_ptr<torch::optim::Optimizer> opt;
+  std::vector<double> base_lr;  // per param group
+  std::vector<int> group_depth;
+};
+
+Optim make_optimizer(const json& o, Net& net) {
+  const std::string name = o.at("name");
+  const double lr = o.at("lr");
+  const double wd = o.at("weight_decay");
+  Optim r;
+  std::vector<torch::optim::OptimizerParamGroup> groups;
+  if (name == "layerwise-adam") {
+    // The lab's variant: learning rate lr / (1 + 0.1 * depth), depth = index of the layer.
+    std::vector<std::string> layers;
+    std::map<std::string, std::vector<torch::Tensor>> by_layer;
+    for (const auto& [n, p] : net.parameters()) {
+      const std::string l = layer_of(n);
+      if (by_layer.count(l) == 0) layers.push_back(l);
+      by_layer[l].push_back(p);
+    }
+    for (std::size_t depth = 0; depth < layers.size(); ++depth) {
+      const double f = 1.0 / (1.0 + 0.1 * static_cast<double>(depth));
+      groups.emplace_back(by_layer[layers[depth]],
+                          std::make_unique<torch::optim::AdamOptions>(lr * f));
+      r.base_lr.push_back(lr * f);
+      r.group_depth.push_back(static_cast<int>(depth));
+    }
+  } else {
+    std::vector<torch::Tensor> ps;
+    for (const auto& [n, p] : net.parameters()) ps.push_back(p);
+    groups.emplace_back(ps);
+    r.base_lr.push_back(lr);
+    r.group_depth.push_back(0);
+  }
+  const double b1 = o.at("beta1");
+  const double b2 = o.at("beta2");
+  if (name == "adam" || name == "layerwise-adam") {
+    r.opt = std::make_unique<torch::optim::Adam>(
+        std::move(groups), torch::optim::AdamOptions(lr).betas({b1, b2}).weight_decay(wd));
+    // Groups created with their own options keep them; give every group the betas and decay.
+    for (auto& g : r.opt->param_groups()) {
+      auto& go = static_cast<torch::optim::AdamOptions&>(g.options());
+      go.betas({b1, b2}).weight_decay(wd);
+    }
+  } else if (name == "adamw") {
+    r.opt = std::make_unique<torch::optim::AdamW>(
+        std::move(groups), torch::optim::AdamWOptions(lr).betas({b1, b2}).weight_decay(wd));
+  } else {
+    r.opt = std::make_unique<torch::optim::SGD>(std::move(groups),
+                                                torch::optim::SGDOptions(lr)
+                                                    .momentum(o.at("momentum").get<double>())
+                                                    .nesterov(o.value("nesterov", false))
+                                                    .weight_decay(wd));
+  }
+  return r;
+}
+
+double schedule_factor(const json& s, long long step, long long total) {
+  const std::string name = s.at("name");
+  double f = 1.0;
+  if (name == "cosine") {
+    const double min_f = s.at("min_factor");
+    const double t = total > 0 ? std::min(1.0, static_cast<double>(step) / total) : 0.0;
+    f = min_f + (1.0 - min_f) * 0.5 * (1.0 + std::cos(M_PI * t));
+  } else if (name == "step") {
+    const long long size = s.at("step_size");
+    f = std::pow(s.at("gamma").get<double>(), static_cast<double>(step / std::max(1LL, size)));
+  }
+  const long long warmup = s.at("warmup_steps");
+  if (warmup > 0 && step < warmup) f *= static_cast<double>(step + 1) / warmup;
+  return f;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Run state (everything a checkpoint must hold besides weights and optimiser buffers)
+
+struct State {
+  long long step = 0;
+  double elapsed_s = 0;
+  double log_loss_sum = 0;
+  long long log_loss_count = 0;
+  std::vector<double> first_losses;  // the first few losses, for the no-progress check
+  std::vector<double> recent_losses;
+  double best = 0;
+  bool has_best = false;
+  long long best_step = 0;
+  long long bad_evals = 0;
+  double last_train_loss = 0;
+  std::vector<std::string> warned;
+  json to_json() const {
+    return {{"step", step},
+            {"elapsed_s", elapsed_s},
+            {"log_loss_sum", log_loss_sum},
+            {"log_loss_count", log_loss_count},
+            {"first_losses", first_losses},
+            {"recent_losses", recent_losses},
+            {"best", best},
+            {"has_best", has_best},
+            {"best_step", best_step},
+            {"bad_evals", bad_evals},
+            {"last_train_loss", last_train_loss},
+            {"warned", warned}};
+  }
+  void from_json(const json& j) {
+    step = j.at("step");
+    elapsed_s = j.at("elapsed_s");
+    log_loss_sum = j.at("log_loss_sum");
+    log_loss_count = j.at("log_loss_count");
+    first_losses = j.at("first_losses").get<std::vector<double>>();
+    recent_losses = j.at("recent_losses").get<std::vector<double>>();
+    best = j.at("best");
+    has_best = j.at("has_best");
+    best_step = j.at("best_step");
+    bad_evals = j.at("bad_evals");
+    last_train_loss = j.at("last_train_loss");
+    warned = j.at("warned").get<std::vector<std::string>>();
+  }
+};
+
+// Deterministic permutation of [0, n) for one epoch (xorshift-based, seeded by seed and epoch),
+// so a resumed run sees exactly the batches an uninterrupted one would.
+std::vector<int64_t> permutation(long long n, unsigned long long seed, long long epoch) {
+  std::vector<int64_t> p(static_cast<std::size_t>(n));
+  for (long long i = 0; i < n; ++i) p[static_cast<std::size_t>(i)] = i;
+  unsigned long long x =
+      seed * 0x9E3779B97F4A7C15ULL + static_cast<unsigned long long>(epoch) + 0x632BE59BD9B4E019ULL;
+  auto next = [&x]() {  // splitmix64
+    unsigned long long z = (x += 0x9E3779B97F4A7C15ULL);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+  };
+  for (long long i = n - 1; i > 0; --i) {
+    const auto j = static_cast<long long>(next() % static_cast<unsigned long long>(i + 1));
+    std::swap(p[static_cast<std::size_t>(i)], p[static_cast<std::size_t>(j)]);
+  }
+  return p;
+}
+
+std::string digest(Net& net) {
+  unsigned long long h = 1469598103934665603ULL;  // FNV-1a 64
+  for (const auto& [n, p] : net.parameters()) {
+    const torch::Tensor c = p.detach().to(torch::kCPU).contiguous();
+    const auto* b = static_cast<const unsigned char*>(c.data_ptr());
+    const auto bytes = static_cast<std::size_t>(c.numel()) * c.element_size();
+    for (std::size_t i = 0; i < bytes; ++i) {
+      h ^= b[i];
+      h *= 1099511628211ULL;
+    }
+  }
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", h);
+  return buf;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The trainer
+
+struct SplitTensors {
+  torch::Tensor x;  // uint8 NCHW on the device
+  torch::Tensor y;  // int64 on the device (undefined without labels)
+  long long n = 0;
+};
+
+class Trainer {
+ public:
+  Trainer(const json& cfg, const RlabTrainData& data, const RlabTrainCallbacks* cb)
+      : cfg_(cfg), data_(data), cb_(cb) {}
+
+  json run();
+
+ private:
+  void emit(const json& j) const {
+    if (cb_ != nullptr && cb_->event != nullptr) cb_->event(cb_->user, j.dump().c_str());
+  }
+  void warn(const std::string& code, const std::string& message,
+            const std::vector<std::string>& causes, const std::vector<std::string>& tries) {
+    if (std::find(st_.warned.begin(), st_.warned.end(), code) != st_.warned.end()) return;
+    st_.warned.push_back(code);
+    json w = {{"type", "warning"},  {"code", code},     {"step", st_.step},
+              {"message", message}, {"causes", causes}, {"try", tries}};
+    emit(w);
+    w.erase("type");
+    warnings_.push_back(w);
+  }
+  SplitTensors upload(const RlabTrainSplit& s) const;
+  torch::Tensor prepare(const torch::Tensor& raw) const;
+  torch::Tensor loss_of(const torch::Tensor& out, const torch::Tensor& x,
+                        const torch::Tensor& y) const;
+  json evaluate(const SplitTensors& s, const std::string& prefix);
+  json layer_grads() const;
+  void save_checkpoint(const std::string& path);
+  void load_checkpoint(const std::string& path);
+  torch::Tensor forward(const torch::Tensor& x, std::vector<ActStat>* stats);
+
+  json cfg_;
+  const RlabTrainData& data_;
+  const RlabTrainCallbacks* cb_;
+  torch::Device device_{torch::kCPU};
+  bool classification_ = false;
+  bool amp_ = false;
+  std::unique_ptr<Net> net_;
+  Optim optim_;
+  State st_;
+  json warnings_ = json::array();
+  torch::Tensor mean_, std_;
+  bool checked_output_ = false;
+};
+
+SplitTensors Trainer::upload(const RlabTrainSplit& s) const {
+  SplitTensors t;
+  t.n = s.count;
+  if (s.count == 0) return t;
+  // from_blob does not copy; the caller keeps the bytes alive for the whole run.
+  t.x = torch::from_blob(const_cast<unsigned char*>(s.images),
+                         {s.count, data_.channels, data_.height, data_.width}, torch::kUInt8);
+  if (!device_.is_cpu()) t.x = t.x.to(device_);
+  if (s.labels != nullptr) {
+    t.y = torch::from_blob(const_cast<int*>(s.labels), {s.count}, torch::kInt32)
+              .to(device_, torch::kLong);
+  }
+  return t;
+}
+
+torch::Tensor Trainer::prepare(const torch::Tensor& raw) const {
+  torch::Tensor x = raw.to(torch::kFloat32).div_(255.0);
+  if (mean_.defined()) x = x.sub_(mean_).div_(std_);
+  return x;
+}
+
+torch::Tensor Trainer::forward(const torch::Tensor& x, std::vector<ActStat>* stats) {
+  if (!amp_) return net_->forward(x, stats);
+  at::autocast::set_enabled(true);
+  torch::Tensor out = net_->forward(x, stats).to(torch::kFloat32);
+  at::autocast::set_enabled(false);
+  at::autocast::clear_cache();
+  return out;
+}
+
+torch::Tensor Trainer::loss_of(const torch::Tensor& out, const torch::Tensor& x,
+                               const torch::Tensor& y) const {
+  if (classification_) return torch::nn::functional::cross_entropy(out, y);
+  // Reconstruction: the target is the image in [0, 1] (never normalised).
+  return torch::mse_loss(out, x);
+}
+
+json Trainer::evaluate(const SplitTensors& s, const std::string& prefix) {
+  json r = json::object();
+  if (s.n == 0) return r;
+  torch::NoGradGuard no_grad;
+  net_->train_mode(false);
+  const long long b = std::max<long long>(cfg_.at("batch_size").get<long long>(), 256);
+  double loss_sum = 0;
+  double correct = 0;
+  double se_sum = 0;
+  double elements = 0;
+  for (long long i = 0; i < s.n; i += b) {
+    const long long e = std::min(s.n, i + b);
+    const torch::Tensor raw = s.x.slice(0, i, e);
+    const torch::Tensor x = prepare(raw);
+    const torch::Tensor out = forward(x, nullptr);
+    if (classification_) {
+      const torch::Tensor y = s.y.slice(0, i, e);
+      loss_sum +=
+          torch::nn::functional::cross_entropy(
+              out, y, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum))
+              .item<double>();
+      correct += out.argmax(1).eq(y).sum().item<double>();
+    } else {
+      const torch::Tensor target = mean_.defined() ? raw.to(torch::kFloat32).div_(255.0) : x;
+      se_sum += (out - target).pow(2).sum().item<double>();
+      elements += static_cast<double>(out.numel());
+    }
+  }
+  net_->train_mode(true);
+  const double n = static_cast<double>(s.n);
+  if (classification_) {
+    r[prefix + "loss"] = loss_sum / n;
+    r[prefix + "accuracy"] = correct / n;
+  } else {
+    const double mse = se_sum / elements;
+    r[prefix + "loss"] = mse;
+    r[prefix + "mse"] = mse;
+    r[prefix + "psnr"] = mse > 0 ? 10.0 * std::log10(1.0 / mse) : 99.0;  // data range 1
+  }
+  return r;
+}
+
+json Trainer::layer_grads() const {
+  json layers = json::array();
+  std::map<std::string, double> sq;
+  std::vector<std::string> order;
+  for (const auto& [n, p] : net_->parameters()) {
+    const std::string l = layer_of(n);
+    if (sq.count(l) == 0) order.push_back(l);
+    const double g = p.grad().defined() ? p.grad().norm().item<double>() : 0.0;
+    sq[l] += g * g;
+  }
+  for (const auto& l : order) layers.push_back({{"layer", l}, {"grad_norm", std::sqrt(sq[l])}});
+  return layers;
+}
+
+void Trainer::save_checkpoint(const std::string& path) {
+  torch::serialize::OutputArchive a;
+  for (const auto& [n, p] : net_->parameters()) a.write("param." + n, p.detach().to(torch::kCPU));
+  for (const auto& [n, b] : net_->buffers()) a.write("buffer." + n, b.detach().to(torch::kCPU));
+  torch::serialize::OutputArchive o;
+  optim_.opt->save(o);
+  a.write("optimizer", o);
+  json meta = {{"state", st_.to_json()}, {"warnings", warnings_}, {"model", cfg_.at("model")}};
+  a.write("meta", c10::IValue(meta.dump()));
+  const std::string tmp = path + ".tmp";
+  a.save_to(tmp);
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    std::remove(tmp.c_str());
+    fail("environment", path + ": cannot write checkpoint: " + std::strerror(errno));
+  }
+}
+
+void Trainer::load_checkpoint(const std::string& path) {
+  torch::serialize::InputArchive a;
+  try {
+    a.load_from(path);
+  } catch (const std::exception& e) {
+    fail("input", path + ": cannot read checkpoint: " + first_line(e.what()));
+  }
+  c10::IValue meta_v;
+  a.read("meta", meta_v);
+  const json meta = json::parse(meta_v.toStringRef());
+  if (meta.at("model") != cfg_.at("model")) {
+    fail("input", path + ": checkpoint was made with model " + meta.at("model").dump() +
+                      ", this run asks for " + cfg_.at("model").dump());
+  }
+  torch::NoGradGuard no_grad;
+  for (auto& [n, p] : net_->parameters()) {
+    torch::Tensor t;
+    a.read("param." + n, t);
+    if (!t.sizes().equals(p.sizes())) {
+      fail("input", path + ": parameter '" + n + "' has another shape in the checkpoint");
+    }
+    p.copy_(t);
+  }
+  for (auto& [n, b] : net_->buffers()) {
+    torch::Tensor t;
+    a.read("buffer." + n, t, true);
+    b.copy_(t);
+  }
+  torch::serialize::InputArchive o;
+  a.read("optimizer", o);
+  optim_.opt->load(o);
+  st_.from_json(meta.at("state"));
+  warnings_ = meta.at("warnings");
+}
+
+json Trainer::run() {
+  using Clock = std::chrono::steady_clock;
+  const auto t_start = Clock::now();
+  // Device.
+  const std::string dev = cfg_.at("device");
+  const int cuda_count =
+      torch::cuda::is_available() ? static_cast<int>(torch::cuda::device_count()) : 0;
+  if (dev == "auto") {
+    device_ = cuda_count > 0 ? torch::Device(torch::kCUDA, 0) : torch::Device(torch::kCPU);
+  } else if (dev.rfind("cuda", 0) == 0) {
+    const int index = dev.size() > 5 ? std::stoi(dev.substr(5)) : 0;
+    if (cuda_count == 0) {
+      fail("environment",
+           "device '" + dev + "' asked for, but no CUDA device is available" +
+               (torch::cuda::is_available() ? ""
+                                            : " (this libtorch has no CUDA or no GPU is visible)"));
+    }
+    if (index >= cuda_count) {
+      fail("environment", "device '" + dev + "' asked for, but only " + std::to_string(cuda_count) +
+                              " CUDA device(s) are visible");
+    }
+    device_ = torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(index));
+  }
+  amp_ = cfg_.at("amp").get<bool>() && device_.is_cuda();
+  if (amp_) at::autocast::set_autocast_gpu_dtype(at::kBFloat16);
+  if (cfg_.at("amp").get<bool>() && !device_.is_cuda()) {
+    emit({{"type", "log"}, {"message", "--amp applies to CUDA only; running in float32 on cpu"}});
+  }
+  const int threads = cfg_.at("threads");
+  if (threads > 0) torch::set_num_threads(threads);
+
+  const json& mcfg = cfg_.at("model");
+  classification_ = mcfg.at("task") == "classification";
+  if (classification_ && data_.classes < 2) {
+    fail("input", "classification needs labelled data with at least 2 classes");
+  }
+  const unsigned long long seed = cfg_.at("seed");
+  torch::manual_seed(seed);
+  net_ = make_net(mcfg, data_);
+  net_->to(device_);
+  net_->train_mode(true);
+  optim_ = make_optimizer(cfg_.at("optimizer"), *net_);
+
+  if (cfg_.contains("normalize") && !cfg_.at("normalize").is_null()) {
+    const auto m = cfg_.at("normalize").at("mean").get<std::vector<float>>();
+    const auto s = cfg_.at("normalize").at("std").get<std::vector<float>>();
+    mean_ = torch::tensor(m).reshape({1, -1, 1, 1}).to(device_);
+    std_ = torch::tensor(s).reshape({1, -1, 1, 1}).to(device_);
+  }
+
+  const std::string run_dir = cfg_.at("run_dir");
+  const std::string ckpt = run_dir + "/checkpoint.pt";
+  if (cfg_.at("resume").get<bool>()) load_checkpoint(ckpt);
+
+  const SplitTensors train = upload(data_.train);
+  const SplitTensors val = upload(data_.validation);
+  const SplitTensors test = upload(data_.test);
+  if (train.n == 0) fail("input", "the training split is empty");
+
+  const long long batch = cfg_.at("batch_size");
+  const long long max_steps = cfg_.at("max_steps");
+  const double minutes = cfg_.at("minutes");
+  const long long log_every = std::max<long long>(1, cfg_.at("log_every").get<long long>());
+  const long long eval_every = cfg_.at("eval_every");
+  const long long ckpt_every = cfg_.at("checkpoint_every");
+  const long long stop_at = cfg_.at("stop_at_step");
+  const bool diagnose = cfg_.at("diagnose");
+  const double clip = cfg_.at("optimizer").at("clip_grad_norm");
+  const json& checks = cfg_.at("checks");
+  const long long no_progress_steps = checks.at("no_progress_steps");
+  const double explode = checks.at("exploding_grad_norm");
+  const double vanish = checks.at("vanishing_grad_norm");
+  const double overfit_gap = checks.at("overfit_gap");
+  const json& es = cfg_.at("early_stopping");
+  const long long spe = (train.n + batch - 1) / batch;  // steps per epoch
+
+  std::string status = "completed";
+  json result;
+  if (cfg_.at("resume").get<bool>()) result["checkpoint_step"] = st_.step;
+  const double prior_elapsed = st_.elapsed_s;
+  long long cur_epoch = -1;
+  torch::Tensor perm;
+  double data_s = 0;
+  double step_s = 0;
+  long long images_this_run = 0;
+  double last_grad_norm = 0;
+  const long long start_step = st_.step;
+  auto last_log = Clock::now();
+  long long images_since_log = 0;
+  json last_layers;
+
+  while (st_.step < max_steps) {
+    const auto t0 = Clock::now();
+    const long long epoch = st_.step / spe;
+    const long long pos = st_.step % spe;
+    if (epoch != cur_epoch) {
+      perm = torch::tensor(permutation(train.n, seed, epoch), torch::kLong).to(device_);
+      cur_epoch = epoch;
+    }
+    const torch::Tensor idx = perm.slice(0, pos * batch, std::min(train.n, (pos + 1) * batch));
+    const torch::Tensor raw = train.x.index_select(0, idx);
+    const torch::Tensor x = prepare(raw);
+    const torch::Tensor target = classification_
+                                     ? train.y.index_select(0, idx)
+                                     : (mean_.defined() ? raw.to(torch::kFloat32).div_(255.0) : x);
+    const auto t1 = Clock::now();
+    for (std::size_t g = 0; g < optim_.opt->param_groups().size(); ++g) {
+      optim_.opt->param_groups()[g].options().set_lr(
+          optim_.base_lr[g] * schedule_factor(cfg_.at("schedule"), st_.step, max_steps));
+    }
+    const bool log_step = (st_.step + 1) % log_every == 0 || st_.step + 1 == max_steps;
+    std::vector<ActStat> stats;
+    optim_.opt->zero_grad();
+    const torch::Tensor out = forward(x, diagnose && log_step ? &stats : nullptr);
+    if (!checked_output_) {
+      checked_output_ = true;
+      const bool ok = classification_ ? (out.dim() == 2 && out.size(0) == x.size(0) &&
+                                         out.size(1) == data_.classes)
+                                      : out.sizes().equals(x.sizes());
+      if (!ok) {
+        std::string shape = "[";
+        for (long long k = 0; k < out.dim(); ++k)
+          shape += (k ? ", " : "") + std::to_string(out.size(k));
+        fail("input", "model output has shape " + shape + "], expected " +
+                          (classification_ ? "[batch, " + std::to_string(data_.classes) +
+                                                 "] (one score per class)"
+                                           : std::string("the input's shape (a reconstruction)")));
+      }
+    }
+    const torch::Tensor loss = loss_of(out, target, target);
+    const double loss_v = loss.item<double>();
+    if (!std::isfinite(loss_v)) {
+      status = "diverged";
+      const bool have_ckpt = result.contains("checkpoint_step");
+      result["nan_step"] = st_.step;
+      result["nan_epoch"] = epoch;
+      result["nan_batch"] = pos;
+      std::string where =
+          have_ckpt
+              ? ckpt + " (step " + std::to_string(result["checkpoint_step"].get<long long>()) + ")"
+              : std::string("none (no checkpoint was written before)");
+      if (have_ckpt) result["last_good_checkpoint"] = ckpt;
+      warn("non_finite_loss",
+           "loss became " + std::string(std::isnan(loss_v) ? "nan" : "inf") + " at step " +
+               std::to_string(st_.step + 1) + " (epoch " + std::to_string(epoch + 1) + ", batch " +
+               std::to_string(pos) + "); training stopped; last good checkpoint: " + where,
+           {"learning rate too high", "exploding gradients",
+            "log of zero or division by zero in the loss", "corrupt input values"},
+           {"lower the learning rate 10x", "clip gradients (optimizer.clip_grad_norm: 1)",
+            "add a warm-up (schedule.warmup_steps)", "check the inputs for nan/inf"});
+      break;
+    }
+    loss.backward();
+    if (clip > 0 || log_step) {
+      double total = 0;
+      if (clip > 0) {
+        std::vector<torch::Tensor> ps;
+        for (const auto& [n, p] : net_->parameters()) ps.push_back(p);
+        total = torch::nn::utils::clip_grad_norm_(ps, clip);
+      } else {
+        double sq = 0;
+        for (const auto& [n, p] : net_->parameters()) {
+          if (p.grad().defined()) sq += std::pow(p.grad().norm().item<double>(), 2);
+        }
+        total = std::sqrt(sq);
+      }
+      last_grad_norm = total;
+      if (std::isfinite(total) && total > explode) {
+        warn("exploding_gradients",
+             "gradient norm " + num(total) + " at step " + std::to_string(st_.step + 1) +
+                 " exceeds " + num(explode),
+             {"learning rate too high", "inputs not normalised",
+              "deep network without normalisation"},
+             {"clip gradients (optimizer.clip_grad_norm: 1)", "lower the learning rate",
+              "normalise the inputs (data.normalize: true)"});
+      }
+    }
+    json layers;
+    if (log_step) {
+      layers = layer_grads();
+      for (const auto& l : layers) {
+        if (l.at("grad_norm").get<double>() < vanish && loss_v > 1e-6) {
+          warn("vanishing_gradients",
+               "layer '" + l.at("layer").get<std::string>() + "' has gradient norm " +
+                   num(l.at("grad_norm").get<double>()) + " < " + num(vanish) + " at step " +
+                   std::to_string(st_.step + 1),
+               {"saturated sigmoid/tanh units", "dead ReLUs (see --diagnose)", "network too deep",
+                "learning rate far too small"},
+               {"use adam or layerwise-adam", "a smaller model or residual connections",
+                "check the dead-ReLU fraction with --diagnose"});
+          break;
+        }
+      }
+      if (diagnose) {
+        for (auto& l : layers) {
+          for (const auto& s : stats) {
+            if (s.name == l.at("layer")) {
+              l["act_mean"] = s.mean;
+              l["act_std"] = s.std;
+              l["act_min"] = s.min;
+              l["act_max"] = s.max;
+              l["dead_relu"] = s.dead >= 0 ? json(s.dead) : json(nullptr);
+              if (s.dead > 0.5) {
+                warn("dead_relu",
+                     "layer '" + s.name + "' has " +
+                         std::to_string(static_cast<int>(s.dead * 100)) +
+                         "% dead ReLU units at step " + std::to_string(st_.step + 1),
+                     {"learning rate too high", "large negative biases"},
+                     {"lower the learning rate", "use adamw or a warm-up"});
+              }
+            }
+          }
+        }
+        // A TorchScript model exposes only its output.
+        for (const auto& s : stats) {
+          if (s.name == "output") {
+            layers.push_back({{"layer", "output"},
+                              {"act_mean", s.mean},
+                              {"act_std", s.std},
+                              {"act_min", s.min},
+                              {"act_max", s.max},
+                              {"dead_relu", nullptr}});
+          }
+        }
+      }
+      last_layers = layers;
+    }
+    optim_.opt->step();
+    const auto t2 = Clock::now();
+    data_s += std::chrono::duration<double>(t1 - t0).count();
+    step_s += std::chrono::duration<double>(t2 - t0).count();
+    const long long bsz = x.size(0);
+    images_this_run += bsz;
+    images_since_log += bsz;
+    st_.step += 1;
+    st_.log_loss_sum += loss_v;
+    st_.log_loss_count += 1;
+    st_.last_train_loss = loss_v;
+    const std::size_t window = static_cast<std::size_t>(
+        std::max<long long>(1, std::min<long long>(10, no_progress_steps / 2)));
+    if (st_.first_losses.size() < window) st_.first_losses.push_back(loss_v);
+    st_.recent_losses.push_back(loss_v);
+    if (st_.recent_losses.size() > window) st_.recent_losses.erase(st_.recent_losses.begin());
+    if (no_progress_steps > 0 && st_.step % no_progress_steps == 0) {
+      double first = 0;
+      double last = 0;
+      for (double v : st_.first_losses) first += v;
+      for (double v : st_.recent_losses) last += v;
+      first /= static_cast<double>(st_.first_losses.size());
+      last /= static_cast<double>(st_.recent_losses.size());
+      if (!(last < first * 0.99)) {
+        warn("no_progress",
+             "loss has not decreased after " + std::to_string(st_.step) +
+                 " steps (mean of the first " + std::to_string(window) + ": " + num(first) +
+                 ", of the last " + std::to_string(window) + ": " + num(last) + ")",
+             {"learning rate too low or too high", "inputs not normalised",
+              "labels do not match the inputs", "model too small for the task"},
+             {"try the learning rate 10x higher and 10x lower",
+              "look at a batch of inputs and labels",
+              "overfit one batch first (--max-batches 50 on data.limit: 64)"});
+      }
+    }
+    const double elapsed_total =
+        prior_elapsed + std::chrono::duration<double>(Clock::now() - t_start).count();
+    const double ips = step_s > 0 ? static_cast<double>(images_this_run) / step_s : 0;
+    const double eta = ips > 0 ? static_cast<double>((max_steps - st_.step) * batch) / ips : 0;
+    emit({{"type", "progress"},
+          {"step", st_.step},
+          {"total", max_steps},
+          {"epoch", static_cast<double>(st_.step) / static_cast<double>(spe)},
+          {"loss", loss_v},
+          {"images_per_s", ips},
+          {"eta_s", eta}});
+
+    const bool eval_step = eval_every > 0 && st_.step % eval_every == 0 && st_.step < max_steps;
+    if (log_step || eval_step) {
+      const auto now = Clock::now();
+      const double dt = std::chrono::duration<double>(now - last_log).count();
+      json m = {
+          {"type", "metrics"},
+          {"step", st_.step},
+          {"epoch", static_cast<double>(st_.step) / static_cast<double>(spe)},
+          {"lr", optim_.opt->param_groups()[0].options().get_lr()},
+          {"train_loss", st_.log_loss_count > 0 ? st_.log_loss_sum / st_.log_loss_count : loss_v},
+          {"grad_norm", last_grad_norm},
+          {"images_per_s", dt > 0 ? images_since_log / dt : 0.0},
+          {"data_share", step_s > 0 ? data_s / step_s : 0.0},
+          {"time_s", elapsed_total}};
+      if (diagnose && log_step) m["layers"] = layers;
+      st_.log_loss_sum = 0;
+      st_.log_loss_count = 0;
+      last_log = now;
+      images_since_log = 0;
+      bool stop_early = false;
+      if (eval_step && val.n > 0) {
+        const json v = evaluate(val, "val_");
+        m.update(v);
+        if (!es.is_null()) {
+          const std::string metric = es.at("metric");
+          const bool maximize = es.at("mode") == "max";
+          if (v.contains(metric)) {
+            const double value = v.at(metric);
+            const double delta = es.at("min_delta");
+            const bool better =
+                !st_.has_best || (maximize ? value > st_.best + delta : value < st_.best - delta);
+            if (better) {
+              st_.best = value;
+              st_.has_best = true;
+              st_.best_step = st_.step;
+              st_.bad_evals = 0;
+            } else if (++st_.bad_evals >= es.at("patience").get<long long>()) {
+              stop_early = true;
+            }
+          }
+        }
+        const double vl = v.at("val_loss");
+        const double tl = m.at("train_loss");
+        if (vl > 0 && (vl - tl) / vl > overfit_gap && st_.has_best && st_.best_step < st_.step) {
+          warn("overfitting",
+               "validation loss " + num(vl) + " is " +
+                   std::to_string(static_cast<int>(100 * (vl - tl) / vl)) +
+                   "% above the training loss " + num(tl) + " and has not improved since step " +
+                   std::to_string(st_.best_step),
+               {"too little training data", "model too large", "too many epochs"},
+               {"early stopping (early_stopping: {patience: 3})", "weight decay (adamw)",
+                "more data or augmentation", "a smaller model"});
+        }
+      }
+      emit(m);
+      if (stop_early) {
+        status = "early_stopped";
+        emit({{"type", "log"},
+              {"message", "early stopping at step " + std::to_string(st_.step) + ": " +
+                              es.at("metric").get<std::string>() + " has not improved since step " +
+                              std::to_string(st_.best_step)}});
+      }
+    }
+    const bool interrupted = (cb_ != nullptr && cb_->cancel != nullptr && *cb_->cancel != 0) ||
+                             (stop_at > 0 && st_.step == stop_at);
+    if ((ckpt_every > 0 && st_.step % ckpt_every == 0) || interrupted) {
+      st_.elapsed_s = elapsed_total;
+      save_checkpoint(ckpt);
+      result["checkpoint_step"] = st_.step;
+    }
+    if (interrupted) {
+      status = "interrupted";
+      break;
+    }
+    if (status == "early_stopped") break;
+    if (minutes > 0 && elapsed_total >= minutes * 60.0) {
+      status = "time_budget";
+      break;
+    }
+  }
+  const double wall = std::chrono::duration<double>(Clock::now() - t_start).count();
+  st_.elapsed_s = prior_elapsed + wall;
+  if (status != "interrupted") {
+    json metrics = {{"train_loss", st_.last_train_loss}};
+    if (status != "diverged") {
+      metrics.update(evaluate(val, "val_"));
+      metrics.update(evaluate(test, "test_"));
+      save_checkpoint(ckpt);
+      result["checkpoint_step"] = st_.step;
+    }
+    if (net_->compression_ratio > 0) metrics["compression_ratio"] = net_->compression_ratio;
+    result["metrics"] = metrics;
+  } else {
+    json metrics = {{"train_loss", st_.last_train_loss}};
+    result["metrics"] = metrics;
+  }
+  if (!st_.first_losses.empty()) result["first_loss"] = st_.first_losses.front();
+  result["status"] = status;
+  result["steps"] = st_.step;
+  result["steps_this_run"] = st_.step - start_step;
+  result["max_steps"] = max_steps;
+  result["steps_per_epoch"] = spe;
+  result["epochs"] = static_cast<double>(st_.step) / static_cast<double>(spe);
+  result["device"] = device_.str();
+  result["amp"] = amp_;
+  result["threads"] = torch::get_num_threads();
+  result["torch_version"] = TORCH_VERSION;
+  result["images_per_s"] = step_s > 0 ? static_cast<double>(images_this_run) / step_s : 0.0;
+  result["data_share"] = step_s > 0 ? data_s / step_s : 0.0;
+  result["wall_s"] = wall;
+  result["weights_digest"] = digest(*net_);
+  long long n_params = 0;
+  for (const auto& [n, p] : net_->parameters()) n_params += p.numel();
+  result["parameters"] = n_params;
+  if (!net_->latent_shape.empty()) result["latent_shape"] = net_->latent_shape;
+  result["warnings"] = warnings_;
+  if (!last_layers.is_null()) result["layers"] = last_layers;
+  return result;
+}
+
+}  // namespace rlab_core
+
+extern "C" char* rlab_core_train(const char* config_json, const RlabTrainData* data,
+                                 const RlabTrainCallbacks* callbacks) {
+  using rlab_core::json;
+  json out;
+  try {
+    const json cfg = json::parse(config_json);
+    rlab_core::Trainer t(cfg, *data, callbacks);
+    out = t.run();
+  } catch (const rlab_core::CoreError& e) {
+    out = {{"error", {{"kind", e.kind}, {"message", e.message}}}};
+  } catch (const c10::Error& e) {
+    out = {{"error",
+            {{"kind", "internal"}, {"message", "libtorch: " + rlab_core::first_line(e.what())}}}};
+  } catch (const std::exception& e) {
+    out = {{"error", {{"kind", "internal"}, {"message", e.what()}}}};
+  }
+  const std::string s = out.dump();
+  char* r = static_cast<char*>(std::malloc(s.size() + 1));
+  if (r != nullptr) std::memcpy(r, s.c_str(), s.size() + 1);
+  return r;
+}
+
+extern "C" void rlab_core_free(char* text) { std::free(text); }
