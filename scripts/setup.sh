@@ -17,7 +17,6 @@ PACKAGES=(
   libboost-dev        # Boost.Math distributions (validate: t and normal tails)
   libeigen3-dev       # bayesopt: GP linear algebra
   liblbfgspp-dev      # bayesopt: L-BFGS-B for GP hyperparameters and the acquisition
-  libboost-dev        # bayesopt: Sobol sequences (Boost.Random)
   python3-optuna      # bayesopt benchmark (scripts/bench/bayesopt.sh): Optuna TPE beside rlab
   libcurl4-openssl-dev  # lit-search: HTTP client (lib/net)
   libicu-dev          # lit-search: Unicode NFKC normalisation and case folding
