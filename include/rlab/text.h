@@ -24,6 +24,9 @@ std::string did_you_mean(std::string_view word, const std::vector<std::string>& 
 /// "0.667", "12"). Non-finite values print as "inf", "-inf", "nan".
 std::string format_number(double value, int digits = 4);
 
+/// Escapes &, <, >, " and ' for XML text and attribute values (SVG, JUnit).
+std::string xml_escape(const std::string& s);
+
 /// Fixed-point with `decimals` digits after the point ("1.143").
 std::string format_fixed(double value, int decimals);
 

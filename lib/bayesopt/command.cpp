@@ -712,24 +712,6 @@ json report_json(const Report& r) {
 // ---------------------------------------------------------------------------------------------
 // SVG plots
 
-std::string svg_escape(const std::string& s) {
-  std::string o;
-  for (char c : s) {
-    if (c == '<') {
-      o += "&lt;";
-    } else if (c == '>') {
-      o += "&gt;";
-    } else if (c == '&') {
-      o += "&amp;";
-    } else if (c == '"') {
-      o += "&quot;";
-    } else {
-      o += c;
-    }
-  }
-  return o;
-}
-
 std::string fmt(double v) { return format_fixed(v, 1); }
 
 // One panel: axes box, ticks at min/max, polyline + points. Coordinates in panel space.
@@ -754,15 +736,15 @@ std::string axes(const Panel& p, const std::string& title, const std::string& xl
   s += "<rect x=\"" + fmt(p.x0) + "\" y=\"" + fmt(p.y0) + "\" width=\"" + fmt(p.w) +
        "\" height=\"" + fmt(p.h) + "\" fill=\"none\" stroke=\"#333\"/>\n";
   s += "<text x=\"" + fmt(p.x0 + p.w / 2) + "\" y=\"" + fmt(p.y0 - 8) +
-       "\" text-anchor=\"middle\" font-size=\"13\">" + svg_escape(title) + "</text>\n";
+       "\" text-anchor=\"middle\" font-size=\"13\">" + xml_escape(title) + "</text>\n";
   s += "<text x=\"" + fmt(p.x0 + p.w / 2) + "\" y=\"" + fmt(p.y0 + p.h + 32) +
-       "\" text-anchor=\"middle\" font-size=\"11\">" + svg_escape(xlabel) + "</text>\n";
+       "\" text-anchor=\"middle\" font-size=\"11\">" + xml_escape(xlabel) + "</text>\n";
   s += "<text x=\"" + fmt(p.x0 - 48) + "\" y=\"" + fmt(p.y0 + p.h / 2) +
        "\" text-anchor=\"middle\" font-size=\"11\" transform=\"rotate(-90 " + fmt(p.x0 - 48) + " " +
-       fmt(p.y0 + p.h / 2) + ")\">" + svg_escape(ylabel) + "</text>\n";
+       fmt(p.y0 + p.h / 2) + ")\">" + xml_escape(ylabel) + "</text>\n";
   auto tick = [&](double x, double y, const std::string& label, const char* anchor) {
     s += "<text x=\"" + fmt(x) + "\" y=\"" + fmt(y) + "\" text-anchor=\"" + anchor +
-         "\" font-size=\"10\" fill=\"#555\">" + svg_escape(label) + "</text>\n";
+         "\" font-size=\"10\" fill=\"#555\">" + xml_escape(label) + "</text>\n";
   };
   tick(p.x0, p.y0 + p.h + 14, format_number(p.xmin, 3), "start");
   tick(p.x0 + p.w, p.y0 + p.h + 14, format_number(p.xmax, 3), "end");
@@ -866,7 +848,7 @@ std::string partial_dependence_svg(const Report& r, const bo::Optimizer& opt) {
         s += "<rect x=\"" + fmt(cx - 12) + "\" y=\"" + fmt(p.py(ys[c]) - 3) +
              "\" width=\"24\" height=\"6\" fill=\"#2563eb\"/>\n";
         s += "<text x=\"" + fmt(cx) + "\" y=\"" + fmt(y0 + ph + 14) +
-             "\" text-anchor=\"middle\" font-size=\"10\">" + svg_escape(d.categories[c]) +
+             "\" text-anchor=\"middle\" font-size=\"10\">" + xml_escape(d.categories[c]) +
              "</text>\n";
       }
     } else {

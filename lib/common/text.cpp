@@ -66,4 +66,31 @@ std::string format_fixed(double value, int decimals) {
   return s;
 }
 
+std::string xml_escape(const std::string& s) {
+  std::string r;
+  r.reserve(s.size());
+  for (char c : s) {
+    switch (c) {
+      case '&':
+        r += "&amp;";
+        break;
+      case '<':
+        r += "&lt;";
+        break;
+      case '>':
+        r += "&gt;";
+        break;
+      case '"':
+        r += "&quot;";
+        break;
+      case '\'':
+        r += "&apos;";
+        break;
+      default:
+        r += c;
+    }
+  }
+  return r;
+}
+
 }  // namespace rlab

@@ -3,6 +3,7 @@
 #include "rlab/error.h"
 #include "rlab/litsearch.h"
 #include "rlab/output.h"
+#include "rlab/text.h"
 
 #include <nlohmann/json.hpp>
 
@@ -146,29 +147,6 @@ std::string bib_escape(const std::string& s) {
 std::string one_line(const std::string& s) {
   std::string r;
   for (char c : s) r += (c == '\n' || c == '\r') ? ' ' : c;
-  return r;
-}
-
-std::string xml_escape(const std::string& s) {
-  std::string r;
-  for (char c : s) {
-    switch (c) {
-      case '<':
-        r += "&lt;";
-        break;
-      case '>':
-        r += "&gt;";
-        break;
-      case '&':
-        r += "&amp;";
-        break;
-      case '"':
-        r += "&quot;";
-        break;
-      default:
-        r += c;
-    }
-  }
   return r;
 }
 

@@ -874,31 +874,6 @@ SlotAnalysis energy_slots(const std::vector<Mood>& entries, int min_samples) {
   return a;
 }
 
-namespace {
-std::string xml_escape(const std::string& s) {
-  std::string r;
-  for (char c : s) {
-    switch (c) {
-      case '<':
-        r += "&lt;";
-        break;
-      case '>':
-        r += "&gt;";
-        break;
-      case '&':
-        r += "&amp;";
-        break;
-      case '"':
-        r += "&quot;";
-        break;
-      default:
-        r += c;
-    }
-  }
-  return r;
-}
-}  // namespace
-
 std::string slots_svg(const SlotAnalysis& a, const std::string& title) {
   const int w = 760;
   const int h = 400;

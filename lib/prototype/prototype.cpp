@@ -145,24 +145,6 @@ void yaml_into(const json& v, int indent, std::string& out) {
 
 std::string fmt(double v, int digits = 4) { return format_number(v, digits); }
 
-std::string xml_escape(const std::string& s) {
-  std::string r;
-  for (char c : s) {
-    if (c == '<') {
-      r += "&lt;";
-    } else if (c == '>') {
-      r += "&gt;";
-    } else if (c == '&') {
-      r += "&amp;";
-    } else if (c == '"') {
-      r += "&quot;";
-    } else {
-      r += c;
-    }
-  }
-  return r;
-}
-
 struct Series {
   std::string name;
   std::string color;

@@ -522,32 +522,6 @@ json to_json(const v::Report& rep, const v::Options& o, const Setup& setup, cons
   return out;
 }
 
-std::string xml_escape(const std::string& s) {
-  std::string r;
-  for (char ch : s) {
-    switch (ch) {
-      case '&':
-        r += "&amp;";
-        break;
-      case '<':
-        r += "&lt;";
-        break;
-      case '>':
-        r += "&gt;";
-        break;
-      case '"':
-        r += "&quot;";
-        break;
-      case '\'':
-        r += "&apos;";
-        break;
-      default:
-        r += ch;
-    }
-  }
-  return r;
-}
-
 std::string to_junit(const v::Report& rep, const v::Options& o) {
   int failures = 0;
   int skipped = 0;
