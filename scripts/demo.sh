@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds rlab and runs its main job on the embedded example:
-# rank the lab's battery challenges, order them by dependencies, and plan them with PERT.
+# Installs what is missing, builds rlab and runs each command's main job on the shipped
+# examples: rank the lab's challenges (prioritize), assess readiness (trl), report the
+# environment (doctor), tune the lab's search space (bayesopt), analyse a cached literature
+# search (lit-search, offline), and run the lab's quick check on Fashion-MNIST (prototype).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -23,11 +25,13 @@ echo "\$ rlab doctor"
 echo
 echo "\$ rlab bayesopt configs/examples/bayesopt.yaml --plots build/release/bayesopt-plots"
 "$RLAB" bayesopt configs/examples/bayesopt.yaml --plots build/release/bayesopt-plots
+echo
 echo "\$ rlab lit-search configs/examples/lit-search.yaml --offline   # served from a local cache, no network"
 LIT_CACHE=$(mktemp -d)
 trap 'rm -rf "$LIT_CACHE"' EXIT
 /usr/bin/python3 scripts/lit_search_demo_cache.py "$LIT_CACHE"
 "$RLAB" lit-search configs/examples/lit-search.yaml --offline --cache-dir "$LIT_CACHE" --top 8
+echo
 echo "\$ rlab prototype configs/examples/prototype.yaml --out build/demo-runs   # the lab's quick check on Fashion-MNIST"
 "$RLAB" prototype configs/examples/prototype.yaml --out build/demo-runs || true
 echo
