@@ -1,9 +1,9 @@
 // Factories for every row of the command table, and the table itself (in `rlab --help` order).
 #pragma once
 
-#include <vector>
-
 #include "rlab/command.h"
+
+#include <vector>
 
 namespace rlab {
 

@@ -4,6 +4,8 @@ namespace rlab {
 
 const std::vector<Command>& command_table() {
   // One row per subcommand, in `rlab --help` order. Adding a command = one row here.
+  // One row per line, so branches adding commands merge line by line.
+  // clang-format off
   static const std::vector<Command> kTable = {
       lit_search_command(),
       prioritize_command(),
@@ -17,6 +19,7 @@ const std::vector<Command>& command_table() {
       doctor_command(),
       completion_command(),
   };
+  // clang-format on
   return kTable;
 }
 

@@ -1,15 +1,17 @@
 // Loads the training core on demand (ARCHITECTURE.md §2): libtorch costs ~0.9 s and ~160 MB to
 // load, so only commands that train pay for it.
+#include "rlab/error.h"
+#include "rlab/files.h"
+#include "rlab/train.h"
+
+#include <nlohmann/json.hpp>
+
 #include <dlfcn.h>
 
 #include <cstdlib>
 #include <mutex>
-#include <nlohmann/json.hpp>
 
 #include "plugin_api.h"
-#include "rlab/error.h"
-#include "rlab/files.h"
-#include "rlab/train.h"
 
 namespace rlab::train {
 
