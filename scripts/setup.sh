@@ -18,6 +18,10 @@ PACKAGES=(
   libeigen3-dev       # bayesopt: GP linear algebra
   liblbfgspp-dev      # bayesopt: L-BFGS-B for GP hyperparameters and the acquisition
   python3-optuna      # bayesopt benchmark (scripts/bench/bayesopt.sh): Optuna TPE beside rlab
+  libsqlite3-dev      # bayesopt --storage sqlite:///PATH: shared study for local workers
+  libpq-dev           # bayesopt --storage postgresql://...: shared study for many machines
+  postgresql          # storage tests and bench: a throw-away server on loopback (initdb, pg_ctl)
+  sqlite3             # the sqlite3 shell, to inspect a shared study
   libcurl4-openssl-dev  # lit-search: HTTP client (lib/net)
   libicu-dev          # lit-search: Unicode NFKC normalisation and case folding
   libstemmer-dev      # lit-search: Snowball English stemming (--stem)

@@ -5,6 +5,7 @@
 #include "rlab/config.h"
 #include "rlab/error.h"
 #include "rlab/files.h"
+#include "rlab/study_storage.h"
 #include "rlab/text.h"
 #include "rlab/version.h"
 
@@ -18,17 +19,22 @@
 #include <charconv>
 #include <chrono>
 #include <cmath>
+#include <condition_variable>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include "process.h"
+#include "storage_jsonl.h"
 
 namespace rlab {
 
@@ -75,6 +81,10 @@ struct Options {
   std::optional<int> jobs;
   std::optional<double> timeout;
   std::string study;
+  std::string storage;
+  double heartbeat_interval = 10;
+  double heartbeat_timeout = 60;
+  double busy_timeout = 60;
   std::string plots;
   std::string output;
   // ask / tell
@@ -425,32 +435,15 @@ std::vector<Outcome> evaluate(const Job& job, const std::vector<bo::Point>& xs,
 }
 
 // ---------------------------------------------------------------------------------------------
-// Study file (JSON Lines): {"meta": ...}, then trial lines and, for ask/tell, ask lines.
+// Study file (JSON Lines): storage_jsonl.h. Shared storages: rlab/study_storage.h.
 
-struct Trial {
-  long long trial = 0;
-  json params;
-  bo::Point x;
-  std::optional<double> value;  // as the objective returned it
-  std::string status = "ok";
-  std::string acq;
-  double elapsed_s = 0;
-  double objective_s = 0;
-  double suggest_s = 0;
-  std::string error;
-  std::string tail;
-  std::optional<long long> ask;
-  std::vector<double> hedge_gains;
-  std::vector<std::vector<double>> hedge_candidates;
-};
-
-struct Study {
-  json meta;
-  std::vector<Trial> trials;
-  std::map<long long, json> asks;  // open asks: id -> params
-  long long next_ask = 0;
-  bool truncated = false;  // last line was cut (killed while writing)
-};
+using bo::file_exists;
+using bo::read_meta_line;
+using bo::read_study;
+using bo::Study;
+using bo::StudyWriter;
+using bo::Trial;
+using bo::trial_json;
 
 json meta_for(const Job& job) {
   json m;
@@ -465,157 +458,6 @@ json meta_for(const Job& job) {
   m["objective"] =
       job.objective.type == "builtin" ? json(job.objective.builtin) : json(job.objective.argv);
   return m;
-}
-
-void read_study_line(Study& st, const json& j, int line_no, const std::string& where,
-                     const bo::Space* space);
-
-Study read_study(const std::string& path, const bo::Space* space) {
-  Study st;
-  const std::string text = read_file(path);
-  std::size_t pos = 0;
-  int line_no = 0;
-  while (pos < text.size()) {
-    const std::size_t nl = text.find('\n', pos);
-    const bool complete = nl != std::string::npos;
-    const std::string line = text.substr(pos, complete ? nl - pos : std::string::npos);
-    pos = complete ? nl + 1 : text.size();
-    ++line_no;
-    const std::string where = path + ":" + std::to_string(line_no) + ":1";
-    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-    const json j = json::parse(line, nullptr, false);
-    if (j.is_discarded() || !j.is_object()) {
-      if (!complete) {  // a line cut short by a kill: ignored, overwritten on the next append
-        st.truncated = true;
-        break;
-      }
-      throw InputError(where + ": not a JSON object");
-    }
-    try {
-      read_study_line(st, j, line_no, where, space);
-    } catch (const nlohmann::json::exception& e) {
-      throw InputError(where + ": malformed study line: " + e.what());
-    }
-  }
-  if (st.meta.is_null()) throw InputError(path + ":1:1: a study file starts with a 'meta' line");
-  return st;
-}
-
-void read_study_line(Study& st, const json& j, int line_no, const std::string& where,
-                     const bo::Space* space) {
-  {
-    if (j.contains("meta")) {
-      if (line_no != 1) throw InputError(where + ": 'meta' must be the first line");
-      if (!j["meta"].is_object()) throw InputError(where + ": 'meta' must be an object");
-      st.meta = j["meta"];
-      if (space != nullptr) {
-        const std::string diff = bo::space_difference(*space, st.meta.value("space", json()));
-        if (!diff.empty()) {
-          throw InputError(where + ": the study was made with a different space: " + diff);
-        }
-      }
-      return;
-    }
-    if (line_no == 1) throw InputError(where + ": a study file starts with a 'meta' line");
-    if (space == nullptr) throw InputError(where + ": the study file has no space");
-    if (j.contains("ask") && !j.contains("trial")) {
-      if (!j["ask"].is_number_integer()) throw InputError(where + ": 'ask' must be an integer");
-      const long long id = j["ask"].get<long long>();
-      st.asks[id] = j.value("params", json::object());
-      st.next_ask = std::max(st.next_ask, id + 1);
-      return;
-    }
-    if (!j.contains("trial")) return;
-    Trial t;
-    t.trial = j["trial"].is_number_integer() ? j["trial"].get<long long>() : -1;
-    if (t.trial != static_cast<long long>(st.trials.size())) {
-      throw InputError(where + ": trial " + j["trial"].dump() + " out of order (expected " +
-                       std::to_string(st.trials.size()) + ")");
-    }
-    t.params = j.value("params", json::object());
-    t.x = bo::point_from_json(*space, t.params, where);
-    t.status = j.value("status", std::string("ok"));
-    if (j.contains("value") && j["value"].is_number()) t.value = j["value"].get<double>();
-    if (t.status == "ok" && !t.value) throw InputError(where + ": trial without a numeric 'value'");
-    t.acq = j.value("acq", std::string());
-    t.elapsed_s = j.value("elapsed_s", 0.0);
-    t.objective_s = j.value("objective_s", 0.0);
-    t.suggest_s = j.value("suggest_s", 0.0);
-    t.error = j.value("error", std::string());
-    t.tail = j.value("output_tail", std::string());
-    if (j.contains("ask")) {
-      t.ask = j["ask"].get<long long>();
-      st.asks.erase(*t.ask);
-    }
-    if (j.contains("hedge") && j["hedge"].is_object()) {
-      t.hedge_gains = j["hedge"].value("gains", std::vector<double>());
-      t.hedge_candidates = j["hedge"].value("candidates", std::vector<std::vector<double>>());
-    }
-    st.trials.push_back(std::move(t));
-  }
-}
-
-json trial_json(const Trial& t) {
-  json j;
-  j["trial"] = t.trial;
-  j["params"] = t.params;
-  j["value"] = t.value ? json(*t.value) : json(nullptr);
-  j["status"] = t.status;
-  j["elapsed_s"] = t.elapsed_s;
-  j["objective_s"] = t.objective_s;
-  j["suggest_s"] = t.suggest_s;
-  if (!t.acq.empty()) j["acq"] = t.acq;
-  if (t.ask) j["ask"] = *t.ask;
-  if (!t.error.empty()) j["error"] = t.error;
-  if (!t.tail.empty()) j["output_tail"] = t.tail;
-  if (!t.hedge_gains.empty())
-    j["hedge"] = {{"gains", t.hedge_gains}, {"candidates", t.hedge_candidates}};
-  return j;
-}
-
-// Appends JSON lines, one flushed write per line. A file whose last line was cut short is first
-// truncated to its last complete line.
-class StudyWriter {
- public:
-  StudyWriter() = default;
-  void open(const std::string& path, bool truncate_partial) {
-    path_ = path;
-    if (truncate_partial) {
-      const std::string text = read_file(path);
-      const std::size_t nl = text.rfind('\n');
-      std::filesystem::resize_file(path, nl == std::string::npos ? 0 : nl + 1);
-    }
-    const std::filesystem::path parent = std::filesystem::path(path).parent_path();
-    std::error_code ec;
-    if (!parent.empty()) std::filesystem::create_directories(parent, ec);
-    f_ = std::fopen(path.c_str(), "a");
-    if (f_ == nullptr)
-      throw EnvironmentError(path + ": cannot write the study file: " + std::strerror(errno));
-  }
-  ~StudyWriter() {
-    if (f_ != nullptr) std::fclose(f_);
-  }
-  StudyWriter(const StudyWriter&) = delete;
-  StudyWriter& operator=(const StudyWriter&) = delete;
-  void write(const json& j) {
-    if (f_ == nullptr) return;
-    const std::string line = j.dump() + "\n";
-    if (std::fwrite(line.data(), 1, line.size(), f_) != line.size() || std::fflush(f_) != 0) {
-      throw EnvironmentError(path_ + ": cannot append to the study file: " + std::strerror(errno));
-    }
-    fsync(fileno(f_));
-  }
-
- private:
-  std::string path_;
-  std::FILE* f_ = nullptr;
-};
-
-// An existing, non-empty file (an empty one, e.g. from a kill before the meta line was
-// written, starts a new study).
-bool file_exists(const std::string& p) {
-  std::error_code ec;
-  return std::filesystem::exists(p, ec) && std::filesystem::file_size(p, ec) > 0;
 }
 
 // Replays finished trials into the optimiser.
@@ -643,6 +485,8 @@ struct Report {
   double overhead_per_call = 0;
   std::vector<std::string> plots;
   int resumed = 0;
+  std::string storage;  // a shared storage as shown (no password); "" for a study file
+  int lost = 0;         // trials failed because their worker was lost
 };
 
 std::string value_cell(const std::optional<double>& v) { return v ? format_number(*v, 6) : "-"; }
@@ -686,7 +530,7 @@ json report_json(const Report& r) {
   j["n_calls"] = job.n_calls;
   j["random_state"] = job.settings.random_state;
   j["acquisition"] = bo::acquisition_name(job.settings.acquisition);
-  j["study"] = job.study.empty() ? json(nullptr) : json(job.study);
+  j["study"] = job.study.empty() ? json(nullptr) : json(r.storage.empty() ? job.study : r.storage);
   j["resumed_trials"] = r.resumed;
   if (r.best) {
     const Trial& b = r.trials[*r.best];
@@ -694,7 +538,8 @@ json report_json(const Report& r) {
   } else {
     j["best"] = nullptr;
   }
-  j["n_trials"] = r.trials.size();
+  j["n_trials"] = r.trials.size() - static_cast<std::size_t>(r.lost);
+  if (!r.storage.empty()) j["n_lost"] = r.lost;
   j["n_failed"] = std::count_if(r.trials.begin(), r.trials.end(),
                                 [](const Trial& t) { return t.status != "ok"; });
   j["overhead_per_call_s"] = r.overhead_per_call;
@@ -922,6 +767,74 @@ void emit(const std::string& text, const Options& o, Context& ctx) {
   }
 }
 
+// Best trial, plots and the rendered report (shared by the study-file run and the workers).
+ExitCode finish_report(Report& rep, const bo::Optimizer& opt, const Options& o, Context& ctx) {
+  const Job& job = *rep.job;
+  for (std::size_t i = 0; i < rep.trials.size(); ++i) {
+    const Trial& t = rep.trials[i];
+    if (!t.value || t.status != "ok") continue;
+    if (!rep.best || (job.maximize ? *t.value > *rep.trials[*rep.best].value
+                                   : *t.value < *rep.trials[*rep.best].value)) {
+      rep.best = i;
+    }
+  }
+  if (!job.plots.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(job.plots, ec);
+    const std::string conv = (std::filesystem::path(job.plots) / "convergence.svg").string();
+    const std::string pd = (std::filesystem::path(job.plots) / "partial_dependence.svg").string();
+    write_file_atomic(conv, convergence_svg(rep));
+    write_file_atomic(pd, partial_dependence_svg(rep, opt));
+    rep.plots = {conv, pd};
+  }
+  if (!rep.best) {
+    const Trial& f = rep.trials.front();
+    EnvironmentError e("no trial succeeded (" + std::to_string(rep.trials.size()) +
+                       " failed); trial 0: " + f.error);
+    if (!f.tail.empty()) e.add_note("output of trial 0: " + f.tail);
+    throw e;
+  }
+  std::string text;
+  const Trial& b = rep.trials[*rep.best];
+  switch (ctx.options.format) {
+    case Format::kJson:
+      text = report_json(rep).dump(2) + "\n";
+      break;
+    case Format::kCsv:
+      text = render_csv(trials_table(rep));
+      break;
+    case Format::kMd:
+    case Format::kTable: {
+      const bool md = ctx.options.format == Format::kMd;
+      std::string params;
+      for (const auto& d : job.space.dims)
+        params += (params.empty() ? "" : ", ") + d.name + "=" + param_cell(b.params[d.name]);
+      const auto n_failed = std::count_if(rep.trials.begin(), rep.trials.end(),
+                                          [](const Trial& t) { return t.status != "ok"; });
+      text = md ? render_markdown(trials_table(rep)) : render_plain(trials_table(rep));
+      const char* bullet = md ? "- " : "";
+      text += "\n";
+      text += std::string(bullet) + "best: " + format_number(*b.value, 8) + " at trial " +
+              std::to_string(b.trial) + " (" + params + ")\n";
+      text += std::string(bullet) + "trials: " + std::to_string(rep.trials.size()) + " (" +
+              std::to_string(n_failed) + " failed" +
+              (rep.resumed > 0 ? ", " + std::to_string(rep.resumed) + " resumed from the study"
+                               : std::string()) +
+              ")\n";
+      text += std::string(bullet) +
+              "optimiser overhead: " + format_number(rep.overhead_per_call, 3) + " s per call\n";
+      for (const auto& p : rep.plots) text += std::string(bullet) + "plot: " + p + "\n";
+      break;
+    }
+    default:
+      break;
+  }
+  emit(text, o, ctx);
+  return ExitCode::kSuccess;
+}
+
+ExitCode run_workers(const Job& job_in, const bo::StorageUrl& url, const Options& o, Context& ctx);
+
 ExitCode run_search(const Options& o, Context& ctx) {
   require_format(ctx.options.format, {Format::kTable, Format::kJson, Format::kCsv, Format::kMd},
                  "bayesopt");
@@ -933,8 +846,15 @@ ExitCode run_search(const Options& o, Context& ctx) {
   bo::Optimizer opt(job.space, job.settings);
   Report rep;
   rep.job = &job;
+  if (!job.study.empty()) {
+    const bo::StorageUrl url = bo::parse_storage_url(job.study);
+    if (url.kind != bo::StorageUrl::Kind::kJsonl) return run_workers(job, url, o, ctx);
+  }
   StudyWriter writer;
   double elapsed_base = 0;
+  // One process per study file: held until the run ends.
+  std::optional<bo::StudyFileLock> lock;
+  if (!job.study.empty()) lock.emplace(job.study, 0.0);
   if (!job.study.empty()) {
     if (file_exists(job.study)) {
       Study st = read_study(job.study, &job.space);
@@ -1003,67 +923,7 @@ ExitCode run_search(const Options& o, Context& ctx) {
     new_calls += batch;
   }
   rep.overhead_per_call = new_calls > 0 ? overhead / new_calls : 0;
-  for (std::size_t i = 0; i < rep.trials.size(); ++i) {
-    const Trial& t = rep.trials[i];
-    if (!t.value || t.status != "ok") continue;
-    if (!rep.best || (job.maximize ? *t.value > *rep.trials[*rep.best].value
-                                   : *t.value < *rep.trials[*rep.best].value)) {
-      rep.best = i;
-    }
-  }
-  if (!job.plots.empty()) {
-    std::error_code ec;
-    std::filesystem::create_directories(job.plots, ec);
-    const std::string conv = (std::filesystem::path(job.plots) / "convergence.svg").string();
-    const std::string pd = (std::filesystem::path(job.plots) / "partial_dependence.svg").string();
-    write_file_atomic(conv, convergence_svg(rep));
-    write_file_atomic(pd, partial_dependence_svg(rep, opt));
-    rep.plots = {conv, pd};
-  }
-  if (!rep.best) {
-    const Trial& f = rep.trials.front();
-    EnvironmentError e("no trial succeeded (" + std::to_string(rep.trials.size()) +
-                       " failed); trial 0: " + f.error);
-    if (!f.tail.empty()) e.add_note("output of trial 0: " + f.tail);
-    throw e;
-  }
-  std::string text;
-  const Trial& b = rep.trials[*rep.best];
-  switch (ctx.options.format) {
-    case Format::kJson:
-      text = report_json(rep).dump(2) + "\n";
-      break;
-    case Format::kCsv:
-      text = render_csv(trials_table(rep));
-      break;
-    case Format::kMd:
-    case Format::kTable: {
-      const bool md = ctx.options.format == Format::kMd;
-      std::string params;
-      for (const auto& d : job.space.dims)
-        params += (params.empty() ? "" : ", ") + d.name + "=" + param_cell(b.params[d.name]);
-      const auto n_failed = std::count_if(rep.trials.begin(), rep.trials.end(),
-                                          [](const Trial& t) { return t.status != "ok"; });
-      text = md ? render_markdown(trials_table(rep)) : render_plain(trials_table(rep));
-      const char* bullet = md ? "- " : "";
-      text += "\n";
-      text += std::string(bullet) + "best: " + format_number(*b.value, 8) + " at trial " +
-              std::to_string(b.trial) + " (" + params + ")\n";
-      text += std::string(bullet) + "trials: " + std::to_string(rep.trials.size()) + " (" +
-              std::to_string(n_failed) + " failed" +
-              (rep.resumed > 0 ? ", " + std::to_string(rep.resumed) + " resumed from the study"
-                               : std::string()) +
-              ")\n";
-      text += std::string(bullet) +
-              "optimiser overhead: " + format_number(rep.overhead_per_call, 3) + " s per call\n";
-      for (const auto& p : rep.plots) text += std::string(bullet) + "plot: " + p + "\n";
-      break;
-    }
-    default:
-      break;
-  }
-  emit(text, o, ctx);
-  return ExitCode::kSuccess;
+  return finish_report(rep, opt, o, ctx);
 }
 
 // The space recorded in a study's meta line.
@@ -1091,23 +951,354 @@ bo::Space space_from_meta(const json& meta, const std::string& where) {
   return sp;
 }
 
-json read_meta_line(const std::string& path) {
-  const std::string text = read_file(path);
-  const json j = json::parse(text.substr(0, text.find('\n')), nullptr, false);
-  if (j.is_discarded() || !j.is_object() || !j.contains("meta") || !j["meta"].is_object()) {
-    throw InputError(path + ":1:1: a study file starts with a 'meta' line");
+// ---------------------------------------------------------------------------------------------
+// Shared storages (SQLite, PostgreSQL): cooperating workers, ask/tell.
+
+std::string worker_id() {
+  char host[256] = {};
+  if (gethostname(host, sizeof host - 1) != 0) std::snprintf(host, sizeof host, "%s", "host");
+  return std::string(host) + ":" + std::to_string(getpid());
+}
+
+// The study's stored settings win over the command line, so that every worker proposes alike.
+void settings_from_meta(Job& job, const json& meta, const std::string& name, Context& ctx) {
+  const auto rs = meta.value("random_state", job.settings.random_state);
+  if (rs != job.settings.random_state) {
+    ctx.log.warn(name + ": the study was started with random_state " + std::to_string(rs) +
+                 "; continuing with it");
   }
-  return j["meta"];
+  job.settings.random_state = rs;
+  job.settings.n_initial_points = meta.value("n_initial_points", job.settings.n_initial_points);
+  job.settings.initial_design = bo::parse_initial_design(
+      meta.value("initial_design", bo::initial_design_name(job.settings.initial_design)));
+  job.settings.acquisition = bo::parse_acquisition(
+      meta.value("acquisition", bo::acquisition_name(job.settings.acquisition)));
+}
+
+// Checks that the stored study is this job's (space, direction); exit 3 otherwise.
+void check_meta(const Job& job, const json& meta, const std::string& name) {
+  const std::string diff = bo::space_difference(job.space, meta.value("space", json()));
+  if (!diff.empty())
+    throw InputError(name + ": the study was made with a different space: " + diff);
+  if (meta.value("maximize", job.maximize) != job.maximize) {
+    throw InputError(name + ": the study was made with maximize=" + meta["maximize"].dump() +
+                     ", this run has maximize=" + (job.maximize ? "true" : "false"));
+  }
+}
+
+// Finished trials are told, running ones (and points waiting to be run again) are pending.
+void replay_records(bo::Optimizer& opt, const std::vector<bo::TrialRecord>& trials,
+                    const bo::Space& space, bool maximize, const std::string& name) {
+  const bo::TrialRecord* last_hedge = nullptr;
+  std::vector<bo::Point> pending;
+  for (const bo::TrialRecord& r : trials) {
+    const bo::Point x =
+        bo::point_from_json(space, r.params, name + ": trial " + std::to_string(r.id));
+    if (r.state == "running" || (r.lost && !r.requeued)) {
+      pending.push_back(x);
+    } else if (r.lost) {
+      // Its point was reserved again (a later trial): nothing learnt from this one.
+    } else if (r.state == "ok" && r.value) {
+      opt.tell(x, maximize ? -*r.value : *r.value);
+    } else {
+      opt.tell_failed(x);
+    }
+    if (r.hedge.is_object()) last_hedge = &r;
+  }
+  for (const auto& x : pending) opt.add_pending(x);
+  if (last_hedge != nullptr) {
+    opt.restore_hedge(last_hedge->hedge.value("gains", std::vector<double>()),
+                      last_hedge->hedge.value("candidates", std::vector<std::vector<double>>()));
+  }
+}
+
+bo::Proposer proposer_for(const Job& job, const std::string& name) {
+  return [&job, name](const std::vector<bo::TrialRecord>& trials, int n) {
+    bo::Optimizer opt(job.space, job.settings);
+    replay_records(opt, trials, job.space, job.maximize, name);
+    const auto a0 = Clock::now();
+    const std::vector<bo::Proposal> props = opt.ask_batch(n);
+    const double suggest = std::chrono::duration<double>(Clock::now() - a0).count() / n;
+    std::vector<bo::NewPoint> out;
+    for (const auto& p : props) {
+      bo::NewPoint np;
+      np.params = bo::point_to_json(job.space, p.x);
+      np.acq = p.acquisition;
+      np.suggest_s = suggest;
+      if (!p.hedge_gains.empty())
+        np.hedge = {{"gains", p.hedge_gains}, {"candidates", p.hedge_candidates}};
+      out.push_back(std::move(np));
+    }
+    return out;
+  };
+}
+
+Trial to_trial(const bo::TrialRecord& r, const bo::Space& space, const std::string& name) {
+  Trial t;
+  t.trial = r.id;
+  t.params = r.params;
+  t.x = bo::point_from_json(space, r.params, name + ": trial " + std::to_string(r.id));
+  t.value = r.value;
+  t.status = r.state == "ok" ? "ok" : "failed";
+  t.acq = r.acq;
+  t.elapsed_s = r.elapsed_s;
+  t.objective_s = r.objective_s;
+  t.suggest_s = r.suggest_s;
+  t.error = r.error;
+  t.tail = r.tail;
+  t.worker = r.worker;
+  t.lost = r.lost;
+  t.retry_of = r.retry_of;
+  return t;
+}
+
+// Keeps the heartbeat of this worker's running trials fresh, on a connection of its own.
+class Heartbeat {
+ public:
+  Heartbeat(const bo::StorageUrl& url, double busy_timeout, std::string worker, double interval)
+      : thread_([this, url, busy_timeout, worker = std::move(worker), interval] {
+          std::unique_ptr<bo::SharedStudy> db;
+          std::unique_lock<std::mutex> lock(m_);
+          for (;;) {
+            cv_.wait_for(lock, std::chrono::duration<double>(interval), [this] { return stop_; });
+            if (stop_) return;
+            const std::vector<long long> ids = ids_;
+            if (ids.empty()) continue;
+            lock.unlock();
+            std::string err;
+            try {
+              if (!db) db = bo::open_shared_study(url, busy_timeout);
+              db->heartbeat(ids, worker);
+            } catch (const std::exception& e) {
+              err = e.what();
+              db.reset();
+            }
+            lock.lock();
+            if (!err.empty()) error_ = err;
+          }
+        }) {}
+  ~Heartbeat() {
+    {
+      std::lock_guard<std::mutex> g(m_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+  Heartbeat(const Heartbeat&) = delete;
+  Heartbeat& operator=(const Heartbeat&) = delete;
+  void set(std::vector<long long> ids) {
+    std::lock_guard<std::mutex> g(m_);
+    ids_ = std::move(ids);
+  }
+  // The last error of the heartbeat thread ("" when none), cleared.
+  std::string take_error() {
+    std::lock_guard<std::mutex> g(m_);
+    std::string e;
+    e.swap(error_);
+    return e;
+  }
+
+ private:
+  std::mutex m_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  std::vector<long long> ids_;
+  std::string error_;
+  std::thread thread_;  // last: started when everything above exists
+};
+
+// `rlab bayesopt --storage URL`: one of possibly many workers on a shared study. Reserves
+// trials atomically, evaluates them, records them, until the study holds n_calls finished
+// trials; then reports the whole study.
+ExitCode run_workers(const Job& job_in, const bo::StorageUrl& url, const Options& o, Context& ctx) {
+  if (o.heartbeat_timeout <= o.heartbeat_interval) {
+    throw UsageError("--heartbeat-timeout (" + format_number(o.heartbeat_timeout, 6) +
+                     " s) must be longer than --heartbeat-interval (" +
+                     format_number(o.heartbeat_interval, 6) + " s)");
+  }
+  Job job = job_in;
+  const std::string& name = url.shown;
+  std::unique_ptr<bo::SharedStudy> store = bo::open_shared_study(url, o.busy_timeout);
+  const json meta = store->open(meta_for(job));
+  check_meta(job, meta, name);
+  settings_from_meta(job, meta, name, ctx);
+  const std::string worker = worker_id();
+  const bo::Proposer propose = proposer_for(job, name);
+  Heartbeat beat(url, o.busy_timeout, worker, o.heartbeat_interval);
+  const double poll = std::clamp(o.heartbeat_interval, 0.05, 2.0);
+  int mine = 0;
+  double overhead = 0;
+  for (;;) {
+    const bo::Reservation res =
+        store->reserve(job.jobs, job.n_calls, worker, o.heartbeat_timeout, true, propose);
+    for (const auto& l : res.lost)
+      ctx.log.warn(name + ": trial " + std::to_string(l.id) + " failed: " + l.error);
+    if (res.trials.empty()) {
+      if (res.finished >= job.n_calls) break;
+      std::this_thread::sleep_for(std::chrono::duration<double>(poll));
+      continue;
+    }
+    std::vector<long long> ids;
+    std::vector<bo::Point> xs;
+    for (const auto& t : res.trials) {
+      ids.push_back(t.id);
+      xs.push_back(bo::point_from_json(job.space, t.params, name));
+      overhead += t.suggest_s;
+    }
+    beat.set(ids);
+    std::vector<Outcome> outs;
+    try {
+      outs = evaluate(job, xs, res.trials.front().id);
+    } catch (const Error& e) {
+      beat.set({});
+      for (bo::TrialRecord t : res.trials) {  // not left running until the timeout
+        t.state = "failed";
+        t.error = e.what();
+        store->finish(t, worker);
+      }
+      throw;
+    }
+    beat.set({});
+    const std::string hb_error = beat.take_error();
+    if (!hb_error.empty()) ctx.log.warn("heartbeat: " + hb_error);
+    for (std::size_t i = 0; i < res.trials.size(); ++i) {
+      bo::TrialRecord t = res.trials[i];
+      t.objective_s = outs[i].seconds;
+      if (outs[i].ok) {
+        t.state = "ok";
+        t.value = outs[i].value;
+      } else {
+        t.state = "failed";
+        t.error = outs[i].error;
+        t.tail = outs[i].tail;
+        ctx.log.warn("trial " + std::to_string(t.id) + " failed: " + t.error);
+      }
+      if (!store->finish(t, worker)) {
+        ctx.log.warn(name + ": trial " + std::to_string(t.id) +
+                     " was given up as lost while it ran (no heartbeat within " +
+                     format_number(o.heartbeat_timeout, 6) + " s); its result is not recorded");
+      }
+      ++mine;
+    }
+  }
+  // The report covers the whole study.
+  Report rep;
+  rep.job = &job;
+  rep.storage = name;
+  bo::Optimizer opt(job.space, job.settings);
+  std::vector<bo::TrialRecord> finished;
+  for (const bo::TrialRecord& r : store->trials()) {
+    if (r.state == "running") continue;
+    finished.push_back(r);
+    rep.trials.push_back(to_trial(r, job.space, name));
+    if (r.lost) ++rep.lost;
+  }
+  replay_records(opt, finished, job.space, job.maximize, name);
+  rep.overhead_per_call = mine > 0 ? overhead / mine : 0;
+  ctx.log.info(name + ": this worker (" + worker + ") ran " + std::to_string(mine) + " of " +
+               std::to_string(rep.trials.size() - static_cast<std::size_t>(rep.lost)) +
+               " trial(s)");
+  return finish_report(rep, opt, o, ctx);
+}
+
+// The study in a shared storage, its settings from the stored meta (and the config, if given,
+// checked against it).
+Job shared_job(bo::SharedStudy& store, const Options& o, Context& ctx, bool may_create) {
+  const bool has_config = !o.file.empty() || !ctx.options.config_path.empty() || !o.builtin.empty();
+  const std::string& name = store.name();
+  std::optional<json> meta = store.meta();
+  Job job;
+  if (has_config) {
+    job = load_job(o, ctx);
+    if (!meta && may_create) meta = store.open(meta_for(job));
+  }
+  if (!meta) {
+    if (may_create) {
+      throw UsageError("bayesopt ask: " + name +
+                       " holds no study yet; give the config FILE (or --builtin) to start it");
+    }
+    throw InputError(name + ": the storage holds no study");
+  }
+  const bo::Space space = space_from_meta(*meta, name);
+  if (has_config) check_meta(job, *meta, name);
+  job.space = space;
+  job.maximize = meta->value("maximize", false);
+  settings_from_meta(job, *meta, name, ctx);
+  return job;
+}
+
+ExitCode run_ask_shared(const bo::StorageUrl& url, const Options& o, Context& ctx) {
+  std::unique_ptr<bo::SharedStudy> store = bo::open_shared_study(url, o.busy_timeout);
+  const Job job = shared_job(*store, o, ctx, true);
+  const bo::Reservation res =
+      store->reserve(o.n_ask, std::numeric_limits<long long>::max() / 2, "ask:" + worker_id(),
+                     o.heartbeat_timeout, false, proposer_for(job, url.shown));
+  for (const auto& l : res.lost)
+    ctx.log.warn(url.shown + ": trial " + std::to_string(l.id) + " failed: " + l.error);
+  json out = json::array();
+  Table t;
+  t.headers = {"ask"};
+  for (const auto& d : job.space.dims) t.headers.push_back(d.name);
+  t.headers.push_back("acq");
+  for (const auto& r : res.trials) {
+    out.push_back(
+        {{"ask", r.id}, {"params", r.params}, {"acq", r.acq}, {"suggest_s", r.suggest_s}});
+    std::vector<std::string> row = {std::to_string(r.id)};
+    for (const auto& d : job.space.dims) row.push_back(param_cell(r.params[d.name]));
+    row.push_back(r.acq);
+    t.rows.push_back(row);
+  }
+  emit(ctx.options.format == Format::kJson ? out.dump(2) + "\n" : render_plain(t), o, ctx);
+  return ExitCode::kSuccess;
+}
+
+ExitCode run_tell_shared(const bo::StorageUrl& url, const Options& o, Context& ctx) {
+  std::unique_ptr<bo::SharedStudy> store = bo::open_shared_study(url, o.busy_timeout);
+  const Job job = shared_job(*store, o, ctx, false);
+  const std::vector<bo::TrialRecord> trials = store->trials();
+  const auto it = std::find_if(trials.begin(), trials.end(),
+                               [&](const bo::TrialRecord& r) { return r.id == *o.ask_id; });
+  if (it == trials.end())
+    throw InputError(url.shown + ": ask " + std::to_string(*o.ask_id) + " is not in this study");
+  bo::TrialRecord r = *it;
+  if (o.failed) {
+    r.state = "failed";
+    r.error = o.error_text.empty() ? "reported failed" : o.error_text;
+  } else {
+    if (!std::isfinite(*o.value)) throw UsageError("--value must be a finite number");
+    r.state = "ok";
+    r.value = *o.value;
+  }
+  if (it->state != "running" || !store->finish(r, "")) {
+    throw InputError(url.shown + ": ask " + std::to_string(*o.ask_id) + " was already told" +
+                     (it->lost ? " (failed as lost)" : ""));
+  }
+  Trial t = to_trial(r, job.space, url.shown);
+  json j = trial_json(t);
+  emit(ctx.options.format == Format::kJson
+           ? j.dump(2) + "\n"
+           : "trial " + std::to_string(t.trial) + " recorded (" +
+                 (t.value ? format_number(*t.value, 8) : "failed") + ")\n",
+       o, ctx);
+  return ExitCode::kSuccess;
 }
 
 // `ask`: proposes points for trials that run elsewhere and records them as open asks.
 ExitCode run_ask(const Options& o, Context& ctx) {
   require_format(ctx.options.format, {Format::kTable, Format::kJson}, "bayesopt ask");
-  if (o.study.empty()) throw UsageError("bayesopt ask needs --study FILE");
+  if (o.study.empty()) throw UsageError("bayesopt ask needs --study FILE or --storage URL");
+  if (const bo::StorageUrl url = bo::parse_storage_url(o.study);
+      url.kind != bo::StorageUrl::Kind::kJsonl) {
+    return run_ask_shared(url, o, ctx);
+  }
   const bool has_config = !o.file.empty() || !ctx.options.config_path.empty() || !o.builtin.empty();
   Job job;
   Study st;
   StudyWriter writer;
+  // Waits (up to --busy-timeout) for another ask/tell on the same file to finish.
+  std::optional<bo::StudyFileLock> lock;
+  if (file_exists(o.study) || has_config) lock.emplace(o.study, o.busy_timeout);
   if (file_exists(o.study)) {
     // The study holds the space and settings; a config, if given, must have the same space.
     const json meta = read_meta_line(o.study);
@@ -1171,11 +1362,16 @@ ExitCode run_ask(const Options& o, Context& ctx) {
 
 ExitCode run_tell(const Options& o, Context& ctx) {
   require_format(ctx.options.format, {Format::kTable, Format::kJson}, "bayesopt tell");
-  if (o.study.empty()) throw UsageError("bayesopt tell needs --study FILE");
+  if (o.study.empty()) throw UsageError("bayesopt tell needs --study FILE or --storage URL");
   if (!o.ask_id) throw UsageError("bayesopt tell needs --ask ID (printed by 'rlab bayesopt ask')");
   if (o.value.has_value() == o.failed)
     throw UsageError("bayesopt tell needs exactly one of --value V and --failed");
+  if (const bo::StorageUrl url = bo::parse_storage_url(o.study);
+      url.kind != bo::StorageUrl::Kind::kJsonl) {
+    return run_tell_shared(url, o, ctx);
+  }
   if (!file_exists(o.study)) throw InputError(o.study + ": cannot read: No such file or directory");
+  const bo::StudyFileLock lock(o.study, o.busy_timeout);
   const std::string text = read_file(o.study);
   const bo::Space sp = space_from_meta(read_meta_line(o.study), o.study + ":1:1");
   const Study st = read_study(o.study, &sp);
@@ -1228,6 +1424,17 @@ ExitCode run_tell(const Options& o, Context& ctx) {
   return ExitCode::kSuccess;
 }
 
+void add_storage_options(CLI::App& app, Options& o) {
+  app.add_option("--storage", o.storage,
+                 "Study storage: a JSON Lines FILE (one process), sqlite:///PATH (processes on "
+                 "one machine) or postgresql://USER:PASSWORD@HOST:PORT/DB (many machines)")
+      ->type_name("URL");
+  app.add_option("--busy-timeout", o.busy_timeout,
+                 "Seconds to wait for a storage another process holds locked (default 60)")
+      ->type_name("S")
+      ->check(CLI::Range(0.0, 1e6));
+}
+
 void add_search_options(CLI::App& app, Options& o) {
   app.add_option("file", o.file, "Config (YAML): space and objective")->type_name("FILE");
   app.add_option("--builtin", o.builtin,
@@ -1254,6 +1461,7 @@ void add_search_options(CLI::App& app, Options& o) {
   app.add_option("--study", o.study,
                  "Study file (JSON Lines): one line per finished trial; an existing one is resumed")
       ->type_name("FILE");
+  add_storage_options(app, o);
 }
 
 }  // namespace
@@ -1272,6 +1480,15 @@ Command bayesopt_command() {
                        "Per-trial timeout in seconds for command objectives (0 = none)")
             ->type_name("S")
             ->check(CLI::NonNegativeNumber);
+        sub.add_option("--heartbeat-interval", o->heartbeat_interval,
+                       "Shared storage: seconds between heartbeats of a running trial (default 10)")
+            ->type_name("S")
+            ->check(CLI::Range(0.01, 1e6));
+        sub.add_option("--heartbeat-timeout", o->heartbeat_timeout,
+                       "Shared storage: a running trial without heartbeat for S seconds is failed "
+                       "as lost and its point proposed again (default 60)")
+            ->type_name("S")
+            ->check(CLI::Range(0.02, 1e7));
         sub.add_option("--plots", o->plots,
                        "Write convergence.svg and partial_dependence.svg into DIR")
             ->type_name("DIR");
@@ -1284,9 +1501,8 @@ Command bayesopt_command() {
             ->type_name("N")
             ->check(CLI::Range(1, 1000));
         CLI::App* tell = sub.add_subcommand("tell", "record the result of an asked point");
-        tell->add_option("--study", o->study, "Study file the ask came from")
-            ->type_name("FILE")
-            ->required();
+        tell->add_option("--study", o->study, "Study file the ask came from")->type_name("FILE");
+        add_storage_options(*tell, *o);
         tell->add_option("--ask", o->ask_id, "The ask id printed by 'rlab bayesopt ask'")
             ->type_name("ID")
             ->required();
@@ -1301,6 +1517,11 @@ Command bayesopt_command() {
             "  rlab bayesopt ask space.yaml --study s.jsonl   then   rlab bayesopt tell --study "
             "s.jsonl --ask 0 --value 0.42");
         return [o, &ctx, ask, tell] {
+          if (!o->storage.empty()) {
+            if (!o->study.empty() && o->study != o->storage)
+              throw UsageError("give either --study or --storage, not both");
+            o->study = o->storage;
+          }
           if (ask->parsed()) return run_ask(*o, ctx);
           if (tell->parsed()) return run_tell(*o, ctx);
           return run_search(*o, ctx);
