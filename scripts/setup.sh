@@ -22,6 +22,7 @@ PACKAGES=(
   libpq-dev           # bayesopt --storage postgresql://...: shared study for many machines
   postgresql          # storage tests and bench: a throw-away server on loopback (initdb, pg_ctl)
   sqlite3             # the sqlite3 shell, to inspect a shared study
+  python3-psycopg2    # bench (scripts/bench/bo_workers.sh): Optuna's PostgreSQL storage beside rlab
   libcurl4-openssl-dev  # lit-search: HTTP client (lib/net)
   libicu-dev          # lit-search: Unicode NFKC normalisation and case folding
   libstemmer-dev      # lit-search: Snowball English stemming (--stem)

@@ -25,7 +25,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-N = 16
+N = 12
 WORKERS = 4
 PASSWORD = "Pw-s3cret-9f2k"
 failures = []
@@ -46,7 +46,7 @@ def rlab(rlab_bin, *args, timeout=120):
 
 def write_config(d, log):
     # The objective logs its start (trial, point, worker pid) and end; its value is x.
-    script = (f'echo "start {{trial}} {{x}} {{y}} $PPID" >> {log}; sleep 0.4; '
+    script = (f'echo "start {{trial}} {{x}} {{y}} $PPID" >> {log}; sleep 0.3; '
               f'echo "done {{trial}}" >> {log}; echo "value {{x}}"')
     cfg = os.path.join(d, "study.yaml")
     with open(cfg, "w") as f:

@@ -17,6 +17,7 @@ namespace {
 std::string clean(std::string msg, const StorageUrl& url) {
   while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
   std::replace(msg.begin(), msg.end(), '\n', ' ');
+  std::replace(msg.begin(), msg.end(), '\t', ' ');
   std::string out;
   for (std::size_t i = 0; i < msg.size(); ++i) {  // collapse runs of blanks
     if (msg[i] == ' ' && !out.empty() && out.back() == ' ') continue;

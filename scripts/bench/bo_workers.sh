@@ -2,8 +2,9 @@
 # Throughput of `rlab bayesopt` workers sharing one study: trials/s of a trivial objective
 # (`echo {x}`) for 1, 2 and 4 worker processes on SQLite and on PostgreSQL (a throw-away server
 # on loopback, scripts/local_postgres.sh), with Optuna (TPE, its RDB storage, same number of
-# worker processes and trials) beside it on the same database kinds. Every figure is the wall
-# time from starting the workers to the last one finishing; speed-up is against 1 worker.
+# worker processes and trials) beside it on the same database kinds. Then the same for rlab
+# with an objective that takes 0.2 s (`sleep 0.2`), where workers pay off. Every figure is the
+# wall time from starting the workers to the last one finishing; speed-up is against 1 worker.
 # Usage: scripts/bench/bo_workers.sh [N_CALLS]   (default 60; RLAB_BIN=path/to/rlab skips the
 #        release build)
 set -euo pipefail
@@ -47,11 +48,13 @@ def objective(t):
 study.optimize(objective, n_trials=n, callbacks=[MaxTrialsCallback(n, states=(TrialState.COMPLETE,))])
 PY
 
-# run_rlab URL WORKERS -> seconds
+sed -e 's/argv: \[echo, "{x}"\]/argv: [sh, -c, "sleep 0.2; echo {x}"]/' "$WORK/cfg.yaml" >"$WORK/slow.yaml"
+
+# run_rlab URL WORKERS [CONFIG] -> seconds
 run_rlab() {
-  local url=$1 w=$2 start end
+  local url=$1 w=$2 cfg=${3:-$WORK/cfg.yaml} start end
   start=$(date +%s.%N)
-  for i in $(seq "$w"); do "$RLAB" bayesopt "$WORK/cfg.yaml" --storage "$url" -q >/dev/null & done
+  for i in $(seq "$w"); do "$RLAB" bayesopt "$cfg" --storage "$url" -q >/dev/null & done
   wait
   end=$(date +%s.%N)
   awk "BEGIN{print $end - $start}"
@@ -90,5 +93,24 @@ for kind in sqlite postgresql; do
     else
       printf '%-10s %7d %10.2f %8.1f %7.2fx %12s %8s %12s\n' "$kind" "$w" "$t" "$tps" "$(awk "BEGIN{print $tps / $base}")" "-" "-" "(no psycopg2)"
     fi
+  done
+done
+
+echo
+echo "$N trials of a 0.2 s objective (sh -c 'sleep 0.2; echo {x}'), rlab only"
+printf '%-10s %7s %10s %8s %8s\n' storage workers "rlab s" "trials/s" speedup
+for kind in sqlite postgresql; do
+  base=""
+  for w in 1 2 4; do
+    if [ "$kind" = sqlite ]; then
+      url="sqlite:///$WORK/slow-$w.db"
+    else
+      psql -h 127.0.0.1 -p "$PORT" -U rlab -d postgres -qc "CREATE DATABASE slow_$w"
+      url="postgresql://rlab:$PW@127.0.0.1:$PORT/slow_$w"
+    fi
+    t=$(run_rlab "$url" "$w" "$WORK/slow.yaml")
+    tps=$(awk "BEGIN{print $N / $t}")
+    [ -n "$base" ] || base=$tps
+    printf '%-10s %7d %10.2f %8.1f %7.2fx\n' "$kind" "$w" "$t" "$tps" "$(awk "BEGIN{print $tps / $base}")"
   done
 done
