@@ -68,7 +68,7 @@ def run_workers(rlab_bin, url, d, rows_of, label):
     log = os.path.join(d, "evals.log")
     cfg = write_config(d, log)
     args = [rlab_bin, "bayesopt", cfg, "--storage", url, "--heartbeat-interval", "0.2",
-            "--heartbeat-timeout", "2", "--format", "json"]
+            "--heartbeat-timeout", "3", "--format", "json"]
     procs = []
     for i in range(WORKERS):
         procs.append(subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
