@@ -131,6 +131,31 @@ TEST(PrototypeDistributed, UnevenShardsMatchOneProcess) {
               1e-5);
 }
 
+// A data-parallel run interrupted at step 5 (every rank stops at the same step, rank 0 saves the
+// checkpoint) and resumed with the ranks again ends where one uninterrupted process ends.
+TEST(PrototypeDistributed, InterruptedAndResumedMatchesOneProcess) {
+  TempDir dir;
+  const std::string f = dir.write(
+      "p.yaml",
+      "prototype:\n  data: {dataset: synthetic, samples: 60, size: 8, classes: 3, seed: 5}\n"
+      "  model: {type: classifier, channels: [4], hidden: 8}\n  optimizer: {name: adam, lr: 0.01}\n"
+      "  budget: {max_batches: 9}\n  batch_size: 10\n");
+  const RunResult cut = run_rlab({"prototype", f, "--nproc", "2", "--out", dir.path() + "/a",
+                                  "--format", "json", "--stop-at-step", "5"});
+  ASSERT_EQ(cut.code, 130) << cut.err;
+  const std::string run_dir = json::parse(cut.out)["run_dir"];
+  const RunResult resumed =
+      run_rlab({"prototype", "--resume", run_dir, "--nproc", "2", "--format", "json"});
+  ASSERT_EQ(resumed.code, 0) << resumed.err;
+  const RunResult one = run_rlab({"prototype", f, "--out", dir.path() + "/b", "--format", "json"});
+  ASSERT_EQ(one.code, 0) << one.err;
+  const json a = json::parse(resumed.out);
+  const json b = json::parse(one.out);
+  EXPECT_EQ(a["steps"], 9);
+  EXPECT_LT(weights_difference(a["weights_summary"], b["weights_summary"]), 1e-5);
+  EXPECT_EQ(metrics_rows(run_dir).size(), metrics_rows(b["run_dir"]).size());
+}
+
 int free_port() {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in a{};

@@ -972,6 +972,15 @@ ExitCode run_prototype(const Options& o, Context& ctx, const prototype::Distribu
                              {"global_batch", batch},
                              {"master", dist.master_addr + ":" + std::to_string(dist.master_port)}};
   }
+  // A resumed run keeps the checkpoint's step in its record from the start, so a run killed
+  // before it writes its results can still be resumed (by every rank of a data-parallel run too,
+  // whichever version of the record it reads).
+  std::optional<long long> prior_step;
+  if (prior.is_object() && prior.contains("results") && prior["results"].is_object() &&
+      prior["results"].contains("checkpoint_step")) {
+    prior_step = prior["results"]["checkpoint_step"].get<long long>();
+    record["results"] = {{"checkpoint_step", *prior_step}};
+  }
   if (writer) write_file_atomic(run_dir + "/record.yaml", prototype::to_yaml(record));
 
   // metrics.jsonl: a resumed run drops lines written after its checkpoint was taken.
@@ -1021,7 +1030,7 @@ ExitCode run_prototype(const Options& o, Context& ctx, const prototype::Distribu
     if (!metrics_out) throw EnvironmentError(metrics_path + ": cannot open for appending");
   };
   long long resume_step = -1;
-  if (!prior.is_null()) resume_step = prior["results"].value("checkpoint_step", 0LL);
+  if (prior_step) resume_step = *prior_step;
   if (writer) open_metrics(prior.is_null() ? -1 : resume_step);
 
   const bool tty = writer && ::isatty(2) != 0 && ctx.log.level() != LogLevel::kQuiet;

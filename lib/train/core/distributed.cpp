@@ -109,8 +109,8 @@ std::unique_ptr<Comm> make_comm(const DistSpec& spec, const torch::Device& devic
 #ifdef USE_C10D_NCCL
       auto opts = c10d::ProcessGroupNCCL::Options::create();
       opts->timeout = spec.timeout;
-      auto pg = c10::make_intrusive<c10d::ProcessGroupNCCL>(store, spec.rank, spec.world_size,
-                                                            opts);
+      auto pg =
+          c10::make_intrusive<c10d::ProcessGroupNCCL>(store, spec.rank, spec.world_size, opts);
       return std::make_unique<GroupComm>(store, pg, spec, "nccl");
 #else
       throw DistError(where +
@@ -137,8 +137,8 @@ std::unique_ptr<Comm> make_comm(const DistSpec& spec, const torch::Device& devic
   } catch (const DistError&) {
     throw;
   } catch (const std::exception& e) {
-    throw DistError(where + "cannot form the process group within " + seconds(spec.timeout) +
-                    ": " + first_line_of(e.what()));
+    throw DistError(where + "cannot form the process group within " + seconds(spec.timeout) + ": " +
+                    first_line_of(e.what()));
   }
 }
 

@@ -754,9 +754,8 @@ json Trainer::run() {
     }
     device_ = torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(index));
   }
-  const bool parallel =
-      cfg_.contains("distributed") && cfg_.at("distributed").is_object() &&
-      cfg_.at("distributed").at("world_size").get<int>() > 1;
+  const bool parallel = cfg_.contains("distributed") && cfg_.at("distributed").is_object() &&
+                        cfg_.at("distributed").at("world_size").get<int>() > 1;
   if (parallel && device_.is_cuda() && dev.find(':') == std::string::npos) {
     // One GPU per rank: LOCAL_RANK picks it, as torchrun expects.
     const int local = cfg_.at("distributed").value("local_rank", 0);
@@ -902,10 +901,10 @@ json Trainer::run() {
       }
       const double elapsed_now =
           prior_elapsed + std::chrono::duration<double>(Clock::now() - t_start).count();
-      const Synced sy = sync_gradients(
-          static_cast<double>(local_n) / static_cast<double>(global_n), local_loss,
-          cb_ != nullptr && cb_->cancel != nullptr && *cb_->cancel != 0,
-          minutes > 0 && elapsed_now >= minutes * 60.0);
+      const Synced sy =
+          sync_gradients(static_cast<double>(local_n) / static_cast<double>(global_n), local_loss,
+                         cb_ != nullptr && cb_->cancel != nullptr && *cb_->cancel != 0,
+                         minutes > 0 && elapsed_now >= minutes * 60.0);
       loss_v = sy.loss;
       group_cancel = sy.cancel;
       group_time_over = sy.time_over;
