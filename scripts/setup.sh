@@ -40,6 +40,7 @@ PACKAGES=(
   python3-yaml        # tests/reference/trl_reference.py reads the TRL example and scale
   tzdata              # pomodoro: time zones (/usr/share/zoneinfo)
   python3-icalendar   # pomodoro tests: --ics output parsed by a real iCalendar parser
+  libgloo-dev         # training core: Gloo headers for data-parallel training (torch.distributed)
 )
 
 missing=()

@@ -12,3 +12,7 @@ export NO_COLOR=1
 cmake --preset ci
 cmake --build --preset ci
 ctest --preset ci
+# The test against a real Slurm (about a minute, needs root) runs only where Slurm is installed.
+if command -v slurmctld >/dev/null && command -v munged >/dev/null; then
+  bash scripts/test-slurm.sh build/ci/bin/rlab
+fi

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -101,5 +102,53 @@ std::string record_markdown(const nlohmann::json& record);
 
 /// Verdict line for a finished run ("hypothesis feasible: ...").
 std::string verdict(const nlohmann::json& record);
+
+/// Data-parallel settings from torchrun's environment variables (RANK, WORLD_SIZE, LOCAL_RANK,
+/// MASTER_ADDR, MASTER_PORT). WORLD_SIZE unset or 1: one process.
+struct Distributed {
+  int rank = 0;
+  int world_size = 1;
+  int local_rank = 0;
+  std::string master_addr;
+  int master_port = 0;
+  [[nodiscard]] bool active() const { return world_size > 1; }
+};
+
+/// Reads the variables from `env` (name -> value; absent names are unset). Throws InputError
+/// "NAME=value: ..." for a value that is not a number, out of range, or missing where
+/// WORLD_SIZE > 1 needs it.
+Distributed parse_distributed(const std::map<std::string, std::string>& env);
+
+/// A Slurm batch script for `rlab prototype`: an array job with one task per seed.
+struct SbatchSpec {
+  std::string job_name = "rlab-prototype";
+  std::vector<long long> seeds;  ///< --array indices; each task runs with --seed = its index.
+  std::string time = "01:00:00";
+  int nodes = 1;
+  int gpus_per_node = 0;   ///< --gres=gpu:N.
+  int ranks_per_node = 0;  ///< Data-parallel ranks (srun tasks) per node; 0: one per GPU, >= 1.
+  int cpus_per_task = 4;
+  std::string mem;  ///< e.g. "16G"; "" = the partition's default.
+  std::string partition;
+  std::string account;
+  std::string qos;
+  std::string output = "slurm-%A_%a.out";
+  std::string workdir;                 ///< --chdir (absolute).
+  std::vector<std::string> extra;      ///< More #SBATCH options, verbatim ("--constraint=a100").
+  std::vector<std::string> setup;      ///< Shell lines run before rlab (module load ...).
+  std::string rlab;                    ///< Absolute path of the rlab binary.
+  std::vector<std::string> arguments;  ///< After "rlab prototype": config, flags.
+};
+
+/// The script's text. Arguments are single-quoted for the shell; the seeds become
+/// "--array=" in Slurm's compact form (0-4,7). Throws InputError for an empty seed list or a
+/// negative seed.
+std::string sbatch_script(const SbatchSpec& spec);
+
+/// Slurm's compact index list: {0,1,2,3,7,9,10} -> "0-3,7,9-10" (sorted, duplicates dropped).
+std::string compact_ranges(std::vector<long long> values);
+
+/// A word quoted for POSIX shells ('it'\''s').
+std::string shell_quote(const std::string& word);
 
 }  // namespace rlab::prototype

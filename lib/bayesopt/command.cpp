@@ -34,6 +34,7 @@
 #include <thread>
 
 #include "process.h"
+#include "slurm.h"
 #include "storage_jsonl.h"
 
 namespace rlab {
@@ -67,6 +68,7 @@ struct Job {
   int jobs = 1;
   std::string study;
   std::string plots;
+  std::optional<bo::SlurmSettings> slurm;  // executor: slurm
 };
 
 struct Options {
@@ -87,6 +89,7 @@ struct Options {
   double busy_timeout = 60;
   std::string plots;
   std::string output;
+  std::string executor;
   // ask / tell
   int n_ask = 1;
   std::optional<long long> ask_id;
@@ -249,7 +252,7 @@ std::map<std::string, std::string> placeholder_values(const bo::Space& space, co
 }
 
 Job read_job(const ConfigNode& s, const std::string& config_dir) {
-  s.check_keys(kTopKeys);
+  s.check_keys(bo::with_executor_keys(kTopKeys));
   Job job;
   const ConfigNode obj = s.required("objective");
   job.objective = read_objective(obj, config_dir);
@@ -302,6 +305,9 @@ Job read_job(const ConfigNode& s, const std::string& config_dir) {
   if (s.has("kappa")) job.settings.kappa = s["kappa"].as_double(0, 100);
   if (s.has("n_candidates"))
     job.settings.n_candidates = static_cast<int>(s["n_candidates"].as_int(16, 1000000));
+  job.slurm = bo::read_slurm_settings(s);
+  if (job.slurm && job.objective.type == "builtin")
+    s["executor"].fail("executor slurm runs command objectives, not builtins");
   return job;
 }
 
@@ -391,7 +397,9 @@ std::vector<Outcome> evaluate(const Job& job, const std::vector<bo::Point>& xs,
     }
     argvs.push_back(std::move(argv));
   }
-  const auto results = bo::run_processes(argvs, job.objective.timeout_s);
+  const auto results = job.slurm
+                           ? bo::run_slurm(argvs, *job.slurm, job.objective.timeout_s, first_trial)
+                           : bo::run_processes(argvs, job.objective.timeout_s);
   for (std::size_t i = 0; i < xs.size(); ++i) {
     const bo::ProcessResult& r = results[i];
     Outcome& o = out[i];
@@ -749,6 +757,7 @@ Job load_job(const Options& o, Context& ctx) {
   if (o.timeout) job.objective.timeout_s = *o.timeout;
   if (!o.study.empty()) job.study = o.study;
   if (!o.plots.empty()) job.plots = o.plots;
+  if (!o.executor.empty()) bo::select_executor(job.slurm, o.executor, job.objective.type);
   if (job.n_calls < job.settings.n_initial_points) {
     const std::string where =
         job.n_calls_where.empty() ? (file.empty() ? "--n-calls" : file) : job.n_calls_where;
@@ -1494,6 +1503,9 @@ Command bayesopt_command() {
             ->type_name("DIR");
         sub.add_option("-o,--output", o->output, "Write the output to FILE (atomically)")
             ->type_name("FILE");
+        sub.add_option("--executor", o->executor,
+                       "local (default) or slurm: each batch of trials as a Slurm job array")
+            ->check(CLI::IsMember({"local", "slurm"}));
         CLI::App* ask =
             sub.add_subcommand("ask", "propose the next point(s) for a trial run elsewhere");
         add_search_options(*ask, *o);

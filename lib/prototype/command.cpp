@@ -23,8 +23,11 @@
 #include <cstdio>
 #include <ctime>
 #include <fstream>
+#include <map>
 #include <optional>
 #include <sstream>
+
+#include "launch.h"
 
 namespace rlab {
 
@@ -52,6 +55,9 @@ struct Options {
   long long stop_at_step = 0;
   std::optional<int> threads;
   bool no_record = false;
+  int nproc = 0;
+  double dist_timeout = 180;
+  std::string emit_sbatch;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -293,7 +299,7 @@ Resolved resolve(const ConfigNode* root_ptr, const ConfigNode* s_ptr, const std:
                   "data",       "model",      "optimizer", "schedule",         "budget",
                   "batch_size", "eval_every", "log_every", "checkpoint_every", "early_stopping",
                   "seed",       "device",     "amp",       "threads",          "diagnose",
-                  "checks",     "out"});
+                  "checks",     "out",        "slurm"});
   }
   // The shared experiment section (a whole experiment file): name, hypothesis, output folder.
   if (root_ptr != nullptr && root_ptr->is_map() && root_ptr->has("experiment")) {
@@ -391,6 +397,65 @@ Resolved resolve(const ConfigNode* root_ptr, const ConfigNode* s_ptr, const std:
   cfg["checks"] = checks;
   r.cfg = cfg;
   return r;
+}
+
+// The `slurm:` section (resources of --emit-sbatch) and the seeds of the array: slurm.seeds,
+// else experiment.seeds (a list, or a count N meaning 0..N-1).
+json read_slurm(const ConfigNode* root, const ConfigNode& s) {
+  json j = json::object();
+  auto seeds_of = [](const ConfigNode& n) {
+    std::vector<long long> v;
+    if (n.is_sequence()) {
+      if (n.size() == 0) n.fail("'" + n.path() + "' is empty");
+      for (const ConfigNode& c : n.items()) v.push_back(c.as_int(0, 4000000000LL));
+    } else {
+      const long long count = n.as_int(1, 100000);
+      for (long long i = 0; i < count; ++i) v.push_back(i);
+    }
+    return v;
+  };
+  if (root != nullptr && root->is_map() && root->has("experiment")) {
+    const ConfigNode e = (*root)["experiment"];
+    if (e.is_map() && e.has("seeds")) j["seeds"] = seeds_of(e["seeds"]);
+  }
+  if (!s.defined() || !s.has("slurm") || s["slurm"].is_null()) return j;
+  const ConfigNode c = s["slurm"];
+  if (!c.is_map()) c.fail("'slurm' must be a map, got " + c.kind());
+  c.check_keys({"partition", "account", "qos", "time", "nodes", "gpus", "cpus_per_task", "mem",
+                "output", "job_name", "seeds", "setup", "extra"});
+  for (const char* k : {"partition", "account", "qos", "mem", "output", "job_name"}) {
+    if (c.has(k)) {
+      const std::string v = c[k].as_string();
+      if (v.empty() || v.find_first_of(" \t\n'\"") != std::string::npos)
+        c[k].fail("'slurm." + std::string(k) + "' must be one word without quotes");
+      j[k] = v;
+    }
+  }
+  if (c.has("time")) {
+    const std::string t = c["time"].as_string();
+    if (t.empty() || t.find_first_not_of("0123456789:-") != std::string::npos)
+      c["time"].fail("'slurm.time' must be minutes or [D-]HH:MM:SS, got '" + t + "'");
+    j["time"] = t;
+  }
+  if (c.has("nodes")) j["nodes"] = c["nodes"].as_int(1, 4096);
+  if (c.has("gpus")) j["gpus"] = c["gpus"].as_int(0, 64);
+  if (c.has("cpus_per_task")) j["cpus_per_task"] = c["cpus_per_task"].as_int(1, 1024);
+  if (c.has("seeds")) j["seeds"] = seeds_of(c["seeds"]);
+  for (const char* k : {"setup", "extra"}) {
+    if (!c.has(k)) continue;
+    const ConfigNode l = c[k];
+    if (!l.is_sequence()) l.fail("'slurm." + std::string(k) + "' must be a list of strings");
+    std::vector<std::string> v;
+    for (const ConfigNode& x : l.items()) {
+      const std::string line = x.as_string();
+      if (line.find('\n') != std::string::npos) x.fail("one line per entry, please");
+      if (std::string(k) == "extra" && line.rfind("--", 0) != 0)
+        x.fail("'slurm.extra' entries are sbatch options starting with --, got '" + line + "'");
+      v.push_back(line);
+    }
+    j[k] = v;
+  }
+  return j;
 }
 
 void check_device(const std::string& d, const std::string& where) {
@@ -725,8 +790,22 @@ nlohmann::json environment_json(const json& result, const std::string& device) {
           {"hostname", env.hostname}};
 }
 
-ExitCode run_prototype(const Options& o, Context& ctx) {
+std::map<std::string, std::string> environment_map() {
+  std::map<std::string, std::string> env;
+  for (const char* k : {"RANK", "WORLD_SIZE", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT"}) {
+    if (const char* v = std::getenv(k)) env[k] = v;
+  }
+  return env;
+}
+
+ExitCode emit_sbatch(const Options& o, Context& ctx, const Resolved& r, const json& slurm,
+                     const std::string& file);
+
+ExitCode run_prototype(const Options& o, Context& ctx, const prototype::Distributed& dist) {
   require_format(ctx.options.format, {Format::kTable, Format::kJson, Format::kMd}, "prototype");
+  // Data-parallel: rank 0 alone writes the run folder, records, metrics and checkpoints and
+  // prints; the other ranks train in step with it and stay silent.
+  const bool writer = dist.rank == 0;
   const std::string file = !o.file.empty() ? o.file : ctx.options.config_path;
   json prior;  // the record of the run being resumed
   std::string run_dir;
@@ -741,11 +820,13 @@ ExitCode run_prototype(const Options& o, Context& ctx) {
     }
   }
   Resolved r;
+  json slurm = json::object();
   if (!file.empty()) {
     const ConfigNode root = load_config_file(file);
     const ConfigNode s = select_section(root, "prototype");
     apply_overrides(s, "prototype", ctx.options.sets);
     r = resolve(&root, &s, file);
+    slurm = read_slurm(&root, s);
     if (!prior.is_null()) {
       const json old_model = prior["config"].value("model", json());
       if (old_model != r.cfg["model"]) {
@@ -795,6 +876,7 @@ ExitCode run_prototype(const Options& o, Context& ctx) {
         prototype::parse_expectation(r.expect, r.expect_where.empty() ? "expect" : r.expect_where);
   }
   if (!o.out.empty()) r.out = o.out;
+  if (!o.emit_sbatch.empty()) return emit_sbatch(o, ctx, r, slurm, file);
 
   // Data: load, limit, split with the seed, normalisation statistics from the training split.
   const json& dcfg = cfg["data"];
@@ -838,6 +920,12 @@ ExitCode run_prototype(const Options& o, Context& ctx) {
     normalize = {{"mean", mean}, {"std", sd}};
   }
   const long long batch = cfg["batch_size"];
+  if (dist.active() && batch < dist.world_size) {
+    throw InputError(r.where.value("batch_size", file.empty() ? "batch_size" : file) +
+                     ": batch_size " + std::to_string(batch) + " cannot be split across " +
+                     std::to_string(dist.world_size) +
+                     " ranks (the batch is global: each rank takes batch_size / WORLD_SIZE)");
+  }
   const long long spe = (train.count() + batch - 1) / batch;
   const json& budget = cfg["budget"];
   long long max_steps = 0;
@@ -855,7 +943,7 @@ ExitCode run_prototype(const Options& o, Context& ctx) {
     eval_every = spe;
 
   // The run folder and its record.
-  if (run_dir.empty()) {
+  if (run_dir.empty() && writer) {
     std::tie(id, run_dir) = new_run_dir(r.out);
   }
   const std::string created =
@@ -879,7 +967,21 @@ ExitCode run_prototype(const Options& o, Context& ctx) {
                    {"classes", train.classes},
                    {"split_seed", split_seed}}}};
   if (expectation) record["expectation"] = {{"text", expectation->text}};
-  write_file_atomic(run_dir + "/record.yaml", prototype::to_yaml(record));
+  if (dist.active()) {
+    record["distributed"] = {{"world_size", dist.world_size},
+                             {"global_batch", batch},
+                             {"master", dist.master_addr + ":" + std::to_string(dist.master_port)}};
+  }
+  // A resumed run keeps the checkpoint's step in its record from the start, so a run killed
+  // before it writes its results can still be resumed (by every rank of a data-parallel run too,
+  // whichever version of the record it reads).
+  std::optional<long long> prior_step;
+  if (prior.is_object() && prior.contains("results") && prior["results"].is_object() &&
+      prior["results"].contains("checkpoint_step")) {
+    prior_step = prior["results"]["checkpoint_step"].get<long long>();
+    record["results"] = {{"checkpoint_step", *prior_step}};
+  }
+  if (writer) write_file_atomic(run_dir + "/record.yaml", prototype::to_yaml(record));
 
   // metrics.jsonl: a resumed run drops lines written after its checkpoint was taken.
   const std::string metrics_path = run_dir + "/metrics.jsonl";
@@ -891,6 +993,14 @@ ExitCode run_prototype(const Options& o, Context& ctx) {
   run_cfg["run_dir"] = run_dir;
   run_cfg["resume"] = !prior.is_null();
   run_cfg["stop_at_step"] = o.stop_at_step;
+  if (dist.active()) {
+    run_cfg["distributed"] = {{"rank", dist.rank},
+                              {"world_size", dist.world_size},
+                              {"local_rank", dist.local_rank},
+                              {"master_addr", dist.master_addr},
+                              {"master_port", dist.master_port},
+                              {"timeout_s", o.dist_timeout}};
+  }
   run_cfg["model"].erase("where");
   if (model.contains("where")) run_cfg["model"]["where"] = model["where"];
 
@@ -920,13 +1030,14 @@ ExitCode run_prototype(const Options& o, Context& ctx) {
     if (!metrics_out) throw EnvironmentError(metrics_path + ": cannot open for appending");
   };
   long long resume_step = -1;
-  if (!prior.is_null()) resume_step = prior["results"].value("checkpoint_step", 0LL);
-  open_metrics(prior.is_null() ? -1 : resume_step);
+  if (prior_step) resume_step = *prior_step;
+  if (writer) open_metrics(prior.is_null() ? -1 : resume_step);
 
-  const bool tty = ::isatty(2) != 0 && ctx.log.level() != LogLevel::kQuiet;
+  const bool tty = writer && ::isatty(2) != 0 && ctx.log.level() != LogLevel::kQuiet;
   Progress progress(ctx, tty);
   json warnings_seen = json::array();
   auto on_event = [&](const std::string& text) {
+    if (!writer) return;
     json ev = json::parse(text, nullptr, false);
     if (ev.is_discarded()) return;
     const std::string type = ev.value("type", "");
@@ -950,8 +1061,11 @@ ExitCode run_prototype(const Options& o, Context& ctx) {
       ctx.log.info(ev.value("message", ""));
     }
   };
-  ctx.log.info("run " + id + " in " + run_dir + ": " + std::to_string(max_steps) + " steps of " +
-               std::to_string(batch) + " on " + std::to_string(train.count()) + " images");
+  if (writer) {
+    ctx.log.info("run " + id + " in " + run_dir + ": " + std::to_string(max_steps) + " steps of " +
+                 std::to_string(batch) + " on " + std::to_string(train.count()) + " images" +
+                 (dist.active() ? " (" + std::to_string(dist.world_size) + " ranks)" : ""));
+  }
   std::string result_text;
   {
     SignalGuard guard;
@@ -959,6 +1073,7 @@ ExitCode run_prototype(const Options& o, Context& ctx) {
       result_text = train::run_training(run_cfg.dump(), td, on_event, &g_cancel);
     } catch (const Error& e) {
       progress.finish();
+      if (!writer) throw;
       record["status"] = "failed";
       record["error"] = e.what();
       write_file_atomic(run_dir + "/record.yaml", prototype::to_yaml(record));
@@ -969,6 +1084,18 @@ ExitCode run_prototype(const Options& o, Context& ctx) {
   metrics_out.close();
   const json result = json::parse(result_text);
   const std::string status = result.value("status", "completed");
+  if (!writer) {
+    // The same decisions as rank 0 (the metrics are all-reduced), without a word.
+    if (status == "interrupted") return ExitCode::kInterrupted;
+    if (status == "diverged") return ExitCode::kNo;
+    if (expectation) {
+      const json& m = result.value("metrics", json::object());
+      const std::string name = prototype::resolve_metric(*expectation, m);
+      if (name.empty() || !prototype::expectation_met(*expectation, m[name].get<double>()))
+        return ExitCode::kNo;
+    }
+    return ExitCode::kSuccess;
+  }
 
   json results = result;
   results.erase("warnings");
@@ -1015,11 +1142,13 @@ ExitCode run_prototype(const Options& o, Context& ctx) {
                 {"data_share", result["data_share"]},
                 {"wall_s", result["wall_s"]},
                 {"weights_digest", result["weights_digest"]},
+                {"weights_summary", result.value("weights_summary", json::array())},
                 {"parameters", result["parameters"]},
                 {"expectation", record.value("expectation", json())},
                 {"warnings", record["warnings"]},
                 {"record", run_dir + "/record.yaml"}};
     if (result.contains("layers")) out["layers"] = result["layers"];
+    if (result.contains("distributed")) out["distributed"] = result["distributed"];
     ctx.out << out.dump(2) << "\n";
   } else if (ctx.options.format == Format::kMd) {
     ctx.out << prototype::record_markdown(record);
@@ -1066,6 +1195,119 @@ ExitCode run_prototype(const Options& o, Context& ctx) {
     return ExitCode::kNo;
   }
   return ExitCode::kSuccess;
+}
+
+std::string job_name_of(const std::string& name) {
+  std::string out;
+  for (char c : name) {
+    out += std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_' || c == '.' || c == '-'
+               ? c
+               : '-';
+  }
+  return out.empty() ? "rlab-prototype" : out;
+}
+
+// --emit-sbatch FILE: a Slurm array job over the seeds running this same command.
+ExitCode emit_sbatch(const Options& o, Context& ctx, const Resolved& r, const json& slurm,
+                     const std::string& file) {
+  if (!o.resume.empty()) throw UsageError("--emit-sbatch and --resume cannot be combined");
+  const json& cfg = r.cfg;
+  prototype::SbatchSpec spec;
+  spec.job_name = slurm.value("job_name", job_name_of(r.name));
+  if (slurm.contains("seeds")) {
+    spec.seeds = slurm["seeds"].get<std::vector<long long>>();
+  } else {
+    spec.seeds = {o.seed ? *o.seed : cfg.value("seed", 0LL)};
+  }
+  const json& budget = cfg["budget"];
+  if (slurm.contains("time")) {
+    spec.time = slurm["time"];
+  } else if (budget.contains("minutes")) {
+    // The training budget, a quarter more and 5 minutes for loading and evaluation.
+    const long long m =
+        static_cast<long long>(std::ceil(budget["minutes"].get<double>() * 1.25)) + 5;
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%02lld:%02lld:00", m / 60, m % 60);
+    spec.time = buf;
+  }
+  spec.nodes = slurm.value("nodes", 1);
+  const std::string device = cfg.value("device", "auto");
+  spec.gpus_per_node = slurm.value("gpus", device.rfind("cuda", 0) == 0 ? 1 : 0);
+  spec.ranks_per_node = o.nproc;
+  const int threads = cfg.value("threads", 0);
+  spec.cpus_per_task = slurm.value("cpus_per_task", threads > 0 ? threads : 4);
+  spec.mem = slurm.value("mem", "");
+  spec.partition = slurm.value("partition", "");
+  spec.account = slurm.value("account", "");
+  spec.qos = slurm.value("qos", "");
+  spec.output = slurm.value("output", spec.output);
+  spec.setup = slurm.value("setup", std::vector<std::string>{});
+  spec.extra = slurm.value("extra", std::vector<std::string>{});
+  spec.workdir = absolute(".");
+  spec.rlab = executable_dir() + "/rlab";
+  std::vector<std::string>& a = spec.arguments;
+  if (!file.empty()) a.push_back(absolute(file));
+  for (const auto& s : ctx.options.sets) {
+    a.push_back("--set");
+    a.push_back(s);
+  }
+  auto flag = [&a](const std::string& name, const std::string& value) {
+    a.push_back(name);
+    a.push_back(value);
+  };
+  if (o.max_batches) flag("--max-batches", std::to_string(*o.max_batches));
+  if (o.epochs) flag("--epochs", std::to_string(*o.epochs));
+  if (o.minutes) flag("--minutes", format_number(*o.minutes, 12));
+  if (!o.profile.empty()) flag("--profile", o.profile);
+  if (!o.device.empty()) flag("--device", o.device);
+  if (o.amp) a.push_back("--amp");
+  if (o.diagnose) a.push_back("--diagnose");
+  if (!o.hypothesis.empty()) flag("--hypothesis", o.hypothesis);
+  if (!o.expect.empty()) flag("--expect", o.expect);
+  if (o.threads) flag("--threads", std::to_string(*o.threads));
+  if (o.nproc > 1) flag("--dist-timeout", format_number(o.dist_timeout, 12));
+  flag("--out", absolute(r.out));
+  const std::string text = prototype::sbatch_script(spec);
+  write_file_atomic(o.emit_sbatch, text);
+  ::chmod(o.emit_sbatch.c_str(), 0755);
+  const std::string array = prototype::compact_ranges(spec.seeds);
+  if (ctx.options.format == Format::kJson) {
+    ctx.out << json{{"file", o.emit_sbatch},
+                    {"array", array},
+                    {"seeds", spec.seeds},
+                    {"time", spec.time},
+                    {"gpus_per_node", spec.gpus_per_node},
+                    {"arguments", spec.arguments}}
+                   .dump(2)
+            << "\n";
+  } else {
+    ctx.out << "wrote " << o.emit_sbatch << ": a Slurm array of " << spec.seeds.size()
+            << " task(s), seeds " << array << "; submit with: sbatch " << o.emit_sbatch << "\n";
+  }
+  return ExitCode::kSuccess;
+}
+
+ExitCode prototype_main(const Options& o, Context& ctx) {
+  if (o.nproc > 0 && std::getenv("WORLD_SIZE") != nullptr) {
+    throw UsageError("--nproc " + std::to_string(o.nproc) +
+                     ": WORLD_SIZE=" + std::getenv("WORLD_SIZE") +
+                     " is set, so this process is already one rank of a distributed run; use "
+                     "--nproc or torchrun's variables, not both");
+  }
+  if (o.nproc > 1 && o.emit_sbatch.empty()) {
+    return prototype::launch_local(prototype::without_nproc(ctx.argv), o.nproc, o.dist_timeout + 15,
+                                   ctx);
+  }
+  const prototype::Distributed dist = prototype::parse_distributed(environment_map());
+  if (dist.rank == 0) return run_prototype(o, ctx, dist);
+  // Another rank: the same inputs as rank 0, which reports any problem with them.
+  try {
+    return run_prototype(o, ctx, dist);
+  } catch (const InputError&) {
+    return ExitCode::kInvalidInput;
+  } catch (const UsageError&) {
+    return ExitCode::kUsage;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1184,7 +1426,15 @@ Command prototype_command() {
             app.add_option("--stop-at-step", o->stop_at_step,
                            "Stop after step N as if interrupted (checkpoint, exit 130)")
                 ->check(CLI::NonNegativeNumber);
-            return [o, &ctx]() { return run_prototype(*o, ctx); };
+            app.add_option("--nproc", o->nproc,
+                           "Data-parallel training: start N ranks on this host (Gloo on CPU)")
+                ->check(CLI::Range(1, 1024));
+            app.add_option("--dist-timeout", o->dist_timeout,
+                           "Seconds a rank waits for the others before it gives up (default 180)")
+                ->check(CLI::Range(1.0, 86400.0));
+            app.add_option("--emit-sbatch", o->emit_sbatch,
+                           "Write a Slurm array job over the seeds to FILE and exit");
+            return [o, &ctx]() { return prototype_main(*o, ctx); };
           }};
 }
 

@@ -10,6 +10,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <map>
 
 namespace rlab::prototype {
@@ -375,6 +376,165 @@ std::string record_markdown(const json& rec) {
   for (const auto& n : rec.value("next_steps", json::array()))
     s += "- " + n.get<std::string>() + "\n";
   return s;
+}
+
+}  // namespace rlab::prototype
+
+namespace rlab::prototype {
+
+namespace {
+
+// A whole number in [min, max] from an environment variable, or InputError "NAME=value: ...".
+long long env_int(const std::string& name, const std::string& value, long long min, long long max,
+                  const std::string& what) {
+  const std::string where = name + "=" + (value.empty() ? "''" : value);
+  if (value.empty() || value.size() > 18 ||
+      !std::all_of(value.begin(), value.end(),
+                   [](unsigned char c) { return std::isdigit(c) != 0; })) {
+    throw InputError(where + ": must be " + what);
+  }
+  const long long v = std::stoll(value);
+  if (v < min || v > max) throw InputError(where + ": must be " + what);
+  return v;
+}
+
+}  // namespace
+
+Distributed parse_distributed(const std::map<std::string, std::string>& env) {
+  auto get = [&env](const char* k) -> const std::string* {
+    const auto it = env.find(k);
+    return it == env.end() ? nullptr : &it->second;
+  };
+  Distributed d;
+  const std::string* world = get("WORLD_SIZE");
+  const std::string* rank = get("RANK");
+  if (world == nullptr) {
+    if (rank != nullptr && *rank != "0") {
+      throw InputError("RANK=" + *rank +
+                       ": set without WORLD_SIZE (set both, as torchrun does, or neither)");
+    }
+    return d;
+  }
+  d.world_size = static_cast<int>(
+      env_int("WORLD_SIZE", *world, 1, 65536, "a whole number from 1 to 65536 (the ranks)"));
+  if (rank == nullptr) {
+    if (d.world_size > 1) {
+      throw InputError("WORLD_SIZE=" + *world + ": needs RANK (0.." +
+                       std::to_string(d.world_size - 1) + ") for this process");
+    }
+  } else {
+    d.rank =
+        static_cast<int>(env_int("RANK", *rank, 0, d.world_size - 1,
+                                 "a whole number from 0 to " + std::to_string(d.world_size - 1) +
+                                     " (WORLD_SIZE=" + *world + ")"));
+  }
+  d.local_rank = d.rank;
+  if (const std::string* local = get("LOCAL_RANK")) {
+    d.local_rank = static_cast<int>(env_int("LOCAL_RANK", *local, 0, 65535, "a whole number >= 0"));
+  }
+  if (!d.active()) return d;
+  const std::string* addr = get("MASTER_ADDR");
+  const std::string* port = get("MASTER_PORT");
+  if (addr == nullptr || addr->empty()) {
+    throw InputError("WORLD_SIZE=" + *world +
+                     ": needs MASTER_ADDR (the host of rank 0) and MASTER_PORT");
+  }
+  if (port == nullptr) {
+    throw InputError("WORLD_SIZE=" + *world + ": needs MASTER_PORT (a free TCP port on " + *addr +
+                     ")");
+  }
+  d.master_addr = *addr;
+  d.master_port =
+      static_cast<int>(env_int("MASTER_PORT", *port, 1, 65535, "a TCP port from 1 to 65535"));
+  return d;
+}
+
+std::string compact_ranges(std::vector<long long> values) {
+  std::sort(values.begin(), values.end());
+  values.erase(std::unique(values.begin(), values.end()), values.end());
+  std::string out;
+  for (std::size_t i = 0; i < values.size();) {
+    std::size_t j = i;
+    while (j + 1 < values.size() && values[j + 1] == values[j] + 1) ++j;
+    if (!out.empty()) out += ",";
+    out += std::to_string(values[i]);
+    if (j > i) out += "-" + std::to_string(values[j]);
+    i = j + 1;
+  }
+  return out;
+}
+
+std::string shell_quote(const std::string& word) {
+  if (!word.empty() && std::all_of(word.begin(), word.end(), [](unsigned char c) {
+        return std::isalnum(c) != 0 || std::strchr("@%+=:,./_-", c) != nullptr;
+      })) {
+    return word;
+  }
+  std::string q = "'";
+  for (char c : word) {
+    if (c == '\'') {
+      q += "'\\''";
+    } else {
+      q += c;
+    }
+  }
+  return q + "'";
+}
+
+std::string sbatch_script(const SbatchSpec& s) {
+  if (s.seeds.empty()) throw InputError("slurm: no seeds to run (the array would be empty)");
+  for (long long seed : s.seeds) {
+    if (seed < 0) {
+      throw InputError("slurm: seed " + std::to_string(seed) +
+                       " cannot be a Slurm array index (must be >= 0)");
+    }
+  }
+  const int tasks_per_node =
+      s.ranks_per_node > 0 ? s.ranks_per_node : (s.gpus_per_node > 1 ? s.gpus_per_node : 1);
+  const int world = s.nodes * tasks_per_node;
+  std::string o = "#!/bin/bash\n";
+  o += "# rlab prototype as a Slurm array job: one task per seed, run with --seed "
+       "$SLURM_ARRAY_TASK_ID.\n";
+  o += "# Submit with: sbatch THIS_FILE   (RLAB=/path/to/rlab overrides the binary)\n";
+  auto opt = [&o](const std::string& name, const std::string& value) {
+    if (!value.empty()) o += "#SBATCH --" + name + "=" + value + "\n";
+  };
+  opt("job-name", s.job_name);
+  opt("array", compact_ranges(s.seeds));
+  opt("time", s.time);
+  opt("nodes", std::to_string(s.nodes));
+  opt("ntasks-per-node", std::to_string(tasks_per_node));
+  opt("cpus-per-task", std::to_string(s.cpus_per_task));
+  if (s.gpus_per_node > 0) opt("gres", "gpu:" + std::to_string(s.gpus_per_node));
+  opt("mem", s.mem);
+  opt("partition", s.partition);
+  opt("account", s.account);
+  opt("qos", s.qos);
+  opt("output", s.output);
+  opt("chdir", s.workdir);
+  for (const auto& e : s.extra) o += "#SBATCH " + e + "\n";
+  o += "set -euo pipefail\n";
+  for (const auto& line : s.setup) o += line + "\n";
+  o += "export OMP_NUM_THREADS=\"${SLURM_CPUS_PER_TASK:-1}\"\n";
+  o += "RLAB=\"${RLAB:-" + shell_quote(s.rlab) + "}\"\n";
+  o += "ARGS=(";
+  for (std::size_t i = 0; i < s.arguments.size(); ++i)
+    o += (i > 0 ? " " : "") + shell_quote(s.arguments[i]);
+  o += ")\n";
+  if (world > 1) {
+    o += "# Data-parallel: one rank per task (" + std::to_string(world) +
+         " in all), torchrun's variables from Slurm's.\n";
+    o += "MASTER_ADDR=\"$(scontrol show hostnames \"$SLURM_JOB_NODELIST\" | head -n 1)\"\n";
+    o += "export MASTER_ADDR\n";
+    o += "export MASTER_PORT=$((20000 + SLURM_JOB_ID % 20000))\n";
+    o += "export WORLD_SIZE=\"$SLURM_NTASKS\"\n";
+    o += "srun --kill-on-bad-exit=1 bash -c 'export RANK=\"$SLURM_PROCID\" "
+         "LOCAL_RANK=\"$SLURM_LOCALID\"; exec \"$0\" prototype \"$@\"' \\\n";
+    o += "  \"$RLAB\" \"${ARGS[@]}\" --seed \"$SLURM_ARRAY_TASK_ID\"\n";
+  } else {
+    o += "exec \"$RLAB\" prototype \"${ARGS[@]}\" --seed \"$SLURM_ARRAY_TASK_ID\"\n";
+  }
+  return o;
 }
 
 }  // namespace rlab::prototype

@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "../plugin_api.h"
+#include "distributed.h"
 
 namespace rlab_core {
 
@@ -426,6 +427,35 @@ std::string digest(Net& net) {
   return buf;
 }
 
+// Per parameter: element count, sum, L2 norm and a projection on a fixed pseudo-random +-1
+// vector. Continuous in the weights, so two runs can be compared within a tolerance (the
+// digest above is for bit-exact comparisons).
+json weights_summary(Net& net) {
+  json out = json::array();
+  for (const auto& [n, p] : net.parameters()) {
+    const torch::Tensor c = p.detach().to(torch::kCPU, torch::kFloat64).contiguous().reshape({-1});
+    const auto* v = c.data_ptr<double>();
+    double sum = 0;
+    double sq = 0;
+    double proj = 0;
+    unsigned long long x = 0x243F6A8885A308D3ULL;
+    for (long long i = 0; i < c.numel(); ++i) {
+      x ^= x << 13;
+      x ^= x >> 7;
+      x ^= x << 17;
+      sum += v[i];
+      sq += v[i] * v[i];
+      proj += (x & 1ULL) != 0 ? v[i] : -v[i];
+    }
+    out.push_back({{"name", n},
+                   {"numel", c.numel()},
+                   {"sum", sum},
+                   {"norm", std::sqrt(sq)},
+                   {"projection", proj}});
+  }
+  return out;
+}
+
 // ---------------------------------------------------------------------------------------------
 // The trainer
 
@@ -465,6 +495,13 @@ class Trainer {
   void save_checkpoint(const std::string& path);
   void load_checkpoint(const std::string& path);
   torch::Tensor forward(const torch::Tensor& x, std::vector<ActStat>* stats);
+  void join_group();
+  struct Synced {
+    double loss = 0;
+    bool cancel = false;
+    bool time_over = false;
+  };
+  Synced sync_gradients(double weight, double local_loss, bool cancel, bool time_over);
 
   json cfg_;
   const RlabTrainData& data_;
@@ -478,6 +515,9 @@ class Trainer {
   json warnings_ = json::array();
   torch::Tensor mean_, std_;
   bool checked_output_ = false;
+  std::unique_ptr<Comm> comm_;  // data-parallel group; null in a single process
+  int rank_ = 0;
+  int world_ = 1;
 };
 
 SplitTensors Trainer::upload(const RlabTrainSplit& s) const {
@@ -527,8 +567,11 @@ json Trainer::evaluate(const SplitTensors& s, const std::string& prefix) {
   double correct = 0;
   double se_sum = 0;
   double elements = 0;
-  for (long long i = 0; i < s.n; i += b) {
-    const long long e = std::min(s.n, i + b);
+  // Data-parallel: each rank scores its contiguous share; the sums are all-reduced.
+  const long long lo = s.n * rank_ / world_;
+  const long long hi = s.n * (rank_ + 1) / world_;
+  for (long long i = lo; i < hi; i += b) {
+    const long long e = std::min(hi, i + b);
     const torch::Tensor raw = s.x.slice(0, i, e);
     const torch::Tensor x = prepare(raw);
     const torch::Tensor out = forward(x, nullptr);
@@ -546,6 +589,16 @@ json Trainer::evaluate(const SplitTensors& s, const std::string& prefix) {
     }
   }
   net_->train_mode(true);
+  if (comm_) {
+    torch::Tensor sums =
+        torch::tensor({loss_sum, correct, se_sum, elements}, torch::kFloat64).to(device_);
+    comm_->allreduce_sum(sums);
+    sums = sums.to(torch::kCPU);
+    loss_sum = sums[0].item<double>();
+    correct = sums[1].item<double>();
+    se_sum = sums[2].item<double>();
+    elements = sums[3].item<double>();
+  }
   const double n = static_cast<double>(s.n);
   if (classification_) {
     r[prefix + "loss"] = loss_sum / n;
@@ -574,6 +627,7 @@ json Trainer::layer_grads() const {
 }
 
 void Trainer::save_checkpoint(const std::string& path) {
+  if (rank_ != 0) return;  // data-parallel: every rank holds the same state; rank 0 writes it
   torch::serialize::OutputArchive a;
   for (const auto& [n, p] : net_->parameters()) a.write("param." + n, p.detach().to(torch::kCPU));
   for (const auto& [n, b] : net_->buffers()) a.write("buffer." + n, b.detach().to(torch::kCPU));
@@ -625,6 +679,58 @@ void Trainer::load_checkpoint(const std::string& path) {
   warnings_ = meta.at("warnings");
 }
 
+void Trainer::join_group() {
+  const json& d = cfg_.at("distributed");
+  DistSpec spec;
+  spec.rank = d.at("rank");
+  spec.world_size = d.at("world_size");
+  spec.local_rank = d.value("local_rank", 0);
+  spec.master_addr = d.at("master_addr");
+  spec.master_port = d.at("master_port");
+  spec.timeout =
+      std::chrono::milliseconds(static_cast<long long>(d.value("timeout_s", 180.0) * 1000.0));
+  comm_ = make_comm(spec, device_);
+  rank_ = comm_->rank();
+  world_ = comm_->world_size();
+}
+
+// Data-parallel step: every rank's gradient of its shard's mean loss, weighted by the shard's
+// share of the global batch, summed over the ranks = the gradient of the global batch's mean
+// loss. The loss and the stop flags travel in the same buffer, so every rank takes the same
+// decisions (non-finite loss, interruption, time budget) at the same step.
+Trainer::Synced Trainer::sync_gradients(double weight, double local_loss, bool cancel,
+                                        bool time_over) {
+  std::vector<torch::Tensor> grads;
+  std::vector<torch::Tensor> flat;
+  for (auto& [n, p] : net_->parameters()) {
+    if (!p.requires_grad()) continue;
+    if (!p.grad().defined()) p.mutable_grad() = torch::zeros_like(p);
+    grads.push_back(p.grad());
+    flat.push_back(p.grad().reshape({-1}).to(torch::kFloat32) * weight);
+  }
+  flat.push_back(torch::tensor({static_cast<float>(local_loss * weight), cancel ? 1.0F : 0.0F,
+                                time_over ? 1.0F : 0.0F},
+                               torch::kFloat32)
+                     .to(device_));
+  torch::Tensor buf = torch::cat(flat);
+  comm_->allreduce_sum(buf);
+  long long off = 0;
+  {
+    torch::NoGradGuard no_grad;
+    for (auto& g : grads) {
+      const long long k = g.numel();
+      g.copy_(buf.slice(0, off, off + k).view_as(g));
+      off += k;
+    }
+  }
+  const torch::Tensor tail = buf.slice(0, off, off + 3).to(torch::kCPU);
+  Synced r;
+  r.loss = tail[0].item<double>();
+  r.cancel = tail[1].item<double>() > 0;
+  r.time_over = tail[2].item<double>() > 0;
+  return r;
+}
+
 json Trainer::run() {
   using Clock = std::chrono::steady_clock;
   const auto t_start = Clock::now();
@@ -647,6 +753,20 @@ json Trainer::run() {
                               " CUDA device(s) are visible");
     }
     device_ = torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(index));
+  }
+  const bool parallel = cfg_.contains("distributed") && cfg_.at("distributed").is_object() &&
+                        cfg_.at("distributed").at("world_size").get<int>() > 1;
+  if (parallel && device_.is_cuda() && dev.find(':') == std::string::npos) {
+    // One GPU per rank: LOCAL_RANK picks it, as torchrun expects.
+    const int local = cfg_.at("distributed").value("local_rank", 0);
+    device_ = torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(local % cuda_count));
+  }
+  if (parallel) {
+    try {
+      join_group();
+    } catch (const DistError& e) {
+      fail("environment", e.what());
+    }
   }
   amp_ = cfg_.at("amp").get<bool>() && device_.is_cuda();
   if (amp_) at::autocast::set_autocast_gpu_dtype(at::kBFloat16);
@@ -678,6 +798,14 @@ json Trainer::run() {
   const std::string run_dir = cfg_.at("run_dir");
   const std::string ckpt = run_dir + "/checkpoint.pt";
   if (cfg_.at("resume").get<bool>()) load_checkpoint(ckpt);
+  if (comm_) {
+    // Every rank starts from rank 0's weights (the same seed gives the same ones; this makes
+    // it so for any model, TorchScript modules included).
+    std::vector<torch::Tensor> state;
+    for (const auto& [n, p] : net_->parameters()) state.push_back(p.detach());
+    for (const auto& [n, b] : net_->buffers()) state.push_back(b.detach());
+    comm_->broadcast(state, 0);
+  }
 
   const SplitTensors train = upload(data_.train);
   const SplitTensors val = upload(data_.validation);
@@ -724,7 +852,12 @@ json Trainer::run() {
       perm = torch::tensor(permutation(train.n, seed, epoch), torch::kLong).to(device_);
       cur_epoch = epoch;
     }
-    const torch::Tensor idx = perm.slice(0, pos * batch, std::min(train.n, (pos + 1) * batch));
+    torch::Tensor idx = perm.slice(0, pos * batch, std::min(train.n, (pos + 1) * batch));
+    // Data-parallel: the global batch is batch_size images; rank r takes the r-th contiguous
+    // share of it (sizes differ by at most one image).
+    const long long global_n = idx.size(0);
+    if (comm_) idx = idx.slice(0, global_n * rank_ / world_, global_n * (rank_ + 1) / world_);
+    const long long local_n = idx.size(0);
     const torch::Tensor raw = train.x.index_select(0, idx);
     const torch::Tensor x = prepare(raw);
     const torch::Tensor target = classification_
@@ -738,8 +871,9 @@ json Trainer::run() {
     const bool log_step = (st_.step + 1) % log_every == 0 || st_.step + 1 == max_steps;
     std::vector<ActStat> stats;
     optim_.opt->zero_grad();
-    const torch::Tensor out = forward(x, diagnose && log_step ? &stats : nullptr);
-    if (!checked_output_) {
+    torch::Tensor out;
+    if (local_n > 0) out = forward(x, diagnose && log_step ? &stats : nullptr);
+    if (!checked_output_ && local_n > 0) {
       checked_output_ = true;
       const bool ok = classification_ ? (out.dim() == 2 && out.size(0) == x.size(0) &&
                                          out.size(1) == data_.classes)
@@ -754,8 +888,29 @@ json Trainer::run() {
                                            : std::string("the input's shape (a reconstruction)")));
       }
     }
-    const torch::Tensor loss = loss_of(out, target, target);
-    const double loss_v = loss.item<double>();
+    torch::Tensor loss;
+    if (local_n > 0) loss = loss_of(out, target, target);
+    double loss_v = 0;
+    bool group_cancel = false;
+    bool group_time_over = false;
+    if (comm_) {
+      double local_loss = 0;
+      if (loss.defined()) {
+        loss.backward();
+        local_loss = loss.item<double>();
+      }
+      const double elapsed_now =
+          prior_elapsed + std::chrono::duration<double>(Clock::now() - t_start).count();
+      const Synced sy =
+          sync_gradients(static_cast<double>(local_n) / static_cast<double>(global_n), local_loss,
+                         cb_ != nullptr && cb_->cancel != nullptr && *cb_->cancel != 0,
+                         minutes > 0 && elapsed_now >= minutes * 60.0);
+      loss_v = sy.loss;
+      group_cancel = sy.cancel;
+      group_time_over = sy.time_over;
+    } else {
+      loss_v = loss.item<double>();
+    }
     if (!std::isfinite(loss_v)) {
       status = "diverged";
       const bool have_ckpt = result.contains("checkpoint_step");
@@ -777,7 +932,7 @@ json Trainer::run() {
             "add a warm-up (schedule.warmup_steps)", "check the inputs for nan/inf"});
       break;
     }
-    loss.backward();
+    if (!comm_) loss.backward();
     if (clip > 0 || log_step) {
       double total = 0;
       if (clip > 0) {
@@ -856,7 +1011,7 @@ json Trainer::run() {
     const auto t2 = Clock::now();
     data_s += std::chrono::duration<double>(t1 - t0).count();
     step_s += std::chrono::duration<double>(t2 - t0).count();
-    const long long bsz = x.size(0);
+    const long long bsz = comm_ ? global_n : x.size(0);
     images_this_run += bsz;
     images_since_log += bsz;
     st_.step += 1;
@@ -962,8 +1117,9 @@ json Trainer::run() {
                               std::to_string(st_.best_step)}});
       }
     }
-    const bool interrupted = (cb_ != nullptr && cb_->cancel != nullptr && *cb_->cancel != 0) ||
-                             (stop_at > 0 && st_.step == stop_at);
+    const bool cancelled =
+        comm_ ? group_cancel : (cb_ != nullptr && cb_->cancel != nullptr && *cb_->cancel != 0);
+    const bool interrupted = cancelled || (stop_at > 0 && st_.step == stop_at);
     if ((ckpt_every > 0 && st_.step % ckpt_every == 0) || interrupted) {
       st_.elapsed_s = elapsed_total;
       save_checkpoint(ckpt);
@@ -974,7 +1130,7 @@ json Trainer::run() {
       break;
     }
     if (status == "early_stopped") break;
-    if (minutes > 0 && elapsed_total >= minutes * 60.0) {
+    if (minutes > 0 && (comm_ ? group_time_over : elapsed_total >= minutes * 60.0)) {
       status = "time_budget";
       break;
     }
@@ -1010,6 +1166,13 @@ json Trainer::run() {
   result["data_share"] = step_s > 0 ? data_s / step_s : 0.0;
   result["wall_s"] = wall;
   result["weights_digest"] = digest(*net_);
+  result["weights_summary"] = weights_summary(*net_);
+  if (comm_) {
+    result["distributed"] = {{"world_size", world_},
+                             {"backend", comm_->backend()},
+                             {"global_batch", batch},
+                             {"rank_batch", batch / world_}};
+  }
   long long n_params = 0;
   for (const auto& [n, p] : net_->parameters()) n_params += p.numel();
   result["parameters"] = n_params;
@@ -1031,6 +1194,8 @@ extern "C" char* rlab_core_train(const char* config_json, const RlabTrainData* d
     out = t.run();
   } catch (const rlab_core::CoreError& e) {
     out = {{"error", {{"kind", e.kind}, {"message", e.message}}}};
+  } catch (const rlab_core::DistError& e) {
+    out = {{"error", {{"kind", "environment"}, {"message", e.what()}}}};
   } catch (const c10::Error& e) {
     out = {{"error",
             {{"kind", "internal"}, {"message", "libtorch: " + rlab_core::first_line(e.what())}}}};

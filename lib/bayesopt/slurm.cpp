@@ -1,0 +1,446 @@
+// The Slurm executor of `rlab bayesopt`: one job array per batch of trials.
+//
+// Each array task runs one trial's argv (from a `case` on SLURM_ARRAY_TASK_ID in the job
+// script, every word single-quoted: no value is ever parsed by a shell) and writes its exit
+// status to trial-N.rc, so results come back even where Slurm accounting (sacct) is off.
+#include "slurm.h"
+
+#include "rlab/error.h"
+#include "rlab/files.h"
+#include "rlab/text.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <ctime>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <thread>
+
+namespace rlab::bayesopt {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+volatile sig_atomic_t g_stop = 0;
+
+extern "C" void on_stop(int sig) { g_stop = sig; }
+
+struct StopGuard {
+  struct sigaction old_int {};
+  struct sigaction old_term {};
+  StopGuard() {
+    g_stop = 0;
+    struct sigaction sa {};
+    sa.sa_handler = on_stop;
+    sigemptyset(&sa.sa_mask);
+    ::sigaction(SIGINT, &sa, &old_int);
+    ::sigaction(SIGTERM, &sa, &old_term);
+  }
+  ~StopGuard() {
+    ::sigaction(SIGINT, &old_int, nullptr);
+    ::sigaction(SIGTERM, &old_term, nullptr);
+  }
+  StopGuard(const StopGuard&) = delete;
+  StopGuard& operator=(const StopGuard&) = delete;
+};
+
+struct Captured {
+  bool started = false;
+  std::string start_error;
+  int code = -1;
+  std::string out;
+  std::string err;
+};
+
+// Runs a Slurm client command (argv, PATH lookup) in a process group of its own, so a terminal's
+// Ctrl-C reaches rlab only; stdout and stderr captured; killed after `timeout_s`.
+Captured capture(const std::vector<std::string>& args, double timeout_s) {
+  Captured c;
+  int out_pipe[2];
+  int err_pipe[2];
+  int exec_pipe[2];
+  if (::pipe(out_pipe) != 0 || ::pipe(err_pipe) != 0 || ::pipe2(exec_pipe, O_CLOEXEC) != 0) {
+    c.start_error = std::strerror(errno);
+    return c;
+  }
+  std::vector<char*> argv;
+  std::vector<std::string> copy = args;
+  for (auto& a : copy) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::setpgid(0, 0);
+    ::signal(SIGINT, SIG_DFL);
+    ::signal(SIGTERM, SIG_DFL);
+    const int devnull = ::open("/dev/null", O_RDONLY);
+    ::dup2(devnull, 0);
+    ::dup2(out_pipe[1], 1);
+    ::dup2(err_pipe[1], 2);
+    ::close(out_pipe[0]);
+    ::close(err_pipe[0]);
+    ::close(exec_pipe[0]);
+    ::execvp(argv[0], argv.data());
+    const int e = errno;
+    (void)!::write(exec_pipe[1], &e, sizeof e);
+    ::_exit(127);
+  }
+  ::close(out_pipe[1]);
+  ::close(err_pipe[1]);
+  ::close(exec_pipe[1]);
+  if (pid < 0) {
+    c.start_error = std::strerror(errno);
+    ::close(out_pipe[0]);
+    ::close(err_pipe[0]);
+    ::close(exec_pipe[0]);
+    return c;
+  }
+  int exec_errno = 0;
+  const bool exec_failed = ::read(exec_pipe[0], &exec_errno, sizeof exec_errno) ==
+                           static_cast<ssize_t>(sizeof exec_errno);
+  ::close(exec_pipe[0]);
+  const auto deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                                           std::chrono::duration<double>(timeout_s));
+  bool open_out = true;
+  bool open_err = true;
+  bool killed = false;
+  while (open_out || open_err) {
+    pollfd p[2] = {{open_out ? out_pipe[0] : -1, POLLIN, 0},
+                   {open_err ? err_pipe[0] : -1, POLLIN, 0}};
+    const int n = ::poll(p, 2, 100);
+    if (n < 0 && errno != EINTR) break;
+    for (int k = 0; k < 2; ++k) {
+      if ((p[k].revents & (POLLIN | POLLHUP | POLLERR)) == 0) continue;
+      char buf[4096];
+      const ssize_t got = ::read(p[k].fd, buf, sizeof buf);
+      if (got <= 0) {
+        (k == 0 ? open_out : open_err) = false;
+      } else {
+        (k == 0 ? c.out : c.err).append(buf, static_cast<std::size_t>(got));
+      }
+    }
+    if (!killed && Clock::now() > deadline) {
+      ::kill(-pid, SIGKILL);
+      killed = true;
+    }
+  }
+  ::close(out_pipe[0]);
+  ::close(err_pipe[0]);
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (exec_failed) {
+    c.start_error = std::strerror(exec_errno);
+    return c;
+  }
+  c.started = true;
+  c.code = killed ? -1 : (WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+  if (killed) c.err += "(killed after " + format_number(timeout_s, 3) + " s)";
+  return c;
+}
+
+std::string one_line(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+  for (char& ch : s) {
+    if (ch == '\n') ch = ' ';
+  }
+  if (s.size() > 300) s = s.substr(0, 300) + "...";
+  return s;
+}
+
+std::string quote(const std::string& w) {
+  std::string q = "'";
+  for (char ch : w) q += ch == '\'' ? std::string("'\\''") : std::string(1, ch);
+  return q + "'";
+}
+
+void make_dirs(const std::string& path) {
+  std::string cur;
+  std::stringstream ss(path);
+  std::string part;
+  if (!path.empty() && path[0] == '/') cur = "/";
+  while (std::getline(ss, part, '/')) {
+    if (part.empty()) continue;
+    cur += part + "/";
+    if (::mkdir(cur.c_str(), 0755) != 0 && errno != EEXIST) {
+      throw EnvironmentError(cur + ": cannot create directory: " + std::strerror(errno));
+    }
+  }
+}
+
+std::string absolute(const std::string& p) {
+  if (!p.empty() && p[0] == '/') return p;
+  char buf[4096];
+  if (::getcwd(buf, sizeof buf) == nullptr) return p;
+  return std::string(buf) + "/" + p;
+}
+
+bool file_exists(const std::string& p) {
+  struct stat st {};
+  return ::stat(p.c_str(), &st) == 0;
+}
+
+std::string read_if_exists(const std::string& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::string s = ss.str();
+  constexpr std::size_t kCap = 1 << 20;
+  if (s.size() > kCap) s = s.substr(s.size() - kCap);
+  return s;
+}
+
+[[noreturn]] void cannot_run(const std::string& tool, const Captured& c, const std::string& why) {
+  EnvironmentError e("--executor slurm: " + tool + " " + why);
+  if (!c.started) {
+    e.add_note("is Slurm installed and its client commands (sbatch, squeue, scancel) on PATH?");
+  }
+  throw e;
+}
+
+std::string task_time(const SlurmSettings& s, double timeout_s) {
+  if (!s.time.empty()) return s.time;
+  if (timeout_s <= 0) return "";
+  return std::to_string(static_cast<long long>(std::ceil(timeout_s / 60.0)));
+}
+
+std::string job_script(const std::vector<std::vector<std::string>>& jobs, const SlurmSettings& s,
+                       double timeout_s, const std::string& dir, long long first_trial) {
+  std::string o = "#!/bin/bash\n";
+  o += "# rlab bayesopt trials " + std::to_string(first_trial) + ".." +
+       std::to_string(first_trial + static_cast<long long>(jobs.size()) - 1) +
+       ": array task N runs trial " + std::to_string(first_trial) + " + N.\n";
+  auto opt = [&o](const std::string& name, const std::string& value) {
+    if (!value.empty()) o += "#SBATCH --" + name + "=" + value + "\n";
+  };
+  opt("job-name", "rlab-bayesopt");
+  opt("output", dir + "/trial-%a.out");
+  opt("error", dir + "/trial-%a.err");
+  opt("chdir", absolute("."));
+  opt("time", task_time(s, timeout_s));
+  opt("ntasks", "1");
+  opt("cpus-per-task", std::to_string(s.cpus_per_task));
+  if (s.gpus > 0) opt("gres", "gpu:" + std::to_string(s.gpus));
+  opt("mem", s.mem);
+  opt("partition", s.partition);
+  opt("account", s.account);
+  opt("qos", s.qos);
+  for (const auto& e : s.extra) o += "#SBATCH " + e + "\n";
+  for (const auto& line : s.setup) o += line + "\n";
+  o += "case \"$SLURM_ARRAY_TASK_ID\" in\n";
+  for (std::size_t i = 0; i < jobs.size(); ++i) {
+    o += "  " + std::to_string(i) + ") set --";
+    for (const auto& w : jobs[i]) o += " " + quote(w);
+    o += " ;;\n";
+  }
+  o += "  *) echo \"rlab: no trial for array task $SLURM_ARRAY_TASK_ID\" >&2; exit 2 ;;\n";
+  o += "esac\n";
+  o += "\"$@\"\n";
+  o += "rc=$?\n";
+  o += "rcfile=" + quote(dir) + "/trial-$SLURM_ARRAY_TASK_ID.rc\n";
+  o += "echo \"$rc $SECONDS\" > \"$rcfile.tmp\" && mv \"$rcfile.tmp\" \"$rcfile\"\n";
+  o += "exit \"$rc\"\n";
+  return o;
+}
+
+// sacct's view of the array's tasks (state per task index), where accounting is on.
+std::map<long long, std::string> sacct_states(const std::string& job_id) {
+  std::map<long long, std::string> states;
+  const Captured c = capture({"sacct", "-n", "-P", "-X", "-j", job_id, "--format=JobID,State"}, 30);
+  if (!c.started || c.code != 0) return states;
+  std::istringstream in(c.out);
+  for (std::string line; std::getline(in, line);) {
+    const auto bar = line.find('|');
+    const auto us = line.find('_');
+    if (bar == std::string::npos || us == std::string::npos || us > bar) continue;
+    const std::string idx = line.substr(us + 1, bar - us - 1);
+    if (idx.empty() || idx.find_first_not_of("0123456789") != std::string::npos) continue;
+    states[std::stoll(idx)] = line.substr(bar + 1);
+  }
+  return states;
+}
+
+}  // namespace
+
+std::vector<std::string> with_executor_keys(std::vector<std::string> keys) {
+  keys.emplace_back("executor");
+  keys.emplace_back("slurm");
+  return keys;
+}
+
+std::optional<SlurmSettings> read_slurm_settings(const ConfigNode& section) {
+  std::string executor = "local";
+  if (section.has("executor")) executor = section["executor"].as_choice({"local", "slurm"});
+  SlurmSettings s;
+  if (section.has("slurm") && !section["slurm"].is_null()) {
+    const ConfigNode c = section["slurm"];
+    if (!c.is_map()) c.fail("'slurm' must be a map, got " + c.kind());
+    c.check_keys({"partition", "account", "qos", "time", "mem", "cpus_per_task", "gpus",
+                  "max_parallel", "extra", "setup", "workdir", "poll"});
+    auto word = [&c](const char* k, std::string& into) {
+      if (!c.has(k)) return;
+      into = c[k].as_string();
+      if (into.empty() || into.find_first_of(" \t\n'\"") != std::string::npos)
+        c[k].fail("'slurm." + std::string(k) + "' must be one word without quotes");
+    };
+    word("partition", s.partition);
+    word("account", s.account);
+    word("qos", s.qos);
+    word("mem", s.mem);
+    if (c.has("time")) {
+      s.time = c["time"].as_string();
+      if (s.time.empty() || s.time.find_first_not_of("0123456789:-") != std::string::npos)
+        c["time"].fail("'slurm.time' must be minutes or [D-]HH:MM:SS, got '" + s.time + "'");
+    }
+    if (c.has("cpus_per_task"))
+      s.cpus_per_task = static_cast<int>(c["cpus_per_task"].as_int(1, 1024));
+    if (c.has("gpus")) s.gpus = static_cast<int>(c["gpus"].as_int(0, 64));
+    if (c.has("max_parallel"))
+      s.max_parallel = static_cast<int>(c["max_parallel"].as_int(0, 100000));
+    if (c.has("poll")) s.poll_s = c["poll"].as_double(0.05, 3600);
+    if (c.has("workdir")) s.workdir = c["workdir"].as_string();
+    for (const char* k : {"extra", "setup"}) {
+      if (!c.has(k)) continue;
+      const ConfigNode l = c[k];
+      if (!l.is_sequence()) l.fail("'slurm." + std::string(k) + "' must be a list of strings");
+      for (const ConfigNode& x : l.items()) {
+        const std::string line = x.as_string();
+        if (line.find('\n') != std::string::npos) x.fail("one line per entry, please");
+        if (std::string(k) == "extra" && line.rfind("--", 0) != 0)
+          x.fail("'slurm.extra' entries are sbatch options starting with --, got '" + line + "'");
+        (std::string(k) == "extra" ? s.extra : s.setup).push_back(line);
+      }
+    }
+  }
+  if (executor == "local") return std::nullopt;
+  return s;
+}
+
+void select_executor(std::optional<SlurmSettings>& settings, const std::string& executor,
+                     const std::string& objective_type) {
+  if (executor == "local") {
+    settings.reset();
+    return;
+  }
+  if (!settings) settings = SlurmSettings{};
+  if (objective_type == "builtin") {
+    throw UsageError(
+        "--executor slurm runs command objectives; a builtin objective is evaluated inside "
+        "rlab");
+  }
+}
+
+std::vector<ProcessResult> run_slurm(const std::vector<std::vector<std::string>>& jobs,
+                                     const SlurmSettings& s, double timeout_s,
+                                     long long first_trial) {
+  std::vector<ProcessResult> results(jobs.size());
+  if (jobs.empty()) return results;
+  char stamp[32];
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  ::gmtime_r(&now, &tm);
+  std::strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%S", &tm);
+  const std::string dir = absolute(s.workdir) + "/trials-" + std::to_string(first_trial) + "-" +
+                          stamp + "-" + std::to_string(::getpid());
+  make_dirs(dir);
+  const std::string script = dir + "/job.sh";
+  write_file_atomic(script, job_script(jobs, s, timeout_s, dir, first_trial));
+
+  StopGuard guard;
+  std::string array = "--array=0-" + std::to_string(jobs.size() - 1);
+  if (s.max_parallel > 0) array += "%" + std::to_string(s.max_parallel);
+  const auto t0 = Clock::now();
+  const Captured sub = capture({"sbatch", "--parsable", array, script}, 120);
+  if (!sub.started) cannot_run("sbatch", sub, "cannot run: " + sub.start_error);
+  if (sub.code != 0) {
+    cannot_run("sbatch", sub,
+               "refused the job (exit " + std::to_string(sub.code) + "): " +
+                   one_line(sub.err.empty() ? sub.out : sub.err) + " (script: " + script + ")");
+  }
+  std::string job_id;
+  for (char ch : sub.out) {
+    if (ch < '0' || ch > '9') break;
+    job_id += ch;
+  }
+  if (job_id.empty()) {
+    cannot_run("sbatch", sub, "printed no job id: " + one_line(sub.out + sub.err));
+  }
+
+  // Follow the array until no task is left in the queue.
+  int failures = 0;
+  for (;;) {
+    if (g_stop != 0) {
+      const Captured c = capture({"scancel", job_id}, 60);
+      InterruptedError e("interrupted: cancelled Slurm job array " + job_id +
+                         (c.started && c.code == 0
+                              ? std::string(" (scancel)")
+                              : " (scancel failed: " + one_line(c.start_error + c.err) + ")"));
+      e.add_note("the trials finished before are in the study; run the same command to continue");
+      throw e;
+    }
+    const Captured q = capture({"squeue", "-h", "-j", job_id, "-o", "%i %T"}, 60);
+    if (!q.started) cannot_run("squeue", q, "cannot run: " + q.start_error);
+    if (q.code == 0) {
+      failures = 0;
+      if (q.out.find_first_not_of(" \n") == std::string::npos) break;
+    } else if (q.err.find("Invalid job id") != std::string::npos) {
+      break;  // the array has left the controller's memory: it is done
+    } else if (++failures >= 5) {
+      cannot_run(
+          "squeue", q,
+          "failed 5 times in a row (exit " + std::to_string(q.code) + "): " + one_line(q.err));
+    }
+    const auto wait_until = Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                                               std::chrono::duration<double>(s.poll_s));
+    while (Clock::now() < wait_until && g_stop == 0)
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  const double wall = std::chrono::duration<double>(Clock::now() - t0).count();
+
+  std::map<long long, std::string> states;
+  bool asked_sacct = false;
+  for (std::size_t i = 0; i < jobs.size(); ++i) {
+    ProcessResult& r = results[i];
+    const std::string base = dir + "/trial-" + std::to_string(i);
+    r.started = true;
+    r.out = read_if_exists(base + ".out");
+    r.err = read_if_exists(base + ".err");
+    if (file_exists(base + ".rc")) {
+      std::istringstream rc(read_if_exists(base + ".rc"));
+      rc >> r.exit_code >> r.seconds;
+      if (r.exit_code > 128 && r.exit_code < 160) {
+        r.signal = r.exit_code - 128;  // bash reports a signalled child as 128 + signal
+      }
+      continue;
+    }
+    // The task never wrote its status: Slurm ended it (time limit, cancelled, node failure).
+    if (!asked_sacct) {
+      states = sacct_states(job_id);
+      asked_sacct = true;
+    }
+    const auto it = states.find(static_cast<long long>(i));
+    const std::string state = it != states.end() ? it->second : "";
+    r.seconds = wall;
+    if (state.rfind("TIMEOUT", 0) == 0) {
+      r.timed_out = true;
+    } else {
+      r.exit_code = -1;
+    }
+    r.err += (r.err.empty() || r.err.back() == '\n' ? "" : "\n") + std::string("slurm: task ") +
+             job_id + "_" + std::to_string(i) + " ended without an exit status" +
+             (state.empty() ? " (sacct has no state for it)" : " (state " + state + ")");
+  }
+  return results;
+}
+
+}  // namespace rlab::bayesopt
