@@ -346,12 +346,20 @@ double gp_neg_log_likelihood(const Eigen::MatrixXd& X, const Eigen::VectorXd& y,
   const Eigen::ArrayXd len = packed.segment(1, d).array().exp();
   const double noise = std::exp(packed(d + 1));
   const Eigen::MatrixXd Xs = X.array().rowwise() / len.transpose();
-  Eigen::MatrixXd R(n, n);
-  for (Eigen::Index i = 0; i < n; ++i) {
-    R(i, i) = 0;
-    for (Eigen::Index j = 0; j < i; ++j) R(i, j) = R(j, i) = (Xs.row(i) - Xs.row(j)).norm();
+  // One pass over the pairs i > j: the kernel and, for the lengthscale gradient,
+  // G_ij = (5/3) amp (1 + sqrt5 r) exp(-sqrt5 r), sharing one exp per pair.
+  Eigen::MatrixXd Kf(n, n);
+  Eigen::MatrixXd G(n, n);
+  for (Eigen::Index j = 0; j < n; ++j) {
+    Kf(j, j) = amp;
+    G(j, j) = 0;
+    for (Eigen::Index i = j + 1; i < n; ++i) {
+      const double r = (Xs.row(i) - Xs.row(j)).norm();
+      const double e = std::exp(-kSqrt5 * r);
+      Kf(i, j) = Kf(j, i) = amp * (1 + kSqrt5 * r + 5.0 / 3.0 * r * r) * e;
+      G(i, j) = 5.0 / 3.0 * amp * (1 + kSqrt5 * r) * e;
+    }
   }
-  Eigen::MatrixXd Kf = R.unaryExpr([amp](double r) { return amp * matern(r); });
   Eigen::MatrixXd K = Kf;
   K.diagonal().array() += noise;
   Eigen::LLT<Eigen::MatrixXd> llt;
@@ -370,19 +378,16 @@ double gp_neg_log_likelihood(const Eigen::MatrixXd& X, const Eigen::VectorXd& y,
   gradient->resize(d + 2);
   (*gradient)(0) = 0.5 * (W.array() * Kf.array()).sum();
   (*gradient)(d + 1) = 0.5 * noise * W.trace();
-  // dK_ij/dlog l_k = (5/3) amp (1 + sqrt5 r) exp(-sqrt5 r) (x_ik - x_jk)^2 / l_k^2.
-  Eigen::MatrixXd G = R.unaryExpr(
-      [amp](double r) { return 5.0 / 3.0 * amp * (1 + kSqrt5 * r) * std::exp(-kSqrt5 * r); });
-  G.array() *= W.array();
-  for (Eigen::Index k = 0; k < d; ++k) {
-    double s = 0;
-    for (Eigen::Index i = 0; i < n; ++i) {
-      for (Eigen::Index j = 0; j < i; ++j) {
+  // dK_ij/dlog l_k = G_ij (x_ik - x_jk)^2 / l_k^2; the pairs i > j count twice (symmetry).
+  for (Eigen::Index k = 0; k < d; ++k) (*gradient)(k + 1) = 0;
+  for (Eigen::Index j = 0; j < n; ++j) {
+    for (Eigen::Index i = j + 1; i < n; ++i) {
+      const double w = G(i, j) * W(i, j);
+      for (Eigen::Index k = 0; k < d; ++k) {
         const double diff = Xs(i, k) - Xs(j, k);
-        s += G(i, j) * diff * diff;
+        (*gradient)(k + 1) += w * diff * diff;
       }
     }
-    (*gradient)(k + 1) = s;  // 0.5 * 2 (symmetric pairs)
   }
   return nll;
 }
