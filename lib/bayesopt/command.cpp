@@ -64,7 +64,6 @@ struct Job {
   int n_calls = 50;
   std::string n_calls_where;
   bool maximize = false;
-  bool maximize_given = false;
   int jobs = 1;
   std::string study;
   std::string plots;
@@ -164,7 +163,8 @@ Objective read_objective(const ConfigNode& o, const std::string& config_dir) {
     const ConfigNode c = o.required("config");
     obj.proto_config = c.as_string();
     if (std::filesystem::path(obj.proto_config).is_relative() && config_dir != ".")
-      obj.proto_config = (std::filesystem::path(config_dir) / obj.proto_config).string();
+      obj.proto_config =
+          (std::filesystem::path(config_dir) / obj.proto_config).lexically_normal().string();
     if (!std::filesystem::exists(obj.proto_config))
       c.fail("prototype config '" + obj.proto_config + "' does not exist");
     obj.metric = o.required("metric").as_string();
@@ -172,7 +172,7 @@ Objective read_objective(const ConfigNode& o, const std::string& config_dir) {
     if (o.has("runs")) {
       obj.runs = o["runs"].as_string();
       if (std::filesystem::path(obj.runs).is_relative() && config_dir != ".")
-        obj.runs = (std::filesystem::path(config_dir) / obj.runs).string();
+        obj.runs = (std::filesystem::path(config_dir) / obj.runs).lexically_normal().string();
     }
     if (o.has("args")) {
       const ConfigNode a = o["args"];
@@ -327,7 +327,6 @@ Job read_job(const ConfigNode& s, const std::string& config_dir) {
   }
   if (s.has("maximize")) {
     job.maximize = s["maximize"].as_bool();
-    job.maximize_given = true;
   } else if (job.objective.type == "prototype") {
     job.maximize = metric_is_maximised(job.objective.metric);
   }
