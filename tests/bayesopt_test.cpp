@@ -345,6 +345,38 @@ TEST(BayesoptOptimizer, BatchProposalsAreDistinctAndAvoidFailures) {
   EXPECT_NE(opt.ask().x, batch[0].x);
 }
 
+// Beyond refit_every_until observations the hyperparameters are refitted only now and then (on
+// a subset of at most hp_max_points): an optimiser rebuilt from the history (a resumed study,
+// nothing cached) must still propose exactly what the uninterrupted one does.
+TEST(BayesoptOptimizer, SparseRefitsKeepProposalsAFunctionOfTheHistory) {
+  const Builtin b = *builtin("hartmann6");
+  Settings st;
+  st.random_state = 4;
+  st.refit_every_until = 30;
+  st.hp_max_points = 24;
+  st.n_candidates = 100;
+  st.n_refine = 1;
+  Optimizer opt(b.space, st);
+  std::vector<Proposal> props;
+  std::vector<double> ys;
+  for (int i = 0; i < 56; ++i) {
+    props.push_back(opt.ask());
+    ys.push_back(builtin_value("hartmann6", props.back().x));
+    opt.tell(props.back().x, ys.back());
+  }
+  for (const std::size_t cut : {51U, 54U}) {
+    Optimizer fresh(b.space, st);
+    for (std::size_t i = 0; i < cut; ++i) fresh.tell(props[i].x, ys[i]);
+    // The gp_hedge state a study file carries with its last trial.
+    fresh.restore_hedge(props[cut - 1].hedge_gains, props[cut - 1].hedge_candidates);
+    for (std::size_t i = cut; i < props.size(); ++i) {
+      const Proposal q = fresh.ask();
+      ASSERT_EQ(q.x, props[i].x) << "proposal " << i << " after a resume at " << cut;
+      fresh.tell(q.x, ys[i]);
+    }
+  }
+}
+
 TEST(BayesoptOptimizer, LatinHypercubeAndSobolDesignsCoverEveryStratum) {
   for (InitialDesign d : {InitialDesign::kLhs, InitialDesign::kSobol}) {
     Settings st;
@@ -517,6 +549,24 @@ TEST(BayesoptE2e, AskAndTellOnAStudyFile) {
   EXPECT_EQ(trials, 4);
 }
 
+TEST(BayesoptE2e, TellOnAMissingOrEmptyStudyIsExitThreeWithAHint) {
+  TempDir d;
+  const std::string missing = d.path() + "/none.jsonl";
+  const RunResult a =
+      run_rlab({"bayesopt", "tell", "--study", missing, "--ask", "0", "--value", "1"});
+  EXPECT_EQ(a.code, 3);
+  EXPECT_EQ(a.err, "rlab: error: " + missing +
+                       ": no such study file, so it holds no ask to tell\n"
+                       "rlab: note: 'rlab bayesopt ask CONFIG --study " +
+                       missing + "' starts a study and prints the ask ids that 'tell' takes\n");
+  const std::string empty = d.write("empty.jsonl", "");
+  const RunResult b = run_rlab({"bayesopt", "tell", "--study", empty, "--ask", "0", "--failed"});
+  EXPECT_EQ(b.code, 3);
+  EXPECT_EQ(b.err.substr(0, b.err.find('\n')),
+            "rlab: error: " + empty + ": the study file is empty, so it holds no ask to tell");
+  EXPECT_FALSE(std::ifstream(missing).good()) << "tell must not create the study";
+}
+
 struct Case {
   std::string yaml;
   int code;
@@ -546,10 +596,12 @@ TEST(BayesoptE2e, BadInputsExitThreeWithTheirLocation) {
       {config(kSpace, "    type: command\n    argv: [sh, -c, 'echo {y}']\n"), 3,
        "f.yaml:6:20: unknown placeholder '{y}' (did you mean 'x'?) (known: config_dir, trial, x)"},
       {config(kSpace, "    type: prototype\n"), 3,
-       "f.yaml:5:11: objective type 'prototype' is not available in this build (use builtin or "
-       "command)"},
+       "f.yaml:5:5: missing required key 'config' in 'bayesopt.objective'"},
+      {config(kSpace, "    type: prototype\n    config: nothing.yaml\n    metric: val_loss\n"), 3,
+       "f.yaml:6:13: prototype config '" + std::string("DIR") + "/nothing.yaml' does not exist"},
       {config(kSpace, "    type: shell\n"), 3,
-       "f.yaml:5:11: 'bayesopt.objective.type' is 'shell', must be one of builtin, command"},
+       "f.yaml:5:11: 'bayesopt.objective.type' is 'shell', must be one of builtin, command, "
+       "prototype"},
       {"bayesopt:\n  objective: {type: builtin, name: brannin}\n", 3,
        "f.yaml:2:36: unknown builtin 'brannin' (did you mean 'branin'?) (available: branin, "
        "hartmann6, ackley5, "
@@ -562,9 +614,27 @@ TEST(BayesoptE2e, BadInputsExitThreeWithTheirLocation) {
     const std::string f = d.write("f.yaml", c.yaml);
     const RunResult r = run_rlab({"bayesopt", f});
     EXPECT_EQ(r.code, c.code) << c.yaml << r.err;
-    EXPECT_EQ(r.err.substr(0, r.err.find('\n')), "rlab: error: " + d.path() + "/" + c.err)
-        << c.yaml;
+    std::string want = c.err;
+    if (want.find("DIR") != std::string::npos) want.replace(want.find("DIR"), 3, d.path());
+    EXPECT_EQ(r.err.substr(0, r.err.find('\n')), "rlab: error: " + d.path() + "/" + want) << c.yaml;
   }
+}
+
+// A space name that is no key of the prototype config stops the search with exit 3 (rlab
+// prototype rejects the config before it loads the training core).
+TEST(BayesoptE2e, PrototypeObjectiveWithANameThatIsNoPrototypeKey) {
+  TempDir d;
+  d.write("p.yaml", "prototype:\n  data: {dataset: synthetic, samples: 32, size: 8}\n");
+  const std::string f =
+      d.write("f.yaml", config("    optimizer.lrr: {type: real, low: 0.001, high: 0.1}\n",
+                               "    type: prototype\n    config: p.yaml\n    metric: val_loss\n",
+                               "  n_calls: 2\n  n_initial_points: 1\n"));
+  const RunResult r = run_rlab({"bayesopt", f});
+  EXPECT_EQ(r.code, 3) << r.err;
+  const std::string head =
+      "rlab: error: " + f + ":5:5: rlab prototype rejects the trial's config: ";
+  EXPECT_EQ(r.err.substr(0, head.size()), head) << r.err;
+  EXPECT_NE(r.err.find("unknown key 'lrr'"), std::string::npos) << r.err;
 }
 
 TEST(BayesoptE2e, FailingObjectivesAreRecordedAndTheSearchGoesOn) {

@@ -130,6 +130,13 @@ struct Settings {
                             ///< perturbations of each of the 5 best points).
   int n_refine = 5;         ///< Best candidates refined with L-BFGS-B.
   int hp_restarts = 2;      ///< Random restarts of the ML-II fit (besides the default start).
+  /// Up to this many observations the hyperparameters are refitted for every proposal. Beyond,
+  /// they are refitted when n is a multiple of k (k: the largest power of two <= n / 25, about
+  /// every 4 % of n) on the first such n observations and reused in between; the GP itself is
+  /// always conditioned on every observation.
+  int refit_every_until = 100;
+  int hp_max_points = 256;  ///< ML-II on at most this many observations: the best half and an
+                            ///< even spread of the others (the GP still uses all of them).
 };
 
 /// Acquisition value to maximise, from the normalised posterior mean `mu` and sd `sd` and the
@@ -178,6 +185,8 @@ class Optimizer {
 
  private:
   Proposal propose(const std::vector<Point>& lies);
+  /// Number of leading observations the hyperparameters are fitted on when there are n.
+  [[nodiscard]] std::size_t hyper_fit_size(std::size_t n) const;
   bool seen(const Eigen::VectorXd& z) const;
 
   Space space_;
@@ -189,6 +198,10 @@ class Optimizer {
   std::vector<Point> pending_;
   std::vector<double> gains_;
   std::vector<std::vector<double>> hedge_candidates_;
+  // Hyperparameters fitted on the first fit_n_ observations (a pure function of them and the
+  // seed, so caching them keeps proposals independent of how the history was built).
+  mutable std::size_t fit_n_ = 0;
+  mutable GpParams fit_params_;
 };
 
 /// Partial dependence of the model on dimension `dim`: the mean prediction averaged over

@@ -21,10 +21,13 @@ constexpr double kSqrt5 = 2.23606797749978969640;
 constexpr double kPi = 3.14159265358979323846;
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
-// Hyperparameter box (natural logs), normalised targets and unit-cube inputs.
+// Hyperparameter box (natural logs), normalised targets and unit-cube inputs. Lengthscales stay
+// above a tenth of the cube's side: below that, two points 0.1 apart are nearly uncorrelated,
+// and with tens of observations an ML-II fit of a rough, multimodal function (Ackley) picks such
+// a lengthscale to interpolate its ripples; the surrogate then has no trend to follow.
 const double kLogAmpLo = std::log(1e-2);
 const double kLogAmpHi = std::log(1e2);
-const double kLogLenLo = std::log(1e-2);
+const double kLogLenLo = std::log(1e-1);
 const double kLogLenHi = std::log(1e2);
 const double kLogNoiseLo = std::log(1e-6);
 const double kLogNoiseHi = std::log(1.0);
@@ -343,12 +346,20 @@ double gp_neg_log_likelihood(const Eigen::MatrixXd& X, const Eigen::VectorXd& y,
   const Eigen::ArrayXd len = packed.segment(1, d).array().exp();
   const double noise = std::exp(packed(d + 1));
   const Eigen::MatrixXd Xs = X.array().rowwise() / len.transpose();
-  Eigen::MatrixXd R(n, n);
-  for (Eigen::Index i = 0; i < n; ++i) {
-    R(i, i) = 0;
-    for (Eigen::Index j = 0; j < i; ++j) R(i, j) = R(j, i) = (Xs.row(i) - Xs.row(j)).norm();
+  // One pass over the pairs i > j: the kernel and, for the lengthscale gradient,
+  // G_ij = (5/3) amp (1 + sqrt5 r) exp(-sqrt5 r), sharing one exp per pair.
+  Eigen::MatrixXd Kf(n, n);
+  Eigen::MatrixXd G(n, n);
+  for (Eigen::Index j = 0; j < n; ++j) {
+    Kf(j, j) = amp;
+    G(j, j) = 0;
+    for (Eigen::Index i = j + 1; i < n; ++i) {
+      const double r = (Xs.row(i) - Xs.row(j)).norm();
+      const double e = std::exp(-kSqrt5 * r);
+      Kf(i, j) = Kf(j, i) = amp * (1 + kSqrt5 * r + 5.0 / 3.0 * r * r) * e;
+      G(i, j) = 5.0 / 3.0 * amp * (1 + kSqrt5 * r) * e;
+    }
   }
-  Eigen::MatrixXd Kf = R.unaryExpr([amp](double r) { return amp * matern(r); });
   Eigen::MatrixXd K = Kf;
   K.diagonal().array() += noise;
   Eigen::LLT<Eigen::MatrixXd> llt;
@@ -367,19 +378,16 @@ double gp_neg_log_likelihood(const Eigen::MatrixXd& X, const Eigen::VectorXd& y,
   gradient->resize(d + 2);
   (*gradient)(0) = 0.5 * (W.array() * Kf.array()).sum();
   (*gradient)(d + 1) = 0.5 * noise * W.trace();
-  // dK_ij/dlog l_k = (5/3) amp (1 + sqrt5 r) exp(-sqrt5 r) (x_ik - x_jk)^2 / l_k^2.
-  Eigen::MatrixXd G = R.unaryExpr(
-      [amp](double r) { return 5.0 / 3.0 * amp * (1 + kSqrt5 * r) * std::exp(-kSqrt5 * r); });
-  G.array() *= W.array();
-  for (Eigen::Index k = 0; k < d; ++k) {
-    double s = 0;
-    for (Eigen::Index i = 0; i < n; ++i) {
-      for (Eigen::Index j = 0; j < i; ++j) {
+  // dK_ij/dlog l_k = G_ij (x_ik - x_jk)^2 / l_k^2; the pairs i > j count twice (symmetry).
+  for (Eigen::Index k = 0; k < d; ++k) (*gradient)(k + 1) = 0;
+  for (Eigen::Index j = 0; j < n; ++j) {
+    for (Eigen::Index i = j + 1; i < n; ++i) {
+      const double w = G(i, j) * W(i, j);
+      for (Eigen::Index k = 0; k < d; ++k) {
         const double diff = Xs(i, k) - Xs(j, k);
-        s += G(i, j) * diff * diff;
+        (*gradient)(k + 1) += w * diff * diff;
       }
     }
-    (*gradient)(k + 1) = s;  // 0.5 * 2 (symmetric pairs)
   }
   return nll;
 }
@@ -672,19 +680,58 @@ bool Optimizer::seen(const Eigen::VectorXd& z) const {
          std::any_of(pending_.begin(), pending_.end(), same);
 }
 
+std::size_t Optimizer::hyper_fit_size(std::size_t n) const {
+  if (n <= static_cast<std::size_t>(std::max(0, settings_.refit_every_until))) return n;
+  std::size_t k = 1;
+  while (k * 2 <= n / 25) k *= 2;
+  return n - n % k;
+}
+
 std::optional<Gp> Optimizer::model() const {
   if (ys_.size() < 2) return std::nullopt;
   const int d = encoded_size(space_);
-  Eigen::MatrixXd X(static_cast<Eigen::Index>(xs_.size()), d);
-  Eigen::VectorXd y(static_cast<Eigen::Index>(ys_.size()));
-  for (std::size_t i = 0; i < xs_.size(); ++i) {
+  const std::size_t n = ys_.size();
+  Eigen::MatrixXd X(static_cast<Eigen::Index>(n), d);
+  Eigen::VectorXd y(static_cast<Eigen::Index>(n));
+  for (std::size_t i = 0; i < n; ++i) {
     X.row(static_cast<Eigen::Index>(i)) = encode(space_, xs_[i]).transpose();
     y(static_cast<Eigen::Index>(i)) = ys_[i];
   }
+  const std::size_t n_ref = std::max<std::size_t>(2, hyper_fit_size(n));
+  if (fit_n_ != n_ref) {
+    // The points the ML-II fit sees: all of the first n_ref, or at most hp_max_points of them
+    // (the best half by value and an even spread of the rest, in observation order).
+    std::vector<std::size_t> use(n_ref);
+    std::iota(use.begin(), use.end(), 0);
+    const auto cap = static_cast<std::size_t>(std::max(16, settings_.hp_max_points));
+    if (n_ref > cap) {
+      std::vector<std::size_t> order = use;
+      std::stable_sort(order.begin(), order.end(),
+                       [&](std::size_t a, std::size_t b) { return ys_[a] < ys_[b]; });
+      std::vector<std::size_t> pick(order.begin(), order.begin() + static_cast<long>(cap / 2));
+      std::vector<std::size_t> rest(order.begin() + static_cast<long>(cap / 2), order.end());
+      std::sort(rest.begin(), rest.end());
+      const std::size_t want = cap - pick.size();
+      for (std::size_t j = 0; j < want; ++j) pick.push_back(rest[j * rest.size() / want]);
+      std::sort(pick.begin(), pick.end());
+      use = pick;
+    }
+    Eigen::MatrixXd Xf(static_cast<Eigen::Index>(use.size()), d);
+    Eigen::VectorXd yf(static_cast<Eigen::Index>(use.size()));
+    for (std::size_t i = 0; i < use.size(); ++i) {
+      Xf.row(static_cast<Eigen::Index>(i)) = X.row(static_cast<Eigen::Index>(use[i]));
+      yf(static_cast<Eigen::Index>(i)) = ys_[use[i]];
+    }
+    Gp g;
+    // Beyond 150 points one start (the default one) keeps the O(n^3) fit affordable.
+    const int restarts = use.size() > 150 ? 0 : settings_.hp_restarts;
+    g.fit_ml(Xf, yf, restarts, mix(settings_.random_state, 0xF17 + n_ref));
+    fit_params_ = g.params();
+    fit_n_ = n_ref;
+    if (use.size() == n) return g;
+  }
   Gp gp;
-  // Beyond 150 observations one start (the default one) keeps the O(n^3) fit affordable.
-  const int restarts = ys_.size() > 150 ? 0 : settings_.hp_restarts;
-  gp.fit_ml(X, y, restarts, mix(settings_.random_state, 0xF17 + ys_.size()));
+  gp.fit(X, y, fit_params_);
   return gp;
 }
 

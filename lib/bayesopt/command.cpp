@@ -49,8 +49,14 @@ using Clock = std::chrono::steady_clock;
 // Configuration
 
 struct Objective {
-  std::string type;  // "builtin" or "command"
+  std::string type;  // "builtin", "command" or "prototype"
   std::string builtin;
+  // prototype: a `rlab prototype` run per trial; each space name is a dotted key of the
+  // prototype section, set with --set; the value is results.metrics[metric] of its record.
+  std::string proto_config;
+  std::string metric;
+  std::string runs;
+  std::vector<std::string> proto_args;
   std::vector<std::string> argv;
   std::vector<std::string> argv_where;
   double timeout_s = 0;
@@ -163,13 +169,38 @@ Objective read_objective(const ConfigNode& o, const std::string& config_dir) {
   Objective obj;
   obj.config_dir = config_dir;
   if (!o.is_map()) o.fail("'objective' must be a map with 'type', got " + o.kind());
-  o.check_keys({"type", "name", "argv", "timeout", "json_key"});
   const ConfigNode type = o.required("type");
-  const std::string t = type.as_string();
-  if (t == "prototype") {
-    type.fail("objective type 'prototype' is not available in this build (use builtin or command)");
+  obj.type = type.as_choice({"builtin", "command", "prototype"});
+  if (obj.type == "prototype") {
+    o.check_keys({"type", "config", "metric", "timeout", "runs", "args"});
+    const ConfigNode c = o.required("config");
+    obj.proto_config = c.as_string();
+    if (std::filesystem::path(obj.proto_config).is_relative() && config_dir != ".")
+      obj.proto_config =
+          (std::filesystem::path(config_dir) / obj.proto_config).lexically_normal().string();
+    if (!std::filesystem::exists(obj.proto_config))
+      c.fail("prototype config '" + obj.proto_config + "' does not exist");
+    obj.metric = o.required("metric").as_string();
+    if (obj.metric.empty()) o["metric"].fail("'objective.metric' must name a metric");
+    if (o.has("runs")) {
+      obj.runs = o["runs"].as_string();
+      if (std::filesystem::path(obj.runs).is_relative() && config_dir != ".")
+        obj.runs = (std::filesystem::path(config_dir) / obj.runs).lexically_normal().string();
+    }
+    if (o.has("args")) {
+      const ConfigNode a = o["args"];
+      if (!a.is_sequence()) a.fail("'objective.args' must be a list of rlab prototype flags");
+      for (const ConfigNode& x : a.items()) obj.proto_args.push_back(x.as_string());
+    }
+    if (o.has("timeout")) obj.timeout_s = o["timeout"].as_double(0, 1e7);
+    // What the study and the report show as the objective.
+    obj.argv = {"rlab", "prototype", obj.proto_config};
+    if (!obj.runs.empty()) obj.argv.insert(obj.argv.end(), {"--out", obj.runs});
+    obj.argv.insert(obj.argv.end(), obj.proto_args.begin(), obj.proto_args.end());
+    obj.argv_where.push_back(o.location().str());
+    return obj;
   }
-  obj.type = type.as_choice({"builtin", "command"});
+  o.check_keys({"type", "name", "argv", "timeout", "json_key"});
   if (obj.type == "builtin") {
     const ConfigNode n = o.required("name");
     obj.builtin = n.as_string();
@@ -251,6 +282,16 @@ std::map<std::string, std::string> placeholder_values(const bo::Space& space, co
   return v;
 }
 
+// Metrics where larger is better (accuracy, PSNR, with or without a val_/test_ prefix); the
+// others (loss, mse) are minimised.
+bool metric_is_maximised(const std::string& metric) {
+  std::string m = metric;
+  for (const char* p : {"val_", "test_", "train_"}) {
+    if (m.rfind(p, 0) == 0) m = m.substr(std::strlen(p));
+  }
+  return m == "accuracy" || m == "psnr";
+}
+
 Job read_job(const ConfigNode& s, const std::string& config_dir) {
   s.check_keys(bo::with_executor_keys(kTopKeys));
   Job job;
@@ -297,7 +338,11 @@ Job read_job(const ConfigNode& s, const std::string& config_dir) {
   if (s.has("random_state")) {
     job.settings.random_state = static_cast<std::uint64_t>(s["random_state"].as_int(0, 1LL << 62));
   }
-  if (s.has("maximize")) job.maximize = s["maximize"].as_bool();
+  if (s.has("maximize")) {
+    job.maximize = s["maximize"].as_bool();
+  } else if (job.objective.type == "prototype") {
+    job.maximize = metric_is_maximised(job.objective.metric);
+  }
   if (s.has("jobs")) job.jobs = static_cast<int>(s["jobs"].as_int(1, 256));
   if (s.has("study")) job.study = s["study"].as_string();
   if (s.has("plots")) job.plots = s["plots"].as_string();
@@ -320,6 +365,7 @@ struct Outcome {
   double seconds = 0;
   std::string error;
   std::string tail;
+  std::string run;  // prototype: the trial's run folder
 };
 
 std::string tail_of(const std::string& out, const std::string& err) {
@@ -375,8 +421,130 @@ std::optional<double> json_value(const std::string& s, const std::string& key, s
   return std::nullopt;
 }
 
+// The last line of a child rlab's stderr that starts with "rlab: error: " (without it).
+std::string child_error(const std::string& err) {
+  std::string found;
+  std::istringstream in(err);
+  const std::string tag = "rlab: error: ";
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind(tag, 0) == 0) found = line.substr(tag.size());
+  }
+  return found;
+}
+
+// One `rlab prototype` run per point, as child processes of this same binary (in parallel
+// with --jobs, each with the timeout); the value is the metric in each run's record.yaml.
+std::vector<Outcome> evaluate_prototype(const Job& job, const std::vector<bo::Point>& xs) {
+  const Objective& ob = job.objective;
+  std::error_code ec;
+  std::string self = std::filesystem::read_symlink("/proc/self/exe", ec).string();
+  if (ec || self.empty()) self = "rlab";
+  std::vector<std::vector<std::string>> argvs;
+  for (const bo::Point& x : xs) {
+    std::vector<std::string> argv = {self, "--format", "json", "-q"};
+    for (std::size_t i = 0; i < job.space.dims.size(); ++i) {
+      const bo::Dimension& d = job.space.dims[i];
+      std::string v;
+      if (d.kind == bo::Dimension::Kind::kCategorical) {
+        v = d.categories[static_cast<std::size_t>(x[i])];
+      } else if (d.kind == bo::Dimension::Kind::kInteger) {
+        v = std::to_string(static_cast<long long>(x[i]));
+      } else {
+        v = shortest(x[i]);
+      }
+      argv.insert(argv.end(), {"--set", "prototype." + d.name + "=" + v});
+    }
+    argv.insert(argv.end(), {"prototype", ob.proto_config});
+    if (!ob.runs.empty()) argv.insert(argv.end(), {"--out", ob.runs});
+    argv.insert(argv.end(), ob.proto_args.begin(), ob.proto_args.end());
+    argvs.push_back(std::move(argv));
+  }
+  const auto results = bo::run_processes(argvs, ob.timeout_s);
+  std::vector<Outcome> out(xs.size());
+  for (std::size_t i = 0; i < xs.size(); ++i) {
+    const bo::ProcessResult& r = results[i];
+    Outcome& o = out[i];
+    o.seconds = r.seconds;
+    if (!r.started) {
+      throw EnvironmentError(ob.argv_where[0] + ": cannot start '" + self +
+                             " prototype': " + r.start_error);
+    }
+    o.tail = tail_of(r.out, r.err);
+    const std::string why = child_error(r.err);
+    if (r.timed_out) {
+      o.error = "timed out after " + format_number(ob.timeout_s, 6) + " s";
+      continue;
+    }
+    if (r.signal != 0) {
+      o.error = std::string("killed by signal ") + std::to_string(r.signal) + " (" +
+                strsignal(r.signal) + ")";
+      continue;
+    }
+    if (r.exit_code == 2) {  // the --set paths or the extra flags: the same for every trial
+      InputError e(ob.argv_where[0] + ": rlab prototype rejects the trial's arguments: " + why);
+      e.add_note(
+          "each space name is a dotted key of the prototype config section (e.g. "
+          "optimizer.lr, batch_size, model.channels.1)");
+      throw e;
+    }
+    if (r.exit_code == 4) {  // training core missing, CUDA absent, run folder not writable
+      throw EnvironmentError(ob.argv_where[0] + ": rlab prototype cannot run: " + why);
+    }
+    if (r.exit_code == 3 && why.find("unknown key") != std::string::npos) {
+      // A space name that is no key of the prototype section: no trial can succeed.
+      InputError e(ob.argv_where[0] + ": rlab prototype rejects the trial's config: " + why);
+      e.add_note(
+          "each space name is a dotted key of the prototype config section (e.g. "
+          "optimizer.lr, batch_size, model.channels.1)");
+      throw e;
+    }
+    if (r.exit_code != 0 && r.exit_code != 1) {  // 3: this point makes an invalid config
+      o.error = "rlab prototype exited with status " + std::to_string(r.exit_code) +
+                (why.empty() ? std::string() : ": " + why);
+      continue;
+    }
+    // 0, or 1 (an `expect` not met, or a diverged loss): the record tells which.
+    const json res = json::parse(r.out, nullptr, false);
+    if (res.is_discarded() || !res.is_object() || !res.contains("record") ||
+        !res["record"].is_string()) {
+      o.error = "rlab prototype printed no JSON result with a 'record'";
+      continue;
+    }
+    const std::string record = res["record"].get<std::string>();
+    o.run = res.value("run_dir", std::filesystem::path(record).parent_path().string());
+    try {
+      const ConfigNode rec = load_config_file(record);
+      const std::string status = rec.get("status", std::string("?"));
+      if (status != "completed" && status != "early_stopped" && status != "time_budget") {
+        o.error = "the run ended with status '" + status + "' (" + record + ")";
+        continue;
+      }
+      const ConfigNode metrics = rec["results"]["metrics"];
+      if (!metrics.is_map() || !metrics.has(ob.metric)) {
+        std::string names;
+        if (metrics.is_map()) {
+          for (const auto& k : metrics.keys()) names += (names.empty() ? "" : ", ") + k;
+        }
+        o.error = "the run's record has no metric '" + ob.metric + "' (it has: " + names + ")";
+        continue;
+      }
+      o.value = metrics[ob.metric].as_double();
+      if (!std::isfinite(o.value)) {
+        o.error = "metric '" + ob.metric + "' is not finite";
+        continue;
+      }
+      o.ok = true;
+      o.tail.clear();
+    } catch (const Error& e) {
+      o.error = std::string("cannot read the run's record: ") + e.what();
+    }
+  }
+  return out;
+}
+
 std::vector<Outcome> evaluate(const Job& job, const std::vector<bo::Point>& xs,
                               long long first_trial) {
+  if (job.objective.type == "prototype") return evaluate_prototype(job, xs);
   std::vector<Outcome> out(xs.size());
   if (job.objective.type == "builtin") {
     for (std::size_t i = 0; i < xs.size(); ++i) {
@@ -912,6 +1080,7 @@ ExitCode run_search(const Options& o, Context& ctx) {
       t.acq = props[i].acquisition;
       t.suggest_s = suggest;
       t.objective_s = outs[i].seconds;
+      t.run = outs[i].run;
       t.hedge_gains = props[i].hedge_gains;
       t.hedge_candidates = props[i].hedge_candidates;
       if (outs[i].ok) {
@@ -1379,7 +1548,15 @@ ExitCode run_tell(const Options& o, Context& ctx) {
       url.kind != bo::StorageUrl::Kind::kJsonl) {
     return run_tell_shared(url, o, ctx);
   }
-  if (!file_exists(o.study)) throw InputError(o.study + ": cannot read: No such file or directory");
+  if (!file_exists(o.study)) {
+    std::error_code ec;
+    const bool exists = std::filesystem::exists(o.study, ec);
+    InputError e(o.study + (exists ? ": the study file is empty, so it holds no ask to tell"
+                                   : ": no such study file, so it holds no ask to tell"));
+    e.add_note("'rlab bayesopt ask CONFIG --study " + o.study +
+               "' starts a study and prints the ask ids that 'tell' takes");
+    throw e;
+  }
   const bo::StudyFileLock lock(o.study, o.busy_timeout);
   const std::string text = read_file(o.study);
   const bo::Space sp = space_from_meta(read_meta_line(o.study), o.study + ":1:1");

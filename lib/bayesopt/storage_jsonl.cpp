@@ -93,6 +93,7 @@ void read_study_line(Study& st, const json& j, int line_no, const std::string& w
     t.suggest_s = j.value("suggest_s", 0.0);
     t.error = j.value("error", std::string());
     t.tail = j.value("output_tail", std::string());
+    t.run = j.value("run", std::string());
     if (j.contains("ask")) {
       t.ask = j["ask"].get<long long>();
       st.asks.erase(*t.ask);
@@ -118,6 +119,7 @@ json trial_json(const Trial& t) {
   if (t.ask) j["ask"] = *t.ask;
   if (!t.error.empty()) j["error"] = t.error;
   if (!t.tail.empty()) j["output_tail"] = t.tail;
+  if (!t.run.empty()) j["run"] = t.run;
   if (!t.hedge_gains.empty())
     j["hedge"] = {{"gains", t.hedge_gains}, {"candidates", t.hedge_candidates}};
   if (!t.worker.empty()) j["worker"] = t.worker;

@@ -29,6 +29,7 @@ struct Trial {
   double suggest_s = 0;
   std::string error;
   std::string tail;
+  std::string run;  // prototype objective: the trial's run folder
   std::optional<long long> ask;
   std::vector<double> hedge_gains;
   std::vector<std::vector<double>> hedge_candidates;
