@@ -257,6 +257,107 @@ TEST(LitSearchSources, OpenAlexCursorPagingAndAbstracts) {
   EXPECT_NE(s.requests()[1].query.find("cursor=c100"), std::string::npos);
 }
 
+TEST(LitSearchSources, OpenAlexVenueAndFieldFiltersAreSentExactly) {
+  FakeScholar s(FakeScholar::make_corpus(200));
+  auto c = net::make_curl_client(fast_options(nullptr));
+  MemCache cache;
+  CachePolicy policy;
+  Fetcher f(*c, &cache, policy, endpoints(s));
+  Query q;
+  q.text = "battery life";
+  q.source = Source::kOpenAlex;
+  q.years = parse_year_range("2016-2023");
+  q.min_citations = 100;
+  q.venues = {"journal 1"};  // resolved to S101, not to the higher-ranked "Journal 1 Letters"
+  q.fields_of_study = {"Computer Science", "Biology", "physics and astronomy"};
+  q.limit = 1000;
+  const auto papers = f.search(q);
+  const auto seen = s.requests();
+  ASSERT_EQ(seen.size(), 3u);  // the lookup, then two pages (the second one is empty)
+  EXPECT_EQ(seen[0].target, "/sources?search=journal%201&per-page=10");
+  // publication_year:2016-2023,cited_by_count:>99,primary_topic.field.id:17|11|13|24|31,
+  // primary_location.source.id:S101 - one filter parameter, URL-encoded.
+  EXPECT_EQ(seen[1].target,
+            "/works?search=battery%20life&per-page=100&cursor=%2A&filter=publication_year%3A2016-"
+            "2023%2Ccited_by_count%3A%3E99%2Cprimary_topic.field.id%3A17%7C11%7C13%7C24%7C31%"
+            "2Cprimary_location.source.id%3AS101");
+  ASSERT_FALSE(papers.empty());
+  for (const auto& p : papers) EXPECT_EQ(p.venue, "Journal 1");
+  // The lookup is cached like any page: offline, the same search needs no server.
+  s.clear_requests();
+  CachePolicy offline;
+  offline.offline = true;
+  Fetcher g(*c, &cache, offline, endpoints(s));
+  EXPECT_EQ(g.search(q).size(), papers.size());
+  EXPECT_TRUE(s.requests().empty());
+  EXPECT_EQ(g.stats().cache_hits, 3);
+}
+
+TEST(LitSearchSources, OpenAlexVenuesByIssnAndIdAndUnknown) {
+  FakeScholar s(FakeScholar::make_corpus(50));
+  auto c = net::make_curl_client(fast_options(nullptr));
+  Fetcher f(*c, nullptr, {}, endpoints(s));
+  Query q;
+  q.text = "x";
+  q.source = Source::kOpenAlex;
+  q.venues = {"1111-1002", "https://openalex.org/S100", "Nowhere Letters"};
+  const auto papers = f.search(q);
+  const auto seen = s.requests();
+  ASSERT_EQ(seen.size(), 4u);  // the id needs no lookup; two pages of works
+  EXPECT_EQ(seen[0].target, "/sources?filter=issn%3A1111-1002&per-page=10");
+  EXPECT_EQ(seen[1].target, "/sources?search=Nowhere%20Letters&per-page=10");
+  EXPECT_EQ(seen[2].target,
+            "/works?search=x&per-page=100&cursor=%2A&filter=primary_location.source.id%3AS102%"
+            "7CS100");
+  ASSERT_EQ(f.stats().notes.size(), 1u);
+  EXPECT_EQ(f.stats().notes[0], "OpenAlex knows no source (venue) matching 'Nowhere Letters'");
+  for (const auto& p : papers) EXPECT_TRUE(p.venue == "Journal 2" || p.venue == "Journal 0");
+  // No venue known at all: OpenAlex is not searched unfiltered.
+  s.clear_requests();
+  Fetcher g(*c, nullptr, {}, endpoints(s));
+  q.venues = {"Nowhere Letters"};
+  EXPECT_TRUE(g.search(q).empty());
+  EXPECT_EQ(s.requests().size(), 1u);
+  EXPECT_EQ(g.stats().notes.back(), "no venue is known to OpenAlex: nothing searched there");
+}
+
+TEST(LitSearchSources, OpenAlexFieldMapping) {
+  EXPECT_EQ(openalex_fields("Computer Science"), std::vector<int>({17}));
+  EXPECT_EQ(openalex_fields("computer-science"), std::vector<int>({17}));
+  EXPECT_EQ(openalex_fields("Biology"), std::vector<int>({11, 13, 24}));
+  EXPECT_EQ(openalex_fields("Linguistics"), std::vector<int>({12, 33}));
+  EXPECT_EQ(openalex_fields("Economics, Econometrics and Finance"), std::vector<int>({20}));
+  EXPECT_EQ(openalex_fields("36"), std::vector<int>({36}));
+  EXPECT_TRUE(openalex_fields("10").empty());
+  EXPECT_TRUE(openalex_fields("Alchemy").empty());
+  // All 23 S2 fields of study map somewhere.
+  for (const char* f : {"Computer Science",
+                        "Medicine",
+                        "Chemistry",
+                        "Biology",
+                        "Materials Science",
+                        "Physics",
+                        "Geology",
+                        "Psychology",
+                        "Art",
+                        "History",
+                        "Geography",
+                        "Sociology",
+                        "Business",
+                        "Political Science",
+                        "Economics",
+                        "Philosophy",
+                        "Mathematics",
+                        "Engineering",
+                        "Environmental Science",
+                        "Agricultural and Food Sciences",
+                        "Education",
+                        "Law",
+                        "Linguistics"}) {
+    EXPECT_FALSE(openalex_fields(f).empty()) << f;
+  }
+}
+
 TEST(LitSearchSources, RebuildAbstract) {
   EXPECT_EQ(rebuild_abstract(R"({"Deep":[0],"learning":[1,4],"is":[2],"about":[3]})"),
             "Deep learning is about learning");
@@ -639,6 +740,76 @@ TEST(LitSearchExport, RisCsvJsonlRoundTrip) {
   EXPECT_THROW(read_papers("{\"a\":1}\nnot json\n", "bad.jsonl"), InputError);
 }
 
+TEST(LitSearchExport, ReadPapersJsonLinesFieldsAndEscapes) {
+  const std::string text =
+      R"({"paperId":"A","title":"T\u00e9st \"q\" \ud83d\ude00","abstract":null,"year":2021,)"
+      R"("citationCount":12,"authors":["X",1,"Y"],"extra":{"k":[1,2.5e3,true,null,{}]}})"
+      "\n  \r\n"
+      R"({"paperId":"B","year":2020.0,"citationCount":12345678901,"title":5,"title":"second",)"
+      R"("abstract":"caf\u00e9 \u2013 ok","venue":null,"fieldsOfStudy":"Physics"})"
+      "\n";
+  const auto ps = read_papers(text, "t.jsonl");
+  ASSERT_EQ(ps.size(), 2u);
+  EXPECT_EQ(ps[0].title, "T\xC3\xA9st \"q\" \xF0\x9F\x98\x80");
+  EXPECT_FALSE(ps[0].abstract.has_value());
+  EXPECT_EQ(ps[0].year, 2021);
+  EXPECT_EQ(ps[0].citations, 12);
+  EXPECT_EQ(ps[0].authors, (std::vector<std::string>{"X", "Y"}));  // non-strings skipped
+  EXPECT_FALSE(ps[1].year.has_value());                            // 2020.0 is not an integer
+  EXPECT_EQ(ps[1].citations, 12345678901LL);
+  EXPECT_EQ(ps[1].title, "second");  // a repeated key: the later one counts
+  EXPECT_EQ(ps[1].abstract, std::optional<std::string>("caf\xC3\xA9 \xE2\x80\x93 ok"));
+  EXPECT_EQ(ps[1].venue, "");
+  EXPECT_TRUE(ps[1].fields_of_study.empty());
+  // Invalid UTF-8, a lone surrogate and trailing text are errors on their line.
+  for (const std::string bad :
+       {"{\"title\":\"\xC3\x28\"}", "{\"title\":\"\\udc00\"}", "{\"title\":\"a\"} x"}) {
+    try {
+      read_papers("{\"title\":\"a\"}\n\n" + bad + "\n", "u.jsonl");
+      ADD_FAILURE() << bad;
+    } catch (const InputError& e) {
+      EXPECT_EQ(std::string(e.what()),
+                "u.jsonl:3:1: not a JSON object (expected one paper per line)");
+    }
+  }
+}
+
+TEST(LitSearchExport, ReadPapersInChunksKeepsOrderAndLineNumbers) {
+  std::string text;
+  const int n = 6000;  // about 1.5 MB: read in chunks on several threads
+  for (int i = 0; i < n; ++i) {
+    text += json({{"paperId", "P" + std::to_string(i)},
+                  {"title", "Paper number " + std::to_string(i)},
+                  {"abstract", std::string(200, 'a' + static_cast<char>(i % 26))}})
+                .dump() +
+            "\n";
+  }
+  for (int threads : {1, 2, 3, 7}) {
+    const auto ps = read_papers(text, "big.jsonl", threads);
+    ASSERT_EQ(ps.size(), static_cast<std::size_t>(n)) << threads;
+    for (int i = 0; i < n; i += 997) EXPECT_EQ(ps[i].paper_id, "P" + std::to_string(i));
+    EXPECT_EQ(ps.back().paper_id, "P" + std::to_string(n - 1));
+  }
+  // Bad lines in the middle and near the end (another chunk): the first one is reported.
+  std::string bad = text;
+  const auto at = [&](int line) {  // offset of the start of 1-based line `line`
+    std::size_t pos = 0;
+    for (int i = 1; i < line; ++i) pos = bad.find('\n', pos) + 1;
+    return pos;
+  };
+  bad.insert(at(5990), "[1]\n");
+  bad.insert(at(3001), "oops\n");  // line 3001
+  for (int threads : {1, 3}) {
+    try {
+      read_papers(bad, "big.jsonl", threads);
+      ADD_FAILURE() << threads;
+    } catch (const InputError& e) {
+      EXPECT_EQ(std::string(e.what()),
+                "big.jsonl:3001:1: not a JSON object (expected one paper per line)");
+    }
+  }
+}
+
 // ---- End to end -------------------------------------------------------------------------
 
 std::vector<std::string> env_for(const FakeScholar& s, const TempDir& home) {
@@ -688,6 +859,60 @@ TEST(LitSearchE2E, SearchExportsAndCacheReruns) {
   ASSERT_EQ(off.code, 0) << off.err;
   EXPECT_TRUE(s.requests().empty());
   EXPECT_EQ(json::parse(off.out)["papers"].size(), 60u);
+}
+
+TEST(LitSearchE2E, StopwordsFileAndBackgroundFileTakeEffect) {
+  TempDir home;
+  const std::vector<std::string> env = {"RLAB_HOME=" + home.path()};
+  auto line = [](const std::string& id, const std::string& title, const std::string& abstract,
+                 int year) {
+    return json({{"paperId", id}, {"title", title}, {"abstract", abstract}, {"year", year}})
+               .dump() +
+           "\n";
+  };
+  const std::string fg = home.write(
+      "fg.jsonl", line("A", "Sodium battery anodes", "Sodium anodes cycle well.", 2024) +
+                      line("B", "Sodium battery cathodes", "Cathodes and anodes.", 2024) +
+                      line("C", "Lithium battery ageing", "Battery ageing models.", 2024));
+  const std::string bg =
+      home.write("bg.jsonl", line("X", "Lithium battery ageing", "Ageing of lithium cells.", 2010) +
+                                 line("Y", "Lithium battery models", "Ageing models.", 2011));
+  auto terms = [](const json& j, const char* list) {
+    std::map<std::string, json> m;
+    for (const auto& t : j["analysis"][list]) m[t["term"].get<std::string>()] = t;
+    return m;
+  };
+  auto r = run_rlab({"lit-search", "--from", fg, "--format", "json"}, env);
+  ASSERT_EQ(r.code, 0) << r.err;
+  auto k = terms(json::parse(r.out), "keywords");
+  EXPECT_EQ(k.at("battery")["df"], 3);
+  EXPECT_EQ(k.at("sodium")["df"], 2);
+  EXPECT_EQ(terms(json::parse(r.out), "phrases").at("sodium battery")["df"], 2);
+  // Words of the --stopwords file (any case) are neither keywords nor phrase ends.
+  r = run_rlab({"lit-search", "--from", fg, "--stopwords",
+                home.write("stop.txt", "Battery  SODIUM\n"), "--format", "json"},
+               env);
+  ASSERT_EQ(r.code, 0) << r.err;
+  k = terms(json::parse(r.out), "keywords");
+  EXPECT_EQ(k.count("battery"), 0u);
+  EXPECT_EQ(k.count("sodium"), 0u);
+  EXPECT_EQ(k.at("anodes")["df"], 2);
+  EXPECT_TRUE(json::parse(r.out)["analysis"]["phrases"].empty());
+  // --background FILE: document counts of the background and log-odds against it. Terms only
+  // in the foreground (a = 2, b = 0) tie on z and are ordered by text; "battery" (a = 3, b = 2)
+  // is less distinctive.
+  r = run_rlab({"lit-search", "--from", fg, "--background", bg, "--format", "json"}, env);
+  ASSERT_EQ(r.code, 0) << r.err;
+  const json a = json::parse(r.out);
+  EXPECT_EQ(a["analysis"]["background"], "file");
+  EXPECT_EQ(a["analysis"]["background_documents"], 2);
+  k = terms(a, "keywords");
+  EXPECT_EQ(k.at("battery")["background_df"], 2);
+  EXPECT_EQ(k.at("sodium")["background_df"], 0);
+  std::vector<std::string> order;
+  for (const auto& t : a["analysis"]["distinctive"]) order.push_back(t["term"]);
+  EXPECT_EQ(order, (std::vector<std::string>{"anodes", "sodium", "sodium battery", "battery"}));
+  EXPECT_LT(a["analysis"]["distinctive"][3]["z"].get<double>(), 0);
 }
 
 TEST(LitSearchE2E, ApiFailureIsExit4WithTheApiMessage) {
@@ -744,6 +969,23 @@ TEST(LitSearchE2E, BadInputs) {
   EXPECT_EQ(r.code, 3);
   EXPECT_EQ(r.err, "rlab: error: " + home.path() +
                        "/bad.jsonl:2:1: not a JSON object (expected one paper per line)\n");
+  r = run_rlab(
+      {"lit-search", "--query", "x", "--source", "openalex", "--fields-of-study", "Alchemy"}, env);
+  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(r.err,
+            "rlab: error: --fields-of-study 'Alchemy': not a Semantic Scholar field of study "
+            "(Computer Science, Medicine, Chemistry, Biology, Materials Science, Physics, Geology, "
+            "Psychology, Art, History, Geography, Sociology, Business, Political Science, "
+            "Economics, Philosophy, Mathematics, Engineering, Environmental Science, Agricultural "
+            "and Food Sciences, Education, Law, Linguistics) nor an OpenAlex field name or "
+            "number (11-36)\n");
+  r = run_rlab(
+      {"lit-search", "--from", home.write("ok.jsonl", "{\"title\":\"a\"}\n"), "--threads", "0"},
+      env);
+  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(r.err,
+            "rlab: error: --threads: Value 0 not in range 1 to 256; run 'rlab lit-search --help' "
+            "for usage\n");
   // Network down: exit 4.
   r = run_rlab({"lit-search", "--query", "x", "--retries", "0"}, env);
   EXPECT_EQ(r.code, 4);

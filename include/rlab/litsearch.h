@@ -126,6 +126,10 @@ class Fetcher {
 
  private:
   net::HttpResponse get(const net::HttpRequest& request, const std::string& what, int page);
+  /// GET from OpenAlex through the cache, the key added only to what is sent; non-200 throws.
+  net::HttpResponse openalex_get(const std::string& url, const std::string& what, int page);
+  /// OpenAlex source ids ("S…") for venue names, ISSNs or ids (names via /sources?search=).
+  std::vector<std::string> openalex_source_ids(const std::vector<std::string>& venues);
   net::HttpClient& http_;
   Cache* cache_;
   CachePolicy policy_;
@@ -133,6 +137,10 @@ class Fetcher {
   FetchStats stats_;
 };
 
+/// OpenAlex field ids (for `primary_topic.field.id`) of one field of study: a Semantic
+/// Scholar field name (mapped to the nearest OpenAlex field or fields), an OpenAlex field name,
+/// or its number 11-36; case and punctuation are ignored. Empty when unknown.
+std::vector<int> openalex_fields(const std::string& name);
 /// The fields rlab asks S2 for (plus `extra`), comma-joined.
 std::string s2_fields(const std::vector<std::string>& extra);
 /// One S2 paper object (any field may be null or absent).
@@ -152,10 +160,13 @@ std::string normalise_title(const std::string& title);
 /// and year. The first occurrence's order is kept; fields missing in it are filled from later
 /// duplicates. `removed` receives how many records were merged away.
 std::vector<Paper> deduplicate(const std::vector<Paper>& papers, std::size_t* removed = nullptr);
+/// The same, consuming `papers` (no copies of the records).
+std::vector<Paper> deduplicate(std::vector<Paper>&& papers, std::size_t* removed = nullptr);
 
 /// Papers kept after local filters (year range, min citations) — applied after fetching, as
 /// OpenAlex results and caches may hold papers outside what was asked.
 std::vector<Paper> apply_filters(const std::vector<Paper>& papers, const Query& query);
+std::vector<Paper> apply_filters(std::vector<Paper>&& papers, const Query& query);
 
 // ---- Analysis -------------------------------------------------------------------------
 
@@ -170,7 +181,7 @@ struct AnalysisOptions {
   std::size_t top = 20;   ///< Keywords/phrases reported.
   int recent_years = 3;   ///< Trend background: the last N years vs the years before.
   double prior = 10.0;    ///< Dirichlet prior strength a0 (log-odds).
-  int threads = 0;        ///< 0: hardware concurrency.
+  int threads = 0;        ///< Worker threads; 0: hardware concurrency. Results do not depend on it.
 };
 
 /// Lower-cased tokens of `text` (NFKC, HTML/TeX stripped, hyphenated compounds kept as one
@@ -225,6 +236,9 @@ std::string to_json(const std::vector<Paper>& papers, const AnalysisResult* anal
 std::string to_jsonl(const std::vector<Paper>& papers);
 /// Reads rlab's JSON or JSONL export back (for --from / --background); throws InputError.
 std::vector<Paper> read_papers(const std::string& text, const std::string& display_name);
+/// The same; JSON Lines are parsed on up to `threads` threads (0: hardware concurrency).
+std::vector<Paper> read_papers(const std::string& text, const std::string& display_name,
+                               int threads);
 /// BibTeX: stable keys (first author's surname + year + first title word, a/b/c on clashes),
 /// special characters escaped.
 std::string to_bibtex(const std::vector<Paper>& papers);

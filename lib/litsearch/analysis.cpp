@@ -9,9 +9,15 @@
 #include <unicode/unistr.h>
 
 #include <algorithm>
+#include <array>
+#include <atomic>
 #include <cctype>
 #include <cmath>
+#include <cstring>
+#include <exception>
 #include <memory>
+#include <string_view>
+#include <thread>
 #include <unordered_map>
 
 namespace rlab::litsearch {
@@ -50,7 +56,7 @@ std::string to_lower(const std::string& s) {
 }
 
 // Decodes one UTF-8 code point at s[i]; advances i. Invalid bytes give U+FFFD.
-UChar32 next_cp(const std::string& s, std::size_t& i) {
+UChar32 next_cp(std::string_view s, std::size_t& i) {
   const auto c = static_cast<unsigned char>(s[i]);
   if (c < 0x80) {
     ++i;
@@ -138,71 +144,31 @@ std::unique_ptr<sb_stemmer, void (*)(sb_stemmer*)> make_stemmer() {
           }};
 }
 
-// Open-addressing table: 64-bit n-gram key -> counts. Key 0 is never used (ids start at 1).
-struct Counts {
-  std::uint32_t df = 0;  // foreground documents
-  std::uint32_t a = 0;   // log-odds group A (foreground, or recent years)
-  std::uint32_t b = 0;   // log-odds group B (background, or earlier years)
+// Byte classes of the C locale's <cctype>, looked up once instead of per character.
+struct ByteClasses {
+  std::uint8_t alnum[256] = {};
+  std::uint8_t alpha[256] = {};
+  std::uint8_t digit[256] = {};
+  std::uint8_t upper[256] = {};
+  char lower[256] = {};
+  ByteClasses() {
+    for (int c = 0; c < 256; ++c) {
+      alnum[c] = std::isalnum(c) != 0 ? 1 : 0;
+      alpha[c] = std::isalpha(c) != 0 ? 1 : 0;
+      digit[c] = std::isdigit(c) != 0 ? 1 : 0;
+      upper[c] = std::isupper(c) != 0 ? 1 : 0;
+      lower[c] = static_cast<char>(std::tolower(c));
+    }
+  }
 };
 
-class GramTable {
- public:
-  GramTable() { resize(1u << 16); }
-  Counts& at(std::uint64_t key) {
-    if ((size_ + 1) * 10 > keys_.size() * 7) resize(keys_.size() * 2);
-    std::size_t i = hash(key) & (keys_.size() - 1);
-    while (keys_[i] != 0 && keys_[i] != key) i = (i + 1) & (keys_.size() - 1);
-    if (keys_[i] == 0) {
-      keys_[i] = key;
-      ++size_;
-    }
-    return vals_[i];
-  }
-  const Counts* find(std::uint64_t key) const {
-    std::size_t i = hash(key) & (keys_.size() - 1);
-    while (keys_[i] != 0) {
-      if (keys_[i] == key) return &vals_[i];
-      i = (i + 1) & (keys_.size() - 1);
-    }
-    return nullptr;
-  }
-  template <typename F>
-  void each(F f) const {
-    for (std::size_t i = 0; i < keys_.size(); ++i) {
-      if (keys_[i] != 0) f(keys_[i], vals_[i]);
-    }
-  }
-
- private:
-  static std::size_t hash(std::uint64_t k) {
-    k ^= k >> 33;
-    k *= 0xff51afd7ed558ccdULL;
-    k ^= k >> 33;
-    return static_cast<std::size_t>(k);
-  }
-  void resize(std::size_t n) {
-    std::vector<std::uint64_t> ok = std::move(keys_);
-    std::vector<Counts> ov = std::move(vals_);
-    keys_.assign(n, 0);
-    vals_.assign(n, Counts{});
-    size_ = 0;
-    for (std::size_t i = 0; i < ok.size(); ++i) {
-      if (ok[i] != 0) at(ok[i]) = ov[i];
-    }
-  }
-  std::vector<std::uint64_t> keys_;
-  std::vector<Counts> vals_;
-  std::size_t size_ = 0;
-};
+const ByteClasses& bytes() {
+  static const ByteClasses kClasses;
+  return kClasses;
+}
 
 constexpr std::uint64_t kIdBits = 21;
 constexpr std::uint32_t kMaxId = (1u << kIdBits) - 1;
-
-std::uint64_t gram_key(const std::uint32_t* ids, int n) {
-  std::uint64_t k = 0;
-  for (int i = 0; i < n; ++i) k = (k << kIdBits) | ids[i];
-  return k;
-}
 
 int gram_len(std::uint64_t key) {
   int n = 0;
@@ -212,6 +178,165 @@ int gram_len(std::uint64_t key) {
   }
   return n;
 }
+
+std::uint32_t gram_token(std::uint64_t key, int n, int i) {  // i-th token (0 = first)
+  return static_cast<std::uint32_t>((key >> (kIdBits * static_cast<unsigned>(n - 1 - i))) & kMaxId);
+}
+
+// Calls f(key) for every min_n..max_n-gram of the token ids that neither starts nor ends with
+// a stop word nor crosses a break (id 0); a key packs the ids, kIdBits each, first id highest
+// (a 1-gram's key is its id). Ids above kMaxId cannot be packed and act as breaks.
+template <typename F>
+void each_gram(const std::uint32_t* ids, std::size_t len, int min_n, int max_n,
+               const std::vector<std::uint8_t>& is_stop, F&& f) {
+  for (std::size_t i = 0; i < len; ++i) {
+    const std::uint32_t first = ids[i];
+    if (first == 0 || first > kMaxId || is_stop[first] != 0) continue;
+    std::uint64_t key = 0;
+    for (int n = 1; n <= max_n && i + static_cast<std::size_t>(n) <= len; ++n) {
+      const std::uint32_t last = ids[i + static_cast<std::size_t>(n) - 1];
+      if (last == 0 || last > kMaxId) break;
+      key = (key << kIdBits) | last;
+      if (n < min_n || is_stop[last] != 0) continue;
+      f(key);
+    }
+  }
+}
+
+std::size_t mix(std::uint64_t k) {
+  k ^= k >> 33;
+  k *= 0xff51afd7ed558ccdULL;
+  k ^= k >> 33;
+  return static_cast<std::size_t>(k);
+}
+
+// Document counts of one n-gram. `last` is the (1-based) local index of the last document
+// counted, so a gram repeated within a document counts once without a per-document set.
+struct Counts {
+  std::uint32_t df = 0;  // foreground documents
+  std::uint32_t a = 0;   // log-odds group A (foreground, or recent years)
+  std::uint32_t b = 0;   // log-odds group B (background, or earlier years)
+  std::uint32_t last = 0;
+};
+
+// Open-addressing table: 64-bit n-gram key -> counts, key and counts in one slot. Key 0 is
+// never used (ids start at 1).
+class GramTable {
+ public:
+  GramTable() { resize(1u << 16); }
+  Counts& at(std::uint64_t key) {
+    if ((size_ + 1) * 10 > slots_.size() * 7) resize(slots_.size() * 2);
+    const std::size_t m = slots_.size() - 1;
+    std::size_t i = mix(key) & m;
+    while (slots_[i].key != 0 && slots_[i].key != key) i = (i + 1) & m;
+    if (slots_[i].key == 0) {
+      slots_[i].key = key;
+      ++size_;
+    }
+    return slots_[i].counts;
+  }
+  // Room for about n keys without growing.
+  void reserve(std::size_t n) {
+    std::size_t size = slots_.size();
+    while (size * 7 < n * 10 && size < (std::size_t{1} << 32)) size <<= 1;
+    if (size > slots_.size()) resize(size);
+  }
+  template <typename F>
+  void each(F f) const {
+    for (const Slot& s : slots_) {
+      if (s.key != 0) f(s.key, s.counts);
+    }
+  }
+  [[nodiscard]] std::size_t size() const { return size_; }
+
+ private:
+  struct Slot {
+    std::uint64_t key = 0;
+    Counts counts;
+  };
+  void resize(std::size_t n) {
+    std::vector<Slot> old = std::move(slots_);
+    slots_.assign(n, Slot{});
+    size_ = 0;
+    const std::size_t m = n - 1;
+    for (const Slot& s : old) {
+      if (s.key == 0) continue;
+      std::size_t i = mix(s.key) & m;
+      while (slots_[i].key != 0) i = (i + 1) & m;
+      slots_[i] = s;
+      ++size_;
+    }
+  }
+  std::vector<Slot> slots_;
+  std::size_t size_ = 0;
+};
+
+// Distinct strings -> dense ids 1, 2, ... in order of first appearance; the text lives in one
+// arena, so looking up a token allocates nothing.
+class Interner {
+ public:
+  Interner() : slots_(1u << 12, 0), off_(1, 0), len_(1, 0), hash_(1, 0), count_(1, 0) {}
+  std::uint32_t intern(std::string_view s) {
+    const std::uint64_t h = hash(s);
+    const std::size_t m = slots_.size() - 1;
+    std::size_t i = static_cast<std::size_t>(h) & m;
+    while (slots_[i] != 0) {
+      const std::uint32_t id = slots_[i];
+      if (hash_[id] == h && view(id) == s) {
+        ++count_[id];
+        return id;
+      }
+      i = (i + 1) & m;
+    }
+    const auto id = static_cast<std::uint32_t>(off_.size());
+    off_.push_back(arena_.size());
+    len_.push_back(static_cast<std::uint32_t>(s.size()));
+    hash_.push_back(h);
+    count_.push_back(1);
+    arena_.append(s.data(), s.size());
+    slots_[i] = id;
+    if (static_cast<std::size_t>(id) * 10 > slots_.size() * 7) grow();
+    return id;
+  }
+  [[nodiscard]] std::size_t size() const { return off_.size() - 1; }  // ids 1..size()
+  [[nodiscard]] std::string_view view(std::uint32_t id) const {
+    return {arena_.data() + off_[id], len_[id]};
+  }
+  [[nodiscard]] std::uint64_t count(std::uint32_t id) const { return count_[id]; }
+
+ private:
+  static std::uint64_t hash(std::string_view s) {
+    std::uint64_t h = 0x9E3779B97F4A7C15ULL ^ s.size();
+    std::size_t i = 0;
+    for (; i + 8 <= s.size(); i += 8) {
+      std::uint64_t w = 0;
+      std::memcpy(&w, s.data() + i, 8);
+      h = (h ^ w) * 0xff51afd7ed558ccdULL;
+      h ^= h >> 32;
+    }
+    std::uint64_t w = 0;
+    std::memcpy(&w, s.data() + i, s.size() - i);
+    h = (h ^ w) * 0xc4ceb9fe1a85ec53ULL;
+    h ^= h >> 29;
+    return h;
+  }
+  void grow() {
+    std::vector<std::uint32_t> slots(slots_.size() * 2, 0);
+    const std::size_t m = slots.size() - 1;
+    for (std::uint32_t id = 1; id < off_.size(); ++id) {
+      std::size_t i = static_cast<std::size_t>(hash_[id]) & m;
+      while (slots[i] != 0) i = (i + 1) & m;
+      slots[i] = id;
+    }
+    slots_ = std::move(slots);
+  }
+  std::vector<std::uint32_t> slots_;
+  std::string arena_;
+  std::vector<std::size_t> off_;
+  std::vector<std::uint32_t> len_;
+  std::vector<std::uint64_t> hash_;
+  std::vector<std::uint64_t> count_;
+};
 
 }  // namespace
 
@@ -257,95 +382,271 @@ const std::set<std::string>& boilerplate_stopwords() {
   return kWords;
 }
 
-std::vector<std::string> tokenize(const std::string& raw) {
-  const std::string text = nfkc(strip_markup(raw));
-  const auto& stops = snowball_stopwords();
-  std::vector<std::string> out;
+namespace {
+
+// Snowball stop words of at most two ASCII bytes, as a bitmap over the two bytes: the check a
+// short token needs to stay inside a phrase.
+class ShortStops {
+ public:
+  ShortStops() : bits_(65536 / 8, 0) {
+    for (const std::string& w : snowball_stopwords()) {
+      if (w.size() <= 2) set(key(w));
+    }
+  }
+  [[nodiscard]] bool contains(std::string_view w) const {
+    if (w.size() <= 2) return test(key(w));
+    return snowball_stopwords().count(std::string(w)) != 0;
+  }
+
+ private:
+  static std::size_t key(std::string_view w) {
+    std::size_t k = 0;
+    for (char c : w) k = (k << 8) | static_cast<unsigned char>(c);
+    return k;
+  }
+  void set(std::size_t k) {
+    bits_[k >> 3] = static_cast<std::uint8_t>(bits_[k >> 3] | (1u << (k & 7)));
+  }
+  [[nodiscard]] bool test(std::size_t k) const { return ((bits_[k >> 3] >> (k & 7)) & 1u) != 0; }
+  std::vector<std::uint8_t> bits_;
+};
+
+const ShortStops& short_stops() {
+  static const ShortStops kStops;
+  return kStops;
+}
+
+// The text the tokenizer reads: markup stripped and NFKC-normalised, or `raw` itself when it
+// has nothing either step would change (plain ASCII without markup characters).
+std::string_view prepared(const std::string& raw, std::string& buf) {
+  static const auto kSpecial = [] {
+    std::array<bool, 256> t{};
+    for (int c = 0x80; c < 256; ++c) t[static_cast<std::size_t>(c)] = true;
+    for (const unsigned char c : {'<', '&', '$', '\\', '{', '}'}) t[c] = true;
+    return t;
+  }();
+  for (const char ch : raw) {
+    if (kSpecial[static_cast<unsigned char>(ch)]) {
+      buf = nfkc(strip_markup(raw));
+      return buf;
+    }
+  }
+  return raw;
+}
+
+bool clause_break(UChar32 cp) {
+  return cp == '.' || cp == ',' || cp == ';' || cp == ':' || cp == '!' || cp == '?' || cp == '(' ||
+         cp == ')' || cp == '[' || cp == ']' || cp == '"' || cp == '/' || cp == 0x2014 ||
+         cp == 0x2013 || cp == 0x201C || cp == 0x201D;
+}
+
+bool joiner(UChar32 cp) {
+  return cp == '-' || cp == 0x2010 || cp == 0x2011 || cp == '\'' || cp == 0x2019;
+}
+
+// The tokenizer: calls token(std::string_view) for each token (lower-cased; the view is valid
+// until the next call) and brk() at clause punctuation and dropped tokens. `lw` is scratch.
+// tokenize() and the analysis share it, so the analysed tokens are exactly tokenize()'s.
+template <typename Token, typename Break>
+void scan_tokens(std::string_view text, std::string& lw, Token&& token, Break&& brk) {
+  const ByteClasses& bc = bytes();
+  const std::size_t size = text.size();
   std::size_t i = 0;
-  auto push_break = [&] {
-    if (!out.empty() && !out.back().empty()) out.emplace_back();
-  };
-  while (i < text.size()) {
-    std::size_t start = i;
-    UChar32 cp = next_cp(text, i);
-    if (!word_cp(cp)) {
-      // Clause punctuation breaks phrases; spaces, quotes-as-apostrophes and dashes do not.
-      if (cp == '.' || cp == ',' || cp == ';' || cp == ':' || cp == '!' || cp == '?' || cp == '(' ||
-          cp == ')' || cp == '[' || cp == ']' || cp == '"' || cp == '/' || cp == 0x2014 ||
-          cp == 0x2013 || cp == 0x201C || cp == 0x201D) {
-        push_break();
+  while (i < size) {
+    const std::size_t start = i;
+    const auto c0 = static_cast<unsigned char>(text[i]);
+    bool ascii = c0 < 0x80;
+    if (ascii) {
+      ++i;
+      if (bc.alnum[c0] == 0) {
+        if (clause_break(c0)) brk();
+        continue;
       }
-      continue;
+    } else {
+      const UChar32 cp = next_cp(text, i);
+      if (!word_cp(cp)) {
+        if (clause_break(cp)) brk();
+        continue;
+      }
     }
     // A word: alnum runs joined by single hyphens (compounds) or an apostrophe (it's).
     std::size_t end = i;
-    while (end < text.size()) {
+    while (end < size) {
+      const auto c = static_cast<unsigned char>(text[end]);
+      if (c < 0x80 && bc.alnum[c] != 0) {
+        ++end;
+        continue;
+      }
       std::size_t j = end;
-      UChar32 c2 = next_cp(text, j);
+      const UChar32 c2 = next_cp(text, j);
       if (word_cp(c2)) {
+        ascii = false;
         end = j;
         continue;
       }
-      if ((c2 == '-' || c2 == 0x2010 || c2 == 0x2011 || c2 == '\'' || c2 == 0x2019) &&
-          j < text.size()) {
+      if (joiner(c2) && j < size) {
         std::size_t k = j;
         if (word_cp(next_cp(text, k))) {
+          if (c2 >= 0x80) ascii = false;
           end = j;
           continue;
         }
       }
       break;
     }
-    std::string word = text.substr(start, end - start);
     i = end;
-    // Normalise typographic hyphens/apostrophes.
-    for (const char* from : {"\xE2\x80\x90", "\xE2\x80\x91"}) {
-      for (auto p = word.find(from); p != std::string::npos; p = word.find(from))
-        word.replace(p, 3, "-");
-    }
-    for (auto p = word.find("\xE2\x80\x99"); p != std::string::npos; p = word.find("\xE2\x80\x99"))
-      word.replace(p, 3, "'");
-    // Possessive 's is dropped.
-    if (word.size() > 2 && word.compare(word.size() - 2, 2, "'s") == 0)
-      word.resize(word.size() - 2);
-    bool digits_only = true;
-    bool has_alpha = false;
-    bool all_upper = true;
-    std::size_t letters = 0;
-    for (unsigned char c : word) {
-      if (std::isalpha(c) != 0 || c >= 0x80) {
-        has_alpha = true;
-        ++letters;
-        if (c < 0x80 && std::isupper(c) == 0) all_upper = false;
-        if (c >= 0x80) all_upper = false;
-      }
-      if (std::isdigit(c) == 0 && c != '-' && c != '\'') digits_only = false;
-    }
-    if (digits_only || !has_alpha) {
-      push_break();
-      continue;
-    }
-    const bool acronym =
-        all_upper && letters == word.size() && word.size() >= 2 && word.size() <= 5;
-    std::string lw = to_lower(word);
     std::size_t cps = 0;
-    for (std::size_t k = 0; k < lw.size();) {
-      next_cp(lw, k);
-      ++cps;
+    bool acronym = false;
+    if (ascii) {
+      std::size_t len = end - start;
+      const char* p = text.data() + start;
+      if (len > 2 && p[len - 2] == '\'' && p[len - 1] == 's') len -= 2;  // possessive
+      bool digits_only = true;
+      bool has_alpha = false;
+      bool all_upper = true;
+      std::size_t letters = 0;
+      for (std::size_t k = 0; k < len; ++k) {
+        const auto c = static_cast<unsigned char>(p[k]);
+        if (bc.alpha[c] != 0) {
+          has_alpha = true;
+          ++letters;
+          if (bc.upper[c] == 0) all_upper = false;
+        }
+        if (bc.digit[c] == 0 && c != '-' && c != '\'') digits_only = false;
+      }
+      if (digits_only || !has_alpha) {
+        brk();
+        continue;
+      }
+      acronym = all_upper && letters == len && len >= 2 && len <= 5;
+      lw.resize(len);
+      for (std::size_t k = 0; k < len; ++k) lw[k] = bc.lower[static_cast<unsigned char>(p[k])];
+      cps = len;
+    } else {
+      std::string word(text.substr(start, end - start));
+      // Normalise typographic hyphens/apostrophes.
+      for (const char* from : {"\xE2\x80\x90", "\xE2\x80\x91"}) {
+        for (auto q = word.find(from); q != std::string::npos; q = word.find(from))
+          word.replace(q, 3, "-");
+      }
+      for (auto q = word.find("\xE2\x80\x99"); q != std::string::npos;
+           q = word.find("\xE2\x80\x99"))
+        word.replace(q, 3, "'");
+      if (word.size() > 2 && word.compare(word.size() - 2, 2, "'s") == 0)
+        word.resize(word.size() - 2);
+      bool digits_only = true;
+      bool has_alpha = false;
+      bool all_upper = true;
+      std::size_t letters = 0;
+      for (const char ch : word) {
+        const auto c = static_cast<unsigned char>(ch);
+        if (bc.alpha[c] != 0 || c >= 0x80) {
+          has_alpha = true;
+          ++letters;
+          if (c < 0x80 && bc.upper[c] == 0) all_upper = false;
+          if (c >= 0x80) all_upper = false;
+        }
+        if (bc.digit[c] == 0 && c != '-' && c != '\'') digits_only = false;
+      }
+      if (digits_only || !has_alpha) {
+        brk();
+        continue;
+      }
+      acronym = all_upper && letters == word.size() && word.size() >= 2 && word.size() <= 5;
+      lw = to_lower(word);
+      for (std::size_t k = 0; k < lw.size();) {
+        next_cp(lw, k);
+        ++cps;
+      }
     }
     if (cps < 3 && !acronym) {
-      if (stops.count(lw) != 0) {
-        out.push_back(lw);  // a short stop word may sit inside a phrase
+      if (short_stops().contains(lw)) {
+        token(std::string_view(lw));  // a short stop word may sit inside a phrase
       } else {
-        push_break();
+        brk();
       }
       continue;
     }
-    out.push_back(std::move(lw));
+    token(std::string_view(lw));
   }
+}
+
+}  // namespace
+
+std::vector<std::string> tokenize(const std::string& raw) {
+  std::string buf;
+  std::string lw;
+  std::vector<std::string> out;
+  scan_tokens(
+      prepared(raw, buf), lw, [&](std::string_view t) { out.emplace_back(t); },
+      [&] {
+        if (!out.empty() && !out.back().empty()) out.emplace_back();
+      });
   while (!out.empty() && out.back().empty()) out.pop_back();
   return out;
 }
+
+namespace {
+
+// One thread's share of the documents: its tokens as ids of its own interner (0 = break),
+// later renumbered to the shared vocabulary.
+struct Shard {
+  std::size_t first = 0;  // global index of the first document
+  std::size_t count = 0;
+  Interner surfaces;
+  std::vector<std::uint32_t> tokens;
+  std::vector<std::size_t> start;  // count + 1 offsets into tokens
+};
+
+// Runs f(shard index) on `n` threads (the calling thread included) and rethrows the first
+// exception.
+template <typename F>
+void parallel(std::size_t n, F&& f) {
+  if (n <= 1) {
+    f(std::size_t{0});
+    return;
+  }
+  std::vector<std::exception_ptr> errors(n);
+  std::vector<std::thread> threads;
+  threads.reserve(n - 1);
+  for (std::size_t t = 1; t < n; ++t) {
+    threads.emplace_back([&, t] {
+      try {
+        f(t);
+      } catch (...) {
+        errors[t] = std::current_exception();
+      }
+    });
+  }
+  try {
+    f(std::size_t{0});
+  } catch (...) {
+    errors[0] = std::current_exception();
+  }
+  for (auto& th : threads) th.join();
+  for (auto& e : errors) {
+    if (e) std::rethrow_exception(e);
+  }
+}
+
+// Hashes of an n-gram key: its sketch word, its two bits in that word (one memory access
+// for both), and the thread that counts it.
+struct GramHash {
+  std::uint64_t h1, h2;
+  explicit GramHash(std::uint64_t g)
+      : h1(g * 0x9E3779B97F4A7C15ULL), h2((g ^ (g >> 29)) * 0xC2B2AE3D27D4EB4FULL) {}
+  [[nodiscard]] std::size_t word(std::size_t mask) const {
+    return static_cast<std::size_t>(h1 >> 20) & mask;
+  }
+  [[nodiscard]] std::uint64_t bits() const {
+    return (std::uint64_t{1} << (h2 >> 58)) | (std::uint64_t{1} << ((h2 >> 52) & 63));
+  }
+  [[nodiscard]] std::size_t part(std::size_t parts) const {
+    return static_cast<std::size_t>(((h1 >> 32) * parts) >> 32);
+  }
+};
+
+}  // namespace
 
 AnalysisResult analyse(const std::vector<Paper>& papers, const AnalysisOptions& o,
                        const std::vector<Paper>* background) {
@@ -354,39 +655,6 @@ AnalysisResult analyse(const std::vector<Paper>& papers, const AnalysisOptions& 
   std::set<std::string> stop = snowball_stopwords();
   if (o.boilerplate) stop.insert(boilerplate_stopwords().begin(), boilerplate_stopwords().end());
   stop.insert(o.extra_stopwords.begin(), o.extra_stopwords.end());
-
-  auto stemmer = make_stemmer();
-  // Vocabulary: id 0 = break, ids >= 1 tokens (stemmed when stemming). Stop flag per id.
-  std::unordered_map<std::string, std::uint32_t> vocab;
-  std::vector<std::string> key_text = {""};
-  std::vector<bool> is_stop = {true};
-  std::vector<std::unordered_map<std::string, long long>> surfaces = {{}};
-  std::unordered_map<std::string, std::uint32_t> surface_id;  // surface -> id cache
-  auto intern = [&](const std::string& surface) -> std::uint32_t {
-    auto it = surface_id.find(surface);
-    if (it != surface_id.end()) {
-      if (o.stem) surfaces[it->second][surface]++;
-      return it->second;
-    }
-    std::string key = surface;
-    if (o.stem && stemmer && stop.count(surface) == 0) {
-      const sb_symbol* s =
-          sb_stemmer_stem(stemmer.get(), reinterpret_cast<const sb_symbol*>(surface.data()),
-                          static_cast<int>(surface.size()));
-      if (s != nullptr)
-        key.assign(reinterpret_cast<const char*>(s),
-                   static_cast<std::size_t>(sb_stemmer_length(stemmer.get())));
-    }
-    auto [vit, inserted] = vocab.emplace(key, static_cast<std::uint32_t>(key_text.size()));
-    if (inserted) {
-      key_text.push_back(key);
-      is_stop.push_back(stop.count(surface) != 0 || stop.count(key) != 0);
-      surfaces.emplace_back();
-    }
-    surface_id.emplace(surface, vit->second);
-    if (o.stem) surfaces[vit->second][surface]++;
-    return vit->second;
-  };
 
   // Year groups for the default background.
   std::vector<int> years;
@@ -408,101 +676,221 @@ AnalysisResult analyse(const std::vector<Paper>& papers, const AnalysisOptions& 
     res.background = "years <= " + std::to_string(*split);
   }
 
-  // Pass 1 tokenises every document once into ids; pass 2 marks n-grams seen in >= 2
-  // foreground documents in a byte sketch (most 3-grams occur once, so the exact table stays
-  // small); pass 3 counts the marked n-grams exactly. A gram with df >= 2 always passes the
-  // sketch (collisions only let extra grams through, whose counts are still exact).
-  std::vector<std::uint32_t> doc_tokens;  // all documents, foreground then background
-  std::vector<std::size_t> doc_start;
-  std::vector<std::size_t> doc_len;
-  std::vector<int> doc_year;
-  std::vector<int> doc_group;  // 0 foreground (A), 1 foreground older (B), 2 background (B)
-  GramTable table;
-  std::vector<std::uint64_t> grams;
-  auto collect_doc = [&](const Paper& p, int group) {
-    std::string text = o.use_title ? p.title : "";
-    if (p.abstract) text += (text.empty() ? "" : " . ") + *p.abstract;
-    const std::vector<std::string> toks = tokenize(text);
-    doc_start.push_back(doc_tokens.size());
-    doc_len.push_back(toks.size());
-    for (const auto& t : toks) doc_tokens.push_back(t.empty() ? 0 : intern(t));
-    doc_year.push_back(p.year ? *p.year : 0);
-    doc_group.push_back(group);
+  // Documents: the foreground papers, then the background ones.
+  const std::size_t n_fg = papers.size();
+  const std::size_t n_docs = n_fg + (background != nullptr ? background->size() : 0);
+  auto paper = [&](std::size_t d) -> const Paper& {
+    return d < n_fg ? papers[d] : (*background)[d - n_fg];
   };
-  auto doc_grams = [&](std::size_t d) {
-    grams.clear();
-    const std::uint32_t* ids = doc_tokens.data() + doc_start[d];
-    const std::size_t len = doc_len[d];
-    for (std::size_t i = 0; i < len; ++i) {
-      if (ids[i] == 0 || ids[i] > kMaxId || is_stop[ids[i]])
-        continue;  // never start with a stop word
-      for (int n = 1; n <= max_n && i + static_cast<std::size_t>(n) <= len; ++n) {
-        const std::uint32_t last = ids[i + static_cast<std::size_t>(n) - 1];
-        if (last == 0 || last > kMaxId) break;
-        if (is_stop[last]) continue;  // nor end with one
-        grams.push_back(gram_key(&ids[i], n));
-      }
-    }
-    std::sort(grams.begin(), grams.end());
-    grams.erase(std::unique(grams.begin(), grams.end()), grams.end());
-  };
+  std::vector<std::uint8_t> doc_group(n_docs);  // 0 foreground (A), 1 older (B), 2 background
+  std::vector<int> doc_year(n_fg);
   long long docs_a = 0;
   long long docs_b = 0;
-  for (const Paper& p : papers) {
+  for (std::size_t d = 0; d < n_fg; ++d) {
+    const Paper& p = papers[d];
     ++res.documents;
     if (!p.abstract) ++res.null_abstracts;
     if (p.year) {
       const auto it = std::lower_bound(years.begin(), years.end(), *p.year);
       res.docs_per_year[static_cast<std::size_t>(it - years.begin())]++;
     }
+    doc_year[d] = p.year ? *p.year : 0;
     const bool older = split && p.year && *p.year <= *split;
-    collect_doc(p, older ? 1 : 0);
-    if (older) {
-      ++docs_b;
-    } else {
-      ++docs_a;
-    }
+    doc_group[d] = older ? 1 : 0;
+    (older ? docs_b : docs_a)++;
   }
-  const std::size_t n_fg = doc_start.size();
   if (background != nullptr) {
     docs_a = res.documents;
-    docs_b = 0;
-    for (const Paper& p : *background) {
-      collect_doc(p, 2);
-      ++docs_b;
-    }
-  }
-  std::vector<std::uint8_t> sketch;
-  std::size_t mask = 0;
-  if (o.min_df >= 2) {
-    std::size_t size = 1u << 16;
-    while (size < doc_tokens.size() * 4 && size < (std::size_t{1} << 27)) size <<= 1;
-    sketch.assign(size, 0);
-    mask = size - 1;
-    for (std::size_t d = 0; d < n_fg; ++d) {
-      doc_grams(d);
-      for (std::uint64_t g : grams) {
-        std::uint8_t& c = sketch[(g * 0x9E3779B97F4A7C15ULL >> 20) & mask];
-        if (c < 2) ++c;
-      }
-    }
-  }
-  const bool grouped = background != nullptr || split.has_value();
-  for (std::size_t d = 0; d < doc_start.size(); ++d) {
-    doc_grams(d);
-    const int group = doc_group[d];
-    for (std::uint64_t g : grams) {
-      if (!sketch.empty() && sketch[(g * 0x9E3779B97F4A7C15ULL >> 20) & mask] < 2) continue;
-      Counts& c = table.at(g);
-      if (group == 2) {
-        ++c.b;
-        continue;
-      }
-      ++c.df;
-      if (grouped) (group == 1 ? c.b : c.a)++;
-    }
+    docs_b = static_cast<long long>(background->size());
+    for (std::size_t d = n_fg; d < n_docs; ++d) doc_group[d] = 2;
   }
   res.background_documents = res.background.empty() ? 0 : docs_b;
+
+  // Shards: contiguous document ranges of about equal text size, one per thread.
+  std::size_t threads = o.threads > 0 ? static_cast<std::size_t>(o.threads)
+                                      : std::max(1u, std::thread::hardware_concurrency());
+  std::size_t total_bytes = 0;
+  for (std::size_t d = 0; d < n_docs; ++d) {
+    const Paper& p = paper(d);
+    total_bytes += (o.use_title ? p.title.size() : 0) + (p.abstract ? p.abstract->size() : 0) + 3;
+  }
+  if (total_bytes < (std::size_t{1} << 20)) threads = 1;  // not worth a thread
+  threads = std::max<std::size_t>(1, std::min(threads, n_docs));
+  std::vector<Shard> shards(threads);
+  {
+    std::size_t d = 0;
+    std::size_t acc = 0;
+    for (std::size_t t = 0; t < threads; ++t) {
+      shards[t].first = d;
+      const std::size_t goal = total_bytes * (t + 1) / threads;
+      while (d < n_docs && (acc < goal || t + 1 == threads)) {
+        const Paper& p = paper(d);
+        acc += (o.use_title ? p.title.size() : 0) + (p.abstract ? p.abstract->size() : 0) + 3;
+        ++d;
+      }
+      shards[t].count = d - shards[t].first;
+    }
+  }
+
+  // Pass 1 (parallel): tokenise every document once into shard-local ids.
+  parallel(threads, [&](std::size_t t) {
+    Shard& s = shards[t];
+    std::string text;
+    std::string buf;
+    std::string lw;
+    s.start.reserve(s.count + 1);
+    for (std::size_t d = s.first; d < s.first + s.count; ++d) {
+      const Paper& p = paper(d);
+      text.clear();
+      if (o.use_title) text = p.title;
+      if (p.abstract) {
+        if (!text.empty()) text += " . ";
+        text += *p.abstract;
+      }
+      s.start.push_back(s.tokens.size());
+      scan_tokens(
+          prepared(text, buf), lw,
+          [&](std::string_view w) { s.tokens.push_back(s.surfaces.intern(w)); },
+          [&] {
+            if (!s.tokens.empty() && s.tokens.back() != 0) s.tokens.push_back(0);
+          });
+    }
+    s.start.push_back(s.tokens.size());
+  });
+
+  // The shared vocabulary, ids in order of first appearance (shard by shard, so the same as
+  // one pass over all documents): id 0 = break, ids >= 1 tokens (stemmed when stemming).
+  auto stemmer = make_stemmer();
+  std::unordered_map<std::string, std::uint32_t> vocab;
+  std::vector<std::string> key_text = {""};
+  std::vector<std::uint8_t> is_stop = {1};
+  std::vector<std::unordered_map<std::string, long long>> surfaces = {{}};
+  std::vector<std::vector<std::uint32_t>> renumber(threads);
+  for (std::size_t t = 0; t < threads; ++t) {
+    const Interner& in = shards[t].surfaces;
+    renumber[t].assign(in.size() + 1, 0);
+    for (std::uint32_t sid = 1; sid <= in.size(); ++sid) {
+      std::string surface(in.view(sid));
+      std::string key = surface;
+      if (o.stem && stemmer && stop.count(surface) == 0) {
+        const sb_symbol* st =
+            sb_stemmer_stem(stemmer.get(), reinterpret_cast<const sb_symbol*>(surface.data()),
+                            static_cast<int>(surface.size()));
+        if (st != nullptr)
+          key.assign(reinterpret_cast<const char*>(st),
+                     static_cast<std::size_t>(sb_stemmer_length(stemmer.get())));
+      }
+      auto [it, inserted] = vocab.emplace(key, static_cast<std::uint32_t>(key_text.size()));
+      if (inserted) {
+        // A surface that is a stop word is its own key, so the key decides.
+        is_stop.push_back(stop.count(key) != 0 ? 1 : 0);
+        key_text.push_back(std::move(key));
+        surfaces.emplace_back();
+      }
+      renumber[t][sid] = it->second;
+      if (o.stem) surfaces[it->second][surface] += static_cast<long long>(in.count(sid));
+    }
+  }
+
+  // Pass 2 (parallel): renumber to shared ids; count the 1-grams exactly in arrays indexed by
+  // id; mark the foreground 2..3-grams in a sketch shared by the threads: a gram sets two bits of
+  // one 64-bit word in `once`, and a bit set again gets its bit in `twice` (the two words sit
+  // side by side). A gram in >= 2 documents has both its twice bits, so the exact counts of pass
+  // 3 need only those grams (most 3-grams occur once); grams let through by collisions (or by a
+  // repeat inside one document) are counted exactly too, and min_df drops them. About 16 bits
+  // per token (at most 2^28 in all, 64 MB with `twice`) keep the collisions rare.
+  const bool grouped = background != nullptr || split.has_value();
+  std::size_t total_tokens = 0;
+  for (const Shard& s : shards) total_tokens += s.tokens.size();
+  const bool sketched = o.min_df >= 2 && max_n >= 2;
+  std::size_t words = std::size_t{1} << 10;
+  while (words * 64 < total_tokens * 16 && words < (std::size_t{1} << 22)) words <<= 1;
+  const std::size_t mask = words - 1;
+  std::vector<std::atomic<std::uint64_t>> sketch(sketched ? 2 * words : 0);
+  auto admitted = [&](const GramHash& h) {
+    const std::uint64_t bits = h.bits();
+    return (sketch[2 * h.word(mask) + 1].load(std::memory_order_relaxed) & bits) == bits;
+  };
+  const std::size_t vocab_size = key_text.size();
+  std::vector<std::vector<Counts>> unigrams(threads);
+  auto count = [&](Counts& c, int group) {
+    if (group == 2) {
+      ++c.b;
+      return;
+    }
+    ++c.df;
+    if (grouped) (group == 1 ? c.b : c.a)++;
+  };
+  parallel(threads, [&](std::size_t t) {
+    Shard& s = shards[t];
+    for (std::uint32_t& id : s.tokens) id = renumber[t][id];
+    std::vector<Counts>& uni = unigrams[t];
+    uni.assign(vocab_size, Counts{});
+    for (std::size_t k = 0; k < s.count; ++k) {
+      const std::uint32_t* ids = s.tokens.data() + s.start[k];
+      const std::size_t len = s.start[k + 1] - s.start[k];
+      const int group = doc_group[s.first + k];
+      const auto stamp = static_cast<std::uint32_t>(k + 1);
+      for (std::size_t i = 0; i < len; ++i) {
+        const std::uint32_t id = ids[i];
+        if (id == 0 || id > kMaxId || is_stop[id] != 0) continue;
+        Counts& c = uni[id];
+        if (c.last == stamp) continue;  // once per document
+        c.last = stamp;
+        count(c, group);
+      }
+      if (!sketched || group == 2) continue;
+      each_gram(ids, len, 2, max_n, is_stop, [&](std::uint64_t g) {
+        const GramHash h(g);
+        const std::uint64_t bits = h.bits();
+        std::atomic<std::uint64_t>* w = &sketch[2 * h.word(mask)];
+        if ((w[1].load(std::memory_order_relaxed) & bits) == bits) return;
+        // Of two hits on one bit, from any threads, the later read-modify-write sees the
+        // earlier one.
+        const std::uint64_t before = w[0].fetch_or(bits, std::memory_order_relaxed);
+        if ((before & bits) != 0) w[1].fetch_or(before & bits, std::memory_order_relaxed);
+      });
+    }
+  });
+  for (std::size_t t = 1; t < threads; ++t) {
+    for (std::size_t id = 0; id < vocab_size; ++id) {
+      unigrams[0][id].df += unigrams[t][id].df;
+      unigrams[0][id].a += unigrams[t][id].a;
+      unigrams[0][id].b += unigrams[t][id].b;
+    }
+    unigrams[t] = std::vector<Counts>();
+  }
+
+  // Pass 3 (parallel): exact document counts of the admitted 2..3-grams. The grams are split
+  // among the threads by hash, so each thread owns its part of the table and nothing is merged;
+  // each thread reads all documents.
+  std::size_t expected = 0;  // admitted grams, roughly (two twice bits each)
+  for (std::size_t w = 1; w < sketch.size(); w += 2) {
+    expected +=
+        static_cast<std::size_t>(__builtin_popcountll(sketch[w].load(std::memory_order_relaxed)));
+  }
+  std::vector<GramTable> tables(max_n >= 2 ? threads : 0);
+  parallel(tables.size(), [&](std::size_t t) {
+    GramTable& table = tables[t];
+    if (sketched) table.reserve(expected / 2 / tables.size());
+    for (const Shard& s : shards) {
+      for (std::size_t k = 0; k < s.count; ++k) {
+        const int group = doc_group[s.first + k];
+        const auto stamp = static_cast<std::uint32_t>(s.first + k + 1);
+        each_gram(s.tokens.data() + s.start[k], s.start[k + 1] - s.start[k], 2, max_n, is_stop,
+                  [&](std::uint64_t g) {
+                    const GramHash h(g);
+                    if (h.part(tables.size()) != t) return;
+                    if (sketched && !admitted(h)) return;
+                    Counts& c = table.at(g);
+                    if (c.last == stamp) return;  // once per document
+                    c.last = stamp;
+                    count(c, group);
+                  });
+      }
+    }
+  });
+  sketch = std::vector<std::atomic<std::uint64_t>>();
 
   // Display text of an n-gram: each token's key, or its most frequent surface when stemming.
   std::vector<std::string> display(key_text.size());
@@ -512,22 +900,29 @@ AnalysisResult analyse(const std::vector<Paper>& papers, const AnalysisOptions& 
       continue;
     }
     long long best = -1;
-    for (const auto& [s, n] : surfaces[id]) {
-      if (n > best || (n == best && s < display[id])) {
+    for (const auto& [sf, n] : surfaces[id]) {
+      if (n > best || (n == best && sf < display[id])) {
         best = n;
-        display[id] = s;
+        display[id] = sf;
       }
     }
   }
   auto text_of = [&](std::uint64_t key) {
     const int n = gram_len(key);
     std::string s;
-    for (int i = n - 1; i >= 0; --i) {
-      const auto id =
-          static_cast<std::uint32_t>((key >> (kIdBits * static_cast<unsigned>(i))) & kMaxId);
-      s += (s.empty() ? "" : " ") + display[id];
-    }
+    for (int i = 0; i < n; ++i) s += (s.empty() ? "" : " ") + display[gram_token(key, n, i)];
     return s;
+  };
+  // Compares the display texts of two grams as strings without building them: tokens hold no
+  // byte at or below ' ', so token-wise comparison orders the joined texts the same way.
+  auto text_less = [&](std::uint64_t x, std::uint64_t y) {
+    const int nx = gram_len(x);
+    const int ny = gram_len(y);
+    for (int i = 0; i < std::min(nx, ny); ++i) {
+      const int c = display[gram_token(x, nx, i)].compare(display[gram_token(y, ny, i)]);
+      if (c != 0) return c < 0;
+    }
+    return nx < ny;
   };
 
   // Candidates, log-odds with an informative Dirichlet prior (Monroe, Colaresi & Quinn 2008)
@@ -539,14 +934,30 @@ AnalysisResult analyse(const std::vector<Paper>& papers, const AnalysisOptions& 
   std::vector<Cand> cands;
   double n_a = 0;
   double n_b = 0;
-  table.each([&](std::uint64_t k, const Counts& c) {
+  auto candidate = [&](std::uint64_t k, const Counts& c) {
     if (static_cast<int>(c.df) >= o.min_df) {
       cands.push_back({k, c});
       n_a += c.a;
       n_b += c.b;
     }
-  });
+  };
+  if (!unigrams.empty()) {
+    for (std::uint32_t id = 1; id < vocab_size; ++id) candidate(id, unigrams[0][id]);
+  }
+  for (const GramTable& table : tables) table.each(candidate);
+  tables.clear();
   const bool have_bg = !res.background.empty() && n_a > 0 && n_b > 0;
+  auto log_odds = [&](const Counts& c, double* z) {
+    const double a0 = o.prior;
+    const double alpha = a0 * (c.a + c.b) / (n_a + n_b);
+    const double ya = c.a;
+    const double yb = c.b;
+    const double d = std::log((ya + alpha) / (n_a + a0 - ya - alpha)) -
+                     std::log((yb + alpha) / (n_b + a0 - yb - alpha));
+    const double var = 1.0 / (ya + alpha) + 1.0 / (yb + alpha);
+    *z = d / std::sqrt(var);
+    return d;
+  };
   auto make_term = [&](const Cand& c) {
     Term t;
     t.text = text_of(c.key);
@@ -555,22 +966,12 @@ AnalysisResult analyse(const std::vector<Paper>& papers, const AnalysisOptions& 
     t.share =
         res.documents > 0 ? static_cast<double>(c.c.df) / static_cast<double>(res.documents) : 0;
     t.bg_df = c.c.b;
-    if (have_bg) {
-      const double a0 = o.prior;
-      const double alpha = a0 * (c.c.a + c.c.b) / (n_a + n_b);
-      const double ya = c.c.a;
-      const double yb = c.c.b;
-      const double d = std::log((ya + alpha) / (n_a + a0 - ya - alpha)) -
-                       std::log((yb + alpha) / (n_b + a0 - yb - alpha));
-      const double var = 1.0 / (ya + alpha) + 1.0 / (yb + alpha);
-      t.log_odds = d;
-      t.z = d / std::sqrt(var);
-    }
+    if (have_bg) t.log_odds = log_odds(c.c, &t.z);
     return t;
   };
   auto by_df = [&](const Cand& x, const Cand& y) {
     if (x.c.df != y.c.df) return x.c.df > y.c.df;
-    return text_of(x.key) < text_of(y.key);
+    return text_less(x.key, y.key);
   };
   std::vector<Cand> uni;
   std::vector<Cand> multi;
@@ -583,50 +984,71 @@ AnalysisResult analyse(const std::vector<Paper>& papers, const AnalysisOptions& 
   top_of(uni, res.keywords);
   top_of(multi, res.phrases);
   if (have_bg) {
-    std::vector<Term> all;
+    struct Scored {
+      double z;
+      std::size_t i;
+    };
+    std::vector<Scored> all;
     all.reserve(cands.size());
-    for (const Cand& c : cands) {
-      if (static_cast<int>(c.c.a) >= o.min_df) all.push_back(make_term(c));
+    for (std::size_t i = 0; i < cands.size(); ++i) {
+      if (static_cast<int>(cands[i].c.a) >= o.min_df) {
+        double z = 0;
+        log_odds(cands[i].c, &z);
+        all.push_back({z, i});
+      }
     }
     const std::size_t k = std::min(o.top, all.size());
     std::partial_sort(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(k), all.end(),
-                      [](const Term& x, const Term& y) {
+                      [&](const Scored& x, const Scored& y) {
                         if (x.z != y.z) return x.z > y.z;
-                        return x.text < y.text;
+                        return text_less(cands[x.i].key, cands[y.i].key);
                       });
-    all.resize(k);
-    res.distinctive = std::move(all);
+    for (std::size_t i = 0; i < k; ++i) res.distinctive.push_back(make_term(cands[all[i].i]));
   }
 
   // Trends: per-year document share of the top keywords and phrases.
   std::vector<std::uint64_t> trend_keys;
-  std::vector<std::string> trend_text;
   auto add_trend = [&](const std::vector<Cand>& v, std::size_t k) {
-    for (std::size_t i = 0; i < std::min(k, v.size()); ++i) {
-      trend_keys.push_back(v[i].key);
-      trend_text.push_back(text_of(v[i].key));
-    }
+    for (std::size_t i = 0; i < std::min(k, v.size()); ++i) trend_keys.push_back(v[i].key);
   };
   add_trend(uni, std::min<std::size_t>(o.top, 10));
   add_trend(multi, std::min<std::size_t>(o.top, 5));
   if (!years.empty() && !trend_keys.empty()) {
-    std::unordered_map<std::uint64_t, std::size_t> index;
-    for (std::size_t i = 0; i < trend_keys.size(); ++i) index.emplace(trend_keys[i], i);
+    // Only positions whose token starts a trend gram need looking at.
+    std::vector<std::uint8_t> starts(key_text.size(), 0);
+    for (std::uint64_t g : trend_keys) starts[gram_token(g, gram_len(g), 0)] = 1;
     std::vector<std::vector<long long>> counts(trend_keys.size(),
                                                std::vector<long long>(years.size(), 0));
-    for (std::size_t d = 0; d < n_fg; ++d) {
-      if (doc_year[d] == 0) continue;
-      const auto yi = static_cast<std::size_t>(
-          std::lower_bound(years.begin(), years.end(), doc_year[d]) - years.begin());
-      doc_grams(d);
-      grams.erase(std::remove_if(grams.begin(), grams.end(),
-                                 [&](std::uint64_t g) { return index.count(g) == 0; }),
-                  grams.end());
-      for (std::uint64_t g : grams) counts[index[g]][yi]++;
+    std::vector<std::size_t> seen(trend_keys.size(), 0);  // document stamp per trend gram
+    for (const Shard& s : shards) {
+      for (std::size_t k = 0; k < s.count; ++k) {
+        const std::size_t d = s.first + k;
+        if (d >= n_fg || doc_year[d] == 0) continue;
+        const auto yi = static_cast<std::size_t>(
+            std::lower_bound(years.begin(), years.end(), doc_year[d]) - years.begin());
+        const std::uint32_t* ids = s.tokens.data() + s.start[k];
+        const std::size_t len = s.start[k + 1] - s.start[k];
+        for (std::size_t i = 0; i < len; ++i) {
+          if (ids[i] > kMaxId || starts[ids[i]] == 0) continue;
+          std::uint64_t g = 0;
+          for (std::size_t n = 1; n <= static_cast<std::size_t>(max_n) && i + n <= len; ++n) {
+            const std::uint32_t last = ids[i + n - 1];
+            if (last == 0 || last > kMaxId) break;
+            g = (g << kIdBits) | last;
+            if (is_stop[last] != 0) continue;
+            for (std::size_t t = 0; t < trend_keys.size(); ++t) {
+              if (trend_keys[t] == g && seen[t] != d + 1) {
+                seen[t] = d + 1;
+                counts[t][yi]++;
+              }
+            }
+          }
+        }
+      }
     }
     for (std::size_t t = 0; t < trend_keys.size(); ++t) {
       TrendRow row;
-      row.term = trend_text[t];
+      row.term = text_of(trend_keys[t]);
       row.counts = counts[t];
       for (std::size_t y = 0; y < years.size(); ++y) {
         row.shares.push_back(res.docs_per_year[y] > 0

@@ -11,9 +11,12 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <cctype>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <memory>
 #include <optional>
@@ -35,7 +38,7 @@ struct Options {
   std::string ids_file, citations_of, references_of;
   bool offline = false, refresh = false, stem = false, no_boilerplate = false;
   std::optional<double> cache_ttl_hours, timeout, rate;
-  std::optional<int> retries, ngram, min_df, top, recent_years;
+  std::optional<int> retries, ngram, min_df, top, recent_years, threads;
   std::string svg, csv, json, jsonl, bibtex, ris, summary, output;
 };
 
@@ -51,6 +54,24 @@ std::vector<std::string> split_list(const std::string& s) {
   return out;
 }
 
+// A saved result set (--from, --background): a regular file is read in one piece; anything
+// else, and every error, goes through read_file.
+std::string read_papers_file(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode)) {
+    std::FILE* f = std::fopen(path.c_str(), "rb");
+    if (f != nullptr) {
+      std::string text(static_cast<std::size_t>(st.st_size), '\0');
+      const std::size_t got = std::fread(text.data(), 1, text.size(), f);
+      const bool more = std::fgetc(f) != EOF;
+      const bool failed = std::ferror(f) != 0;
+      std::fclose(f);
+      if (got == text.size() && !more && !failed) return text;
+    }
+  }
+  return read_file(path);
+}
+
 std::string env_or(const char* name, const std::string& fallback) {
   const char* v = std::getenv(name);
   return v != nullptr && *v != '\0' ? std::string(v) : fallback;
@@ -63,9 +84,9 @@ const std::vector<std::string> kKeys = {
     "references_of",   "api_base", "openalex_base", "mailto",
     "cache_ttl_hours", "rate",     "timeout",       "retries",
     "analysis",        "exports"};
-const std::vector<std::string> kAnalysisKeys = {"ngram",        "min_df",      "top",
-                                                "stem",         "boilerplate", "stopwords",
-                                                "recent_years", "prior",       "background"};
+const std::vector<std::string> kAnalysisKeys = {"ngram",       "min_df",    "top",          "stem",
+                                                "boilerplate", "stopwords", "recent_years", "prior",
+                                                "background",  "threads"};
 const std::vector<std::string> kExportKeys = {"csv", "json",    "jsonl", "bibtex",
                                               "ris", "summary", "svg"};
 
@@ -130,6 +151,8 @@ void read_config(const ConfigNode& s, Options& o, AnalysisOptions& ao, std::stri
     if (!a["prior"].is_null()) ao.prior = a["prior"].as_double(0.001, 1e9);
     if (o.background.empty() && !a["background"].is_null())
       o.background = a["background"].as_string();
+    if (!o.threads && !a["threads"].is_null())
+      o.threads = static_cast<int>(a["threads"].as_int(1, 256));
   }
   const ConfigNode x = s["exports"];
   if (x.defined() && !x.is_null()) {
@@ -265,6 +288,7 @@ ExitCode run(Options o, Context& ctx) {
   if (o.min_df) ao.min_df = *o.min_df;
   if (o.top) ao.top = static_cast<std::size_t>(*o.top);
   if (o.recent_years) ao.recent_years = *o.recent_years;
+  if (o.threads) ao.threads = *o.threads;
   ao.stem = o.stem;
   ao.boilerplate = !o.no_boilerplate;
   if (!o.stopwords.empty()) {
@@ -284,7 +308,7 @@ ExitCode run(Options o, Context& ctx) {
   FetchStats stats;
   bool fetched = false;
   if (!o.from.empty()) {
-    papers = read_papers(read_file(o.from), o.from);
+    papers = read_papers(read_papers_file(o.from), o.from, ao.threads);
   } else {
     const int modes = (!q.text.empty() ? 1 : 0) + (!ids.empty() ? 1 : 0) +
                       (!o.citations_of.empty() ? 1 : 0) + (!o.references_of.empty() ? 1 : 0);
@@ -365,10 +389,11 @@ ExitCode run(Options o, Context& ctx) {
   }
   const std::size_t before = papers.size();
   std::size_t removed = 0;
-  papers = deduplicate(papers, &removed);
-  papers = apply_filters(papers, q);
+  papers = deduplicate(std::move(papers), &removed);
+  papers = apply_filters(std::move(papers), q);
   std::vector<Paper> bg;
-  if (!o.background.empty()) bg = read_papers(read_file(o.background), o.background);
+  if (!o.background.empty())
+    bg = read_papers(read_papers_file(o.background), o.background, ao.threads);
   const AnalysisResult a = analyse(papers, ao, o.background.empty() ? nullptr : &bg);
   if (a.null_abstracts > 0) {
     ctx.log.warn(std::to_string(a.null_abstracts) + " of " + std::to_string(a.documents) +
@@ -508,6 +533,10 @@ Command lit_search_command() {
                        "Trend background: years before the last N (default 3)")
             ->type_name("N")
             ->check(CLI::Range(0, 1000));
+        sub.add_option("--threads", o->threads,
+                       "Threads for reading --from files and the analysis (default: all CPUs)")
+            ->type_name("N")
+            ->check(CLI::Range(1, 256));
         sub.add_flag("--stem", o->stem, "Snowball English stemming (shown as the commonest form)");
         sub.add_flag("--no-boilerplate", o->no_boilerplate,
                      "Keep academic boilerplate words (paper, propose, ...)");

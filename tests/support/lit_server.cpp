@@ -88,12 +88,19 @@ std::vector<FakePaper> FakeScholar::make_corpus(int n) {
   return out;
 }
 
+std::vector<FakeSource> FakeScholar::sources() {
+  return {{"S200", "Journal 1 Letters", "1111-0001"},
+          {"S100", "Journal 0", "1111-1000"},
+          {"S101", "Journal 1", "1111-1001"},
+          {"S102", "Journal 2", "1111-1002"}};
+}
+
 FakeScholar::FakeScholar(std::vector<FakePaper> corpus)
     : server_(std::make_unique<httplib::Server>()), corpus_(std::move(corpus)) {
   auto& s = *server_;
   // Every handler first records the request and serves a queued fault if one matches.
   auto pre = [this](const httplib::Request& req, httplib::Response& res) -> bool {
-    SeenRequest seen{req.method, req.path, "", req.body, {}};
+    SeenRequest seen{req.method, req.path, "", req.body, req.target, {}};
     std::string q;
     for (const auto& [k, v] : req.params) q += (q.empty() ? "" : "&") + k + "=" + v;
     seen.query = q;
@@ -227,10 +234,49 @@ FakeScholar::FakeScholar(std::vector<FakePaper> corpus)
     if (offset + limit < n) j["next"] = offset + limit;
     res.set_content(j.dump(), "application/json");
   });
+  s.Get("/sources", [=](const httplib::Request& req, httplib::Response& res) {
+    if (pre(req, res)) return;
+    auto lower = [](std::string x) {
+      for (char& c : x) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      return x;
+    };
+    const std::string search = lower(req.get_param_value("search"));
+    const std::string filter = req.get_param_value("filter");
+    json j;
+    j["meta"] = {{"count", 0}, {"per_page", 10}, {"page", 1}};
+    j["results"] = json::array();
+    for (const FakeSource& src : sources()) {
+      const bool hit = filter.rfind("issn:", 0) == 0
+                           ? filter.substr(5) == src.issn
+                           : !search.empty() && lower(src.name).find(search) != std::string::npos;
+      if (hit) {
+        j["results"].push_back({{"id", "https://openalex.org/" + src.id},
+                                {"display_name", src.name},
+                                {"issn_l", src.issn},
+                                {"abbreviated_title", nullptr},
+                                {"alternate_titles", json::array()}});
+      }
+    }
+    j["meta"]["count"] = j["results"].size();
+    res.set_content(j.dump(), "application/json");
+  });
   s.Get("/works", [=](const httplib::Request& req, httplib::Response& res) {
     if (pre(req, res)) return;
     std::vector<const FakePaper*> v = filtered(req);
     const std::string filter = req.get_param_value("filter");
+    const auto src = filter.find("primary_location.source.id:");
+    if (src != std::string::npos) {
+      const std::string list = filter.substr(src + 27, filter.find(',', src) - src - 27);
+      std::vector<const FakePaper*> w;
+      for (auto* p : v) {
+        for (const FakeSource& fs : sources()) {
+          if (fs.name == p->venue &&
+              ("|" + list + "|").find("|" + fs.id + "|") != std::string::npos)
+            w.push_back(p);
+        }
+      }
+      v = w;
+    }
     const auto py = filter.find("publication_year:");
     if (py != std::string::npos) {
       const std::string r = filter.substr(py + 17, filter.find(',', py) - py - 17);

@@ -27,6 +27,13 @@ struct FakePaper {
   std::vector<std::string> authors;
 };
 
+/// A venue of the fake OpenAlex /sources endpoint.
+struct FakeSource {
+  std::string id;  ///< "S…"
+  std::string name;
+  std::string issn;
+};
+
 /// One scripted response, used instead of the normal one.
 struct Fault {
   int status = 500;  ///< 0: no fault, answer normally (to fail a later request).
@@ -39,6 +46,7 @@ struct Fault {
 /// One request the server saw.
 struct SeenRequest {
   std::string method, path, query, body;
+  std::string target;  ///< The request target exactly as sent (path and encoded query).
   std::map<std::string, std::string> headers;  ///< Lower-case names.
 };
 
@@ -63,6 +71,9 @@ class FakeScholar {
   /// The default corpus: `n` papers over 2015..2024 with a few deliberate quirks (null
   /// abstracts every 7th paper, empty venue every 5th).
   static std::vector<FakePaper> make_corpus(int n);
+  /// The sources /sources serves, in its ranking order: "Journal 1 Letters" (S200) ranks
+  /// before "Journal 1" (S101); "Journal 0" is S100, "Journal 2" S102.
+  static std::vector<FakeSource> sources();
 
  private:
   std::unique_ptr<httplib::Server> server_;
