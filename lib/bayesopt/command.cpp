@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include <malloc.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -604,6 +605,11 @@ class StudyWriter {
       throw EnvironmentError(path_ + ": cannot append to the study file: " + std::strerror(errno));
     }
     fsync(fileno(f_));
+    // Appends to a file that was deleted (its folder removed mid-run) succeed and are lost.
+    struct stat st {};
+    if (fstat(fileno(f_), &st) == 0 && st.st_nlink == 0) {
+      throw EnvironmentError(path_ + ": the study file was removed during the run");
+    }
   }
 
  private:
@@ -615,7 +621,10 @@ class StudyWriter {
 // written, starts a new study).
 bool file_exists(const std::string& p) {
   std::error_code ec;
-  return std::filesystem::exists(p, ec) && std::filesystem::file_size(p, ec) > 0;
+  // file_size fails (and returns -1) for a device or a folder: not a study to resume.
+  if (!std::filesystem::exists(p, ec)) return false;
+  const auto size = std::filesystem::file_size(p, ec);
+  return !ec && size > 0;
 }
 
 // Replays finished trials into the optimiser.
@@ -1067,7 +1076,18 @@ ExitCode run_search(const Options& o, Context& ctx) {
 }
 
 // The space recorded in a study's meta line.
+bo::Space space_from_meta_unchecked(const json& meta, const std::string& where);
+
+// A meta line with values of the wrong JSON type is bad input, not a bug.
 bo::Space space_from_meta(const json& meta, const std::string& where) {
+  try {
+    return space_from_meta_unchecked(meta, where);
+  } catch (const nlohmann::json::exception& e) {
+    throw InputError(where + ": malformed study meta: " + e.what());
+  }
+}
+
+bo::Space space_from_meta_unchecked(const json& meta, const std::string& where) {
   bo::Space sp;
   sp.where = where;
   const json list = meta.value("space", json::array());
@@ -1118,13 +1138,17 @@ ExitCode run_ask(const Options& o, Context& ctx) {
       if (!diff.empty())
         throw InputError(o.study + ":1:1: the study was made with a different space: " + diff);
     }
-    job.settings.random_state = meta.value("random_state", 0ULL);
-    job.settings.n_initial_points = meta.value("n_initial_points", 10);
-    job.settings.initial_design =
-        bo::parse_initial_design(meta.value("initial_design", std::string("random")));
-    job.settings.acquisition =
-        bo::parse_acquisition(meta.value("acquisition", std::string("gp_hedge")));
-    job.maximize = meta.value("maximize", false);
+    try {
+      job.settings.random_state = meta.value("random_state", 0ULL);
+      job.settings.n_initial_points = meta.value("n_initial_points", 10);
+      job.settings.initial_design =
+          bo::parse_initial_design(meta.value("initial_design", std::string("random")));
+      job.settings.acquisition =
+          bo::parse_acquisition(meta.value("acquisition", std::string("gp_hedge")));
+      job.maximize = meta.value("maximize", false);
+    } catch (const nlohmann::json::exception& e) {
+      throw InputError(o.study + ":1:1: malformed study meta: " + e.what());
+    }
     st = read_study(o.study, &job.space);
     writer.open(o.study, st.truncated);
   } else {
