@@ -919,9 +919,9 @@ ExitCode run_prototype(const Options& o, Context& ctx) {
     metrics_out.open(metrics_path, std::ios::app);
     if (!metrics_out) throw EnvironmentError(metrics_path + ": cannot open for appending");
   };
-  long long resume_step = -1;
-  if (!prior.is_null()) resume_step = prior["results"].value("checkpoint_step", 0LL);
-  open_metrics(prior.is_null() ? -1 : resume_step);
+  // A resumed run trims metrics.jsonl when the core reports the step its checkpoint holds (the
+  // record may not know it: a run killed with -9 never wrote its results).
+  open_metrics(-1);
 
   const bool tty = ::isatty(2) != 0 && ctx.log.level() != LogLevel::kQuiet;
   Progress progress(ctx, tty);
@@ -932,6 +932,9 @@ ExitCode run_prototype(const Options& o, Context& ctx) {
     const std::string type = ev.value("type", "");
     if (type == "progress") {
       progress.update(ev);
+    } else if (type == "resumed") {
+      metrics_out.close();
+      open_metrics(ev.value("step", 0LL));
     } else if (type == "metrics") {
       ev.erase("type");
       metrics_out << ev.dump() << "\n" << std::flush;

@@ -677,7 +677,10 @@ json Trainer::run() {
 
   const std::string run_dir = cfg_.at("run_dir");
   const std::string ckpt = run_dir + "/checkpoint.pt";
-  if (cfg_.at("resume").get<bool>()) load_checkpoint(ckpt);
+  if (cfg_.at("resume").get<bool>()) {
+    load_checkpoint(ckpt);
+    emit({{"type", "resumed"}, {"step", st_.step}});  // the adapter trims its metric lines
+  }
 
   const SplitTensors train = upload(data_.train);
   const SplitTensors val = upload(data_.validation);
