@@ -35,6 +35,8 @@ PACKAGES=(
   python3-yaml        # tests/reference/trl_reference.py reads the TRL example and scale
   tzdata              # pomodoro: time zones (/usr/share/zoneinfo)
   python3-icalendar   # pomodoro tests: --ics output parsed by a real iCalendar parser
+  clang-14            # sanitizer build (preset asan: ASan + UBSan) and libFuzzer targets
+  libclang-rt-14-dev  # clang's sanitizer and libFuzzer runtimes (preset asan, scripts/fuzz.sh)
 )
 
 missing=()

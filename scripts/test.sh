@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds (preset `ci`: optimised, warnings as errors) and runs every
-# test through ctest.
+# test through ctest; then the reliability suite (docs/reliability.md): the same tests built
+# with clang under AddressSanitizer + UndefinedBehaviorSanitizer (preset `asan`, no torch),
+# and every libFuzzer target for RLAB_FUZZ_SECONDS each (default 60, two at a time).
+# RLAB_SKIP_SANITIZE=1 skips the reliability suite (CI never sets it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -12,3 +15,9 @@ export NO_COLOR=1
 cmake --preset ci
 cmake --build --preset ci
 ctest --preset ci
+if [ "${RLAB_SKIP_SANITIZE:-0}" != 1 ]; then
+  cmake --preset asan
+  cmake --build --preset asan
+  ctest --preset asan
+  bash scripts/fuzz.sh "${RLAB_FUZZ_SECONDS:-60}"
+fi
