@@ -16,7 +16,7 @@
 namespace rlab {
 
 namespace {
-// Largest file read_file returns (a device such as /dev/zero never ends).
+// Largest file read_file returns (a pipe may never end).
 constexpr std::size_t kMaxReadBytes = std::size_t{1} << 30;
 }  // namespace
 
@@ -26,9 +26,12 @@ std::string read_file(const std::string& path) {
     throw InputError(path + ": cannot read: " + std::strerror(errno));
   }
   if (S_ISDIR(st.st_mode)) throw InputError(path + ": cannot read: is a directory");
+  if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) {
+    throw InputError(path + ": cannot read: is a device, not a file");
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError(path + ": cannot read: " + std::strerror(errno));
-  // Read in blocks up to a limit: a device such as /dev/zero never ends.
+  // Read in blocks up to a limit: a pipe (<(yes)) may never end.
   std::string text;
   std::vector<char> block(1 << 16);
   while (in.read(block.data(), static_cast<std::streamsize>(block.size())) || in.gcount() > 0) {
