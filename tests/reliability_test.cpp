@@ -2,6 +2,7 @@
 // files, kill -9 and resume of bayesopt, disk full, output folders that vanish, clock jumps.
 // (Sanitizer and fuzzing runs: scripts/test.sh, scripts/fuzz.sh, docs/reliability.md.)
 #include "rlab/files.h"
+#include "rlab/pomodoro.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -117,6 +118,25 @@ TEST(ReliabilityYaml, DeepNestingIsRefusedWithItsLocation) {
   const std::string h = d.write("self.yaml", "a: &a\n  b: *a\n");
   r = run_rlab({"prioritize", h});
   EXPECT_EQ(r.code, 3) << r.err;
+}
+
+// Found by fuzzing: a key that is a list, a map or empty used to end in "internal error".
+TEST(ReliabilityYaml, KeysMustBeText) {
+  TempDir d;
+  const std::string f = d.write("k.yaml", "{[a]: 1}\n");
+  RunResult r = run_rlab({"prioritize", f});
+  EXPECT_EQ(r.code, 3);
+  EXPECT_EQ(r.err, "rlab: error: " + f + ":1:2: a key must be a plain value, got a list\n");
+  const std::string g = d.write("g.yaml", "a:\n  ? {b: 1}\n  : 2\n");
+  r = run_rlab({"cost", g});
+  EXPECT_EQ(r.code, 3);
+  EXPECT_EQ(r.err, "rlab: error: " + g + ":2:5: a key must be a plain value, got a map\n");
+  // The fuzzer's input: a JSON Lines run record whose key is an alias to a map.
+  const std::string crash = slurp(source_path("tests/fuzz/corpus/validate/complex_key.jsonl"));
+  const std::string jl = d.write("runs.jsonl", crash.substr(1));
+  r = run_rlab({"validate", jl, jl, "--metric", "acc:higher"});
+  EXPECT_EQ(r.code, 3);
+  EXPECT_EQ(r.err, "rlab: error: " + jl + ":1:13: a key must be a plain value, got a map\n");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -391,10 +411,10 @@ TEST(ReliabilityFaults, StudyFolderRemovedMidRunIsAnError) {
 }
 
 TEST(ReliabilityFaults, EndlessInputIsRefused) {
-  // A device that never ends (or a file beyond 1 GiB) is an input error, not a hang.
+  // A device that never ends is an input error, not a hang (a pipe stops at 1 GiB).
   const RunResult r = run_rlab({"prioritize", "/dev/zero"});
   EXPECT_EQ(r.code, 3);
-  EXPECT_EQ(r.err, "rlab: error: /dev/zero: cannot read: larger than 1024 MiB\n");
+  EXPECT_EQ(r.err, "rlab: error: /dev/zero: cannot read: is a device, not a file\n");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -410,18 +430,33 @@ TEST(ReliabilityClock, PomodoroClockJumpsKeepTheHistoryValid) {
   const std::string history = home.path() + "/data/pomodoro/history";
   ASSERT_EQ(run_rlab({"pomodoro", "start", "--task", "a"}, env("2025-03-03T09:00:00+01:00")).code,
             0);
-  // The clock went back an hour (NTP correction, manual change): the timer has not started yet.
+  // The clock went back an hour (NTP correction, manual change): status shows the session as
+  // not begun, and `finish` records it with no time worked and not completed, never a negative
+  // length.
   RunResult r =
       run_rlab({"pomodoro", "status", "--format", "json"}, env("2025-03-03T08:00:00+01:00"));
-  EXPECT_EQ(r.code, 0) << r.err;
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(json::parse(r.out)["elapsed_s"], 0) << r.out;
+  EXPECT_EQ(json::parse(r.out)["remaining_s"], 25 * 60) << r.out;
   r = run_rlab({"pomodoro", "finish"}, env("2025-03-03T08:00:00+01:00"));
-  EXPECT_EQ(r.code, 3) << r.err;
-  EXPECT_FALSE(exists(history)) << slurp(history);
-  // Leap forward by a year: the session is over and counts its planned length, no more.
-  r = run_rlab({"pomodoro", "finish"}, env("2026-03-03T09:00:00+01:00"));
   EXPECT_EQ(r.code, 0) << r.err;
-  EXPECT_EQ(slurp(history),
-            "2025-03-03T09:00:00+01:00 duration=25 description=\"a\" completed=true\n");
+  // Leap forwards by a year: the next session counts its planned length, not a year.
+  ASSERT_EQ(run_rlab({"pomodoro", "start", "--task", "b"}, env("2025-03-03T10:00:00+01:00")).code,
+            0);
+  r = run_rlab({"pomodoro", "finish"}, env("2026-03-03T10:00:00+01:00"));
+  EXPECT_EQ(r.code, 0) << r.err;
+  const auto sessions = pomodoro::parse_history(slurp(history), history);
+  ASSERT_EQ(sessions.size(), 2U);
+  EXPECT_EQ(sessions[0].description, "a");
+  EXPECT_EQ(sessions[0].seconds, 0);
+  EXPECT_FALSE(sessions[0].completed);
+  EXPECT_EQ(sessions[1].description, "b");
+  EXPECT_EQ(sessions[1].seconds, 25 * 60);
+  EXPECT_TRUE(sessions[1].completed);
+  // The state file is gone and `status` answers from a clean state.
+  r = run_rlab({"pomodoro", "status", "--format", "json"}, env("2026-03-03T10:00:01+01:00"));
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(json::parse(r.out)["state"], "idle") << r.out;
 }
 
 }  // namespace
