@@ -41,6 +41,8 @@ PACKAGES=(
   tzdata              # pomodoro: time zones (/usr/share/zoneinfo)
   python3-icalendar   # pomodoro tests: --ics output parsed by a real iCalendar parser
   libgloo-dev         # training core: Gloo headers for data-parallel training (torch.distributed)
+  clang-14            # sanitizer build (preset asan: ASan + UBSan) and libFuzzer targets
+  libclang-rt-14-dev  # clang's sanitizer and libFuzzer runtimes (preset asan, scripts/fuzz.sh)
 )
 
 missing=()

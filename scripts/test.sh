@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds (preset `ci`: optimised, warnings as errors) and runs every
-# test through ctest.
+# test through ctest; then the reliability suite (docs/reliability.md): the same tests built
+# with clang under AddressSanitizer + UndefinedBehaviorSanitizer (preset `asan`, no torch),
+# and every libFuzzer target for RLAB_FUZZ_SECONDS each (default 60, two at a time).
+# RLAB_SKIP_SANITIZE=1 skips the reliability suite (CI never sets it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -15,4 +18,10 @@ ctest --preset ci
 # The test against a real Slurm (about a minute, needs root) runs only where Slurm is installed.
 if command -v slurmctld >/dev/null && command -v munged >/dev/null; then
   bash scripts/test-slurm.sh build/ci/bin/rlab
+fi
+if [ "${RLAB_SKIP_SANITIZE:-0}" != 1 ]; then
+  cmake --preset asan
+  cmake --build --preset asan
+  ctest --preset asan
+  bash scripts/fuzz.sh "${RLAB_FUZZ_SECONDS:-60}"
 fi

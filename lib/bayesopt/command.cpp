@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include <malloc.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -1105,7 +1106,18 @@ ExitCode run_search(const Options& o, Context& ctx) {
 }
 
 // The space recorded in a study's meta line.
+bo::Space space_from_meta_unchecked(const json& meta, const std::string& where);
+
+// A meta line with values of the wrong JSON type is bad input, not a bug.
 bo::Space space_from_meta(const json& meta, const std::string& where) {
+  try {
+    return space_from_meta_unchecked(meta, where);
+  } catch (const nlohmann::json::exception& e) {
+    throw InputError(where + ": malformed study meta: " + e.what());
+  }
+}
+
+bo::Space space_from_meta_unchecked(const json& meta, const std::string& where) {
   bo::Space sp;
   sp.where = where;
   const json list = meta.value("space", json::array());
@@ -1487,13 +1499,17 @@ ExitCode run_ask(const Options& o, Context& ctx) {
       if (!diff.empty())
         throw InputError(o.study + ":1:1: the study was made with a different space: " + diff);
     }
-    job.settings.random_state = meta.value("random_state", 0ULL);
-    job.settings.n_initial_points = meta.value("n_initial_points", 10);
-    job.settings.initial_design =
-        bo::parse_initial_design(meta.value("initial_design", std::string("random")));
-    job.settings.acquisition =
-        bo::parse_acquisition(meta.value("acquisition", std::string("gp_hedge")));
-    job.maximize = meta.value("maximize", false);
+    try {
+      job.settings.random_state = meta.value("random_state", 0ULL);
+      job.settings.n_initial_points = meta.value("n_initial_points", 10);
+      job.settings.initial_design =
+          bo::parse_initial_design(meta.value("initial_design", std::string("random")));
+      job.settings.acquisition =
+          bo::parse_acquisition(meta.value("acquisition", std::string("gp_hedge")));
+      job.maximize = meta.value("maximize", false);
+    } catch (const nlohmann::json::exception& e) {
+      throw InputError(o.study + ":1:1: malformed study meta: " + e.what());
+    }
     st = read_study(o.study, &job.space);
     writer.open(o.study, st.truncated);
   } else {

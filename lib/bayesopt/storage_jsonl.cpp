@@ -6,6 +6,7 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -154,13 +155,21 @@ void StudyWriter::write(const json& j) {
     throw EnvironmentError(path_ + ": cannot append to the study file: " + std::strerror(errno));
   }
   fsync(fileno(f_));
+  // Appends to a file that was deleted (its folder removed mid-run) succeed and are lost.
+  struct stat st {};
+  if (fstat(fileno(f_), &st) == 0 && st.st_nlink == 0) {
+    throw EnvironmentError(path_ + ": the study file was removed during the run");
+  }
 }
 
 // An existing, non-empty file (an empty one, e.g. from a kill before the meta line was
 // written, starts a new study).
 bool file_exists(const std::string& p) {
   std::error_code ec;
-  return std::filesystem::exists(p, ec) && std::filesystem::file_size(p, ec) > 0;
+  // file_size fails (and returns -1) for a device or a folder: not a study to resume.
+  if (!std::filesystem::exists(p, ec)) return false;
+  const auto size = std::filesystem::file_size(p, ec);
+  return !ec && size > 0;
 }
 
 json read_meta_line(const std::string& path) {

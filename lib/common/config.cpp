@@ -332,6 +332,49 @@ bool ConfigNode::get(const std::string& key, bool fallback) const {
   return c.is_null() ? fallback : c.as_bool();
 }
 
+namespace {
+// Limits against YAML bombs. yaml-cpp shares the node an alias names, so a document of a few
+// lines ("billion laughs") can stand for billions of values once a reader walks it; and a
+// deeply nested one makes every recursive reader deep. No rlab config comes near either limit.
+constexpr int kMaxDepth = 64;
+constexpr long kMaxValues = 200000;
+
+// Counts values as a reader walking the document would meet them (aliases expanded), stopping
+// at the first limit crossed, so the check itself is bounded by the limits.
+void check_size(const YAML::Node& n, int depth, long& count, const std::string& file) {
+  const auto where = [&] {
+    const YAML::Mark m = n.Mark();
+    return Location{file, m.is_null() ? 0 : m.line + 1, m.is_null() ? 0 : m.column + 1}.str();
+  };
+  if (++count > kMaxValues) {
+    throw InputError(where() + ": the document holds more than " + std::to_string(kMaxValues) +
+                     " values once its aliases are expanded; refusing it");
+  }
+  if (depth > kMaxDepth) {
+    throw InputError(where() + ": nested more than " + std::to_string(kMaxDepth) +
+                     " levels deep; refusing it");
+  }
+  if (n.IsMap()) {
+    for (const auto& kv : n) {
+      // Keys are read as text: a list, a map or nothing as a key ("? [a]", "{: 1}") is refused
+      // here, where its position is known.
+      if (!kv.first.IsScalar()) {
+        const YAML::Mark m = kv.first.Mark();
+        const Location at{file, m.is_null() ? 0 : m.line + 1, m.is_null() ? 0 : m.column + 1};
+        throw InputError(at.str() + ": a key must be a plain value, got " +
+                         (kv.first.IsMap()        ? "a map"
+                          : kv.first.IsSequence() ? "a list"
+                                                  : "nothing"));
+      }
+      check_size(kv.first, depth + 1, count, file);
+      check_size(kv.second, depth + 1, count, file);
+    }
+  } else if (n.IsSequence()) {
+    for (const auto& item : n) check_size(item, depth + 1, count, file);
+  }
+}
+}  // namespace
+
 ConfigNode parse_config(const std::string& text, const std::string& display_name) {
   auto doc = std::make_shared<Document>();
   doc->file = display_name;
@@ -346,6 +389,8 @@ ConfigNode parse_config(const std::string& text, const std::string& display_name
   if (!root.IsDefined() || root.IsNull()) {
     throw InputError(display_name + ":1:1: empty document");
   }
+  long count = 0;
+  check_size(root, 0, count, display_name);
   return {make_impl(doc, root, root.Mark()), ""};
 }
 

@@ -15,18 +15,34 @@
 
 namespace rlab {
 
+namespace {
+// Largest file read_file returns (a pipe may never end).
+constexpr std::size_t kMaxReadBytes = std::size_t{1} << 30;
+}  // namespace
+
 std::string read_file(const std::string& path) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) {
     throw InputError(path + ": cannot read: " + std::strerror(errno));
   }
   if (S_ISDIR(st.st_mode)) throw InputError(path + ": cannot read: is a directory");
+  if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) {
+    throw InputError(path + ": cannot read: is a device, not a file");
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError(path + ": cannot read: " + std::strerror(errno));
-  std::ostringstream ss;
-  ss << in.rdbuf();
+  // Read in blocks up to a limit: a pipe (<(yes)) may never end.
+  std::string text;
+  std::vector<char> block(1 << 16);
+  while (in.read(block.data(), static_cast<std::streamsize>(block.size())) || in.gcount() > 0) {
+    text.append(block.data(), static_cast<std::size_t>(in.gcount()));
+    if (text.size() > kMaxReadBytes) {
+      throw InputError(path + ": cannot read: larger than " + std::to_string(kMaxReadBytes >> 20) +
+                       " MiB");
+    }
+  }
   if (in.bad()) throw InputError(path + ": cannot read: i/o error");
-  return ss.str();
+  return text;
 }
 
 namespace {

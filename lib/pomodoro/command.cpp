@@ -676,8 +676,9 @@ ExitCode run_status(const Options& o, Runtime& rt) {
       j["start"] = pd::format_iso(s->start, s->offset);
       j["end"] = pd::format_iso(end, s->offset);
       j["duration_s"] = s->duration;
-      j["elapsed_s"] = std::min(now - s->start, s->duration);
-      j["remaining_s"] = std::max(0LL, end - now);
+      // A clock set back before the start shows a session not yet begun, not negative time.
+      j["elapsed_s"] = std::clamp(now - s->start, 0LL, s->duration);
+      j["remaining_s"] = std::clamp(end - now, 0LL, s->duration);
       j["over"] = now >= end;
     }
     rt.ctx.out << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";

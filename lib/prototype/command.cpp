@@ -1029,9 +1029,9 @@ ExitCode run_prototype(const Options& o, Context& ctx, const prototype::Distribu
     metrics_out.open(metrics_path, std::ios::app);
     if (!metrics_out) throw EnvironmentError(metrics_path + ": cannot open for appending");
   };
-  long long resume_step = -1;
-  if (prior_step) resume_step = *prior_step;
-  if (writer) open_metrics(prior.is_null() ? -1 : resume_step);
+  // A resumed run trims metrics.jsonl when the core reports the step its checkpoint holds (the
+  // record may not know it: a run killed with -9 never wrote its results).
+  if (writer) open_metrics(-1);
 
   const bool tty = writer && ::isatty(2) != 0 && ctx.log.level() != LogLevel::kQuiet;
   Progress progress(ctx, tty);
@@ -1043,6 +1043,9 @@ ExitCode run_prototype(const Options& o, Context& ctx, const prototype::Distribu
     const std::string type = ev.value("type", "");
     if (type == "progress") {
       progress.update(ev);
+    } else if (type == "resumed") {
+      metrics_out.close();
+      open_metrics(ev.value("step", 0LL));
     } else if (type == "metrics") {
       ev.erase("type");
       metrics_out << ev.dump() << "\n" << std::flush;

@@ -797,7 +797,10 @@ json Trainer::run() {
 
   const std::string run_dir = cfg_.at("run_dir");
   const std::string ckpt = run_dir + "/checkpoint.pt";
-  if (cfg_.at("resume").get<bool>()) load_checkpoint(ckpt);
+  if (cfg_.at("resume").get<bool>()) {
+    load_checkpoint(ckpt);
+    emit({{"type", "resumed"}, {"step", st_.step}});  // the adapter trims its metric lines
+  }
   if (comm_) {
     // Every rank starts from rank 0's weights (the same seed gives the same ones; this makes
     // it so for any model, TorchScript modules included).
