@@ -1,4 +1,6 @@
 // Every runnable example under configs/examples/ must load and run, so none can rot.
+#include "rlab/files.h"
+
 #include <gtest/gtest.h>
 
 #include <sys/stat.h>
@@ -46,8 +48,14 @@ TEST(ConfigsExamples, EveryExampleRuns) {
     // the source and build trees.
     TempDir runs;
     if (command == "prototype") args.insert(args.end(), {"--out", runs.path()});
+    // A bayesopt search whose objective is a prototype run trains too.
+    const bool trains = command == "prototype" ||
+                        read_file(dir + "/" + f).find("type: prototype") != std::string::npos;
+    if (trains && command == "bayesopt") {
+      args.insert(args.end(), {"--set", "bayesopt.objective.runs=" + runs.path()});
+    }
     const RunResult r = run_rlab(args, env);
-    if (command == "prototype" && !RLAB_HAVE_TRAIN) {
+    if (trains && !RLAB_HAVE_TRAIN) {
       // A build without the training core (preset asan) says so with exit 4.
       EXPECT_EQ(r.code, 4) << f << ": " << r.err;
       continue;
