@@ -278,7 +278,13 @@ TEST(PomodoroStatus, FormatTokens) {
 
 TEST(PomodoroState, CorruptStateIsAClearError) {
   for (const char* text : {"{", "[]", "{\"version\":1,\"phase\":\"nap\"}",
-                           "{\"version\":1,\"phase\":\"work\",\"start\":\"x\",\"duration_s\":5}"}) {
+                           "{\"version\":1,\"phase\":\"work\",\"start\":\"x\",\"duration_s\":5}",
+                           // Found by fuzzing: a float too large for a whole number of seconds.
+                           "{\"version\":1,\"phase\":\"work\",\"start\":"
+                           "\"2025-03-03T09:00:00+08:00\",\"duration_s\":2.2e72}",
+                           "{\"version\":1e300,\"phase\":\"work\"}",
+                           "{\"version\":1,\"phase\":\"work\",\"start\":"
+                           "\"2025-03-03T09:00:00+08:00\",\"duration_s\":18446744073709551615}"}) {
     try {
       pd::decode_state(text, "/s/state.json");
       FAIL() << text;

@@ -483,7 +483,17 @@ State decode_state(const std::string& text, const std::string& path) {
   if (!j.is_object()) throw bad("expected a JSON object");
   State s;
   try {
-    if (j.value("version", 0) != 1) throw bad("unsupported version");
+    // Whole numbers only: a float such as 1e300 has no long long value (converting it is
+    // undefined), so it is refused before any conversion.
+    const auto whole = [&](const char* key) -> long long {
+      const nlohmann::json& v = j.at(key);
+      if (v.is_number_unsigned() && v.get<unsigned long long>() > 1ULL << 62) {
+        throw bad(std::string(key) + " out of range");
+      }
+      if (!v.is_number_integer()) throw bad(std::string(key) + " must be a whole number");
+      return v.get<long long>();
+    };
+    if (!j.contains("version") || whole("version") != 1) throw bad("unsupported version");
     const std::string phase = j.at("phase").get<std::string>();
     if (phase != "work" && phase != "break") throw bad("phase must be work or break");
     s.phase = phase == "work" ? Phase::kWork : Phase::kBreak;
@@ -492,7 +502,7 @@ State decode_state(const std::string& text, const std::string& path) {
     if (!parse_iso(j.at("start").get<std::string>(), &t, &off)) throw bad("bad start time");
     s.start = t;
     s.offset = off;
-    s.duration = j.at("duration_s").get<long long>();
+    s.duration = whole("duration_s");
     if (s.duration <= 0 || s.duration > 24 * 3600) throw bad("duration out of range");
     s.task = j.value("task", "");
     s.type = j.value("type", "");
