@@ -235,7 +235,10 @@ TEST_F(SbatchFile, MultiGpuStartsOneRankPerGpu) {
   std::ofstream(bin + "/srun") << "#!/bin/bash\nwhile [[ $1 == --* ]]; do shift; done\n"
                                   "for i in 0 1; do SLURM_PROCID=$i SLURM_LOCALID=$i \"$@\"; "
                                   "done\n";
-  std::ofstream(bin + "/scontrol") << "#!/bin/sh\necho node01\necho node02\n";
+  // A large allocation: many names after the first, so a job script that closes the pipe early
+  // would meet SIGPIPE (exit 141 under pipefail).
+  std::ofstream(bin + "/scontrol") << "#!/bin/sh\necho node01\necho node02\n"
+                                      "seq -f 'node%06g' 3 200000\n";
   ::chmod((bin + "/srun").c_str(), 0755);
   ::chmod((bin + "/scontrol").c_str(), 0755);
   const std::string fake = dir.write(

@@ -524,7 +524,9 @@ std::string sbatch_script(const SbatchSpec& s) {
   if (world > 1) {
     o += "# Data-parallel: one rank per task (" + std::to_string(world) +
          " in all), torchrun's variables from Slurm's.\n";
-    o += "MASTER_ADDR=\"$(scontrol show hostnames \"$SLURM_JOB_NODELIST\" | head -n 1)\"\n";
+    // sed reads every line: `head -n 1` would leave scontrol writing into a closed pipe, and
+    // under pipefail its SIGPIPE (exit 141) would end the job on a multi-node allocation.
+    o += "MASTER_ADDR=\"$(scontrol show hostnames \"$SLURM_JOB_NODELIST\" | sed -n 1p)\"\n";
     o += "export MASTER_ADDR\n";
     o += "export MASTER_PORT=$((20000 + SLURM_JOB_ID % 20000))\n";
     o += "export WORLD_SIZE=\"$SLURM_NTASKS\"\n";
