@@ -26,4 +26,8 @@ DataDirs data_dirs();
 /// Directory of the running executable (from /proc/self/exe), "" if unknown.
 std::string executable_dir();
 
+/// Creates `path` and its missing parents (mode 0755); EnvironmentError naming the first
+/// component that cannot be created.
+void make_dirs(const std::string& path);
+
 }  // namespace rlab

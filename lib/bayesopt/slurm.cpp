@@ -164,20 +164,6 @@ std::string quote(const std::string& w) {
   return q + "'";
 }
 
-void make_dirs(const std::string& path) {
-  std::string cur;
-  std::stringstream ss(path);
-  std::string part;
-  if (!path.empty() && path[0] == '/') cur = "/";
-  while (std::getline(ss, part, '/')) {
-    if (part.empty()) continue;
-    cur += part + "/";
-    if (::mkdir(cur.c_str(), 0755) != 0 && errno != EEXIST) {
-      throw EnvironmentError(cur + ": cannot create directory: " + std::strerror(errno));
-    }
-  }
-}
-
 std::string absolute(const std::string& p) {
   if (!p.empty() && p[0] == '/') return p;
   char buf[4096];

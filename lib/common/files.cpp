@@ -142,4 +142,18 @@ std::string executable_dir() {
   return dir_of(std::string(buf.data(), static_cast<std::size_t>(n)));
 }
 
+void make_dirs(const std::string& path) {
+  std::string cur;
+  std::stringstream ss(path);
+  std::string part;
+  if (!path.empty() && path[0] == '/') cur = "/";
+  while (std::getline(ss, part, '/')) {
+    if (part.empty()) continue;
+    cur += part + "/";
+    if (::mkdir(cur.c_str(), 0755) != 0 && errno != EEXIST) {
+      throw EnvironmentError(cur + ": cannot create directory: " + std::strerror(errno));
+    }
+  }
+}
+
 }  // namespace rlab

@@ -609,20 +609,6 @@ std::vector<std::string> list_names(const std::string& dir) {
   return names;
 }
 
-void make_dirs(const std::string& path) {
-  std::string cur;
-  std::stringstream ss(path);
-  std::string part;
-  if (!path.empty() && path[0] == '/') cur = "/";
-  while (std::getline(ss, part, '/')) {
-    if (part.empty()) continue;
-    cur += part + "/";
-    if (::mkdir(cur.c_str(), 0755) != 0 && errno != EEXIST) {
-      throw EnvironmentError(cur + ": cannot create directory: " + std::strerror(errno));
-    }
-  }
-}
-
 std::string utc_now(const char* format) {
   const std::time_t t = std::time(nullptr);
   std::tm tm{};
