@@ -1,5 +1,6 @@
 #include "rlab/error.h"
 #include "rlab/files.h"
+#include "rlab/huge_pages.h"
 #include "rlab/output.h"
 #include "rlab/text.h"
 
@@ -7,7 +8,9 @@
 
 #include <sys/stat.h>
 
+#include <cstdint>
 #include <cstdlib>
+#include <vector>
 
 #include "support/run.h"
 
@@ -123,3 +126,25 @@ TEST(FilesDataDirs, RlabHomeWinsOverXdg) {
 
 }  // namespace
 }  // namespace rlab
+
+// ---- Huge pages -------------------------------------------------------------------------
+
+TEST(HugePages, LargeBlocksAreAlignedAndHoldTheirData) {
+  // Small vectors come from operator new; large ones from a 2 MiB-aligned mapping.
+  rlab::HugeVector<std::uint32_t> small(1000, 7);
+  EXPECT_EQ(small[999], 7u);
+  for (std::size_t n : {std::size_t{1} << 20, (std::size_t{3} << 20) + 5}) {
+    rlab::HugeVector<std::uint32_t> v(n);
+    EXPECT_EQ(reinterpret_cast<std::uintptr_t>(v.data()) % (std::size_t{2} << 20), 0u) << n;
+    for (std::size_t i = 0; i < n; ++i) v[i] = static_cast<std::uint32_t>(i * 2654435761u);
+    v.push_back(1);  // grows: copies into a new mapping and frees the old one
+    for (std::size_t i = 0; i < n; i += 4097)
+      ASSERT_EQ(v[i], static_cast<std::uint32_t>(i * 2654435761u)) << i;
+    EXPECT_EQ(v.back(), 1u);
+  }
+  // Advice on a block from another allocator is harmless, aligned or not.
+  std::vector<char> other(std::size_t{5} << 20, 'x');
+  rlab::advise_huge_pages(other.data() + 1, other.size() - 1);
+  rlab::advise_huge_pages(other.data(), 10);
+  EXPECT_EQ(other[other.size() / 2], 'x');
+}
