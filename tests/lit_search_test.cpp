@@ -562,6 +562,7 @@ TEST(LitSearchDedup, IdThenDoiThenTitleAndYear) {
   Paper h = g;
   h.paper_id = "H";
   h.title = "Finite Elements";
+  h.citations = 9;  // merged into g, which has moved down to the fourth slot
   std::size_t removed = 0;
   const auto out = deduplicate({a, b, c, d, e, f, g, h}, &removed);
   ASSERT_EQ(out.size(), 4u);
@@ -570,6 +571,14 @@ TEST(LitSearchDedup, IdThenDoiThenTitleAndYear) {
   EXPECT_EQ(out[1].abstract, "text");
   EXPECT_EQ(out[2].paper_id, "F");
   EXPECT_EQ(out[3].paper_id, "G");
+  EXPECT_EQ(out[3].citations, 9);
+  // The filters keep the order of what they keep.
+  Query q;
+  q.years.from = 2015;
+  const auto kept = apply_filters(std::vector<Paper>(out), q);
+  ASSERT_EQ(kept.size(), 2u);
+  EXPECT_EQ(kept[0].paper_id, "A");
+  EXPECT_EQ(kept[1].paper_id, "F");
   EXPECT_EQ(normalise_title("  Deep-Learning: a <i>Survey</i> "), "deep learning a survey");
 }
 
@@ -790,6 +799,33 @@ TEST(LitSearchExport, ReadPapersInChunksKeepsOrderAndLineNumbers) {
     for (int i = 0; i < n; i += 997) EXPECT_EQ(ps[i].paper_id, "P" + std::to_string(i));
     EXPECT_EQ(ps.back().paper_id, "P" + std::to_string(n - 1));
   }
+  // Blank lines anywhere (chunk borders included) are skipped, and the last line needs no
+  // newline.
+  std::string gaps;
+  for (std::size_t pos = 0, i = 0; pos < text.size(); ++i) {
+    const std::size_t nl = text.find('\n', pos);
+    gaps += text.substr(pos, nl + 1 - pos);
+    if (i % 7 == 0) gaps += i % 2 == 0 ? "\n" : "  \t\r\n";
+    pos = nl + 1;
+  }
+  gaps.pop_back();  // the final newline
+  if (gaps.back() == '\n') gaps.pop_back();
+  for (int threads : {1, 2, 3, 7}) {
+    const auto ps = read_papers(gaps, "gaps.jsonl", threads);
+    ASSERT_EQ(ps.size(), static_cast<std::size_t>(n)) << threads;
+    for (int i = 0; i < n; i += 499) EXPECT_EQ(ps[i].paper_id, "P" + std::to_string(i));
+    EXPECT_EQ(ps.back().paper_id, "P" + std::to_string(n - 1));
+  }
+  // Line numbers count the blank lines: line 4 is the first paper after two blank lines.
+  for (int threads : {1, 3}) {
+    try {
+      read_papers("\n" + text.substr(0, text.find('\n') + 1) + "\n{\n" + text, "b.jsonl", threads);
+      ADD_FAILURE() << threads;
+    } catch (const InputError& e) {
+      EXPECT_EQ(std::string(e.what()),
+                "b.jsonl:4:1: not a JSON object (expected one paper per line)");
+    }
+  }
   // Bad lines in the middle and near the end (another chunk): the first one is reported.
   std::string bad = text;
   const auto at = [&](int line) {  // offset of the start of 1-based line `line`
@@ -913,6 +949,15 @@ TEST(LitSearchE2E, StopwordsFileAndBackgroundFileTakeEffect) {
   for (const auto& t : a["analysis"]["distinctive"]) order.push_back(t["term"]);
   EXPECT_EQ(order, (std::vector<std::string>{"anodes", "sodium", "sodium battery", "battery"}));
   EXPECT_LT(a["analysis"]["distinctive"][3]["z"].get<double>(), 0);
+  // -vv says where the time went, step by step.
+  r = run_rlab({"lit-search", "--from", fg, "--background", bg, "-vv"}, env);
+  ASSERT_EQ(r.code, 0) << r.err;
+  for (const char* step :
+       {"lit-search timings: read ", "dedup+filter ", "read background ", "analysis (prepare ",
+        "tokenise ", "count ", "phrases ", "rank ", "trends ", "output "})
+    EXPECT_NE(r.err.find(step), std::string::npos) << step << "\n" << r.err;
+  r = run_rlab({"lit-search", "--from", fg, "-v"}, env);
+  EXPECT_EQ(r.err.find("timings"), std::string::npos) << r.err;
 }
 
 TEST(LitSearchE2E, ApiFailureIsExit4WithTheApiMessage) {

@@ -10,6 +10,8 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 namespace rlab::litsearch {
@@ -222,6 +224,8 @@ struct AnalysisResult {
   std::vector<int> years;         ///< Sorted years present.
   std::vector<long long> docs_per_year;
   std::vector<TrendRow> trends;  ///< For the top keywords and phrases.
+  /// Wall seconds of each step (prepare, tokenise, count, phrases, rank, trends), for -vv.
+  std::vector<std::pair<std::string, double>> timings;
 };
 
 /// Analyses `papers` (title + abstract). With `background` non-empty it is the log-odds
@@ -235,10 +239,9 @@ std::string to_csv(const std::vector<Paper>& papers);
 std::string to_json(const std::vector<Paper>& papers, const AnalysisResult* analysis);
 std::string to_jsonl(const std::vector<Paper>& papers);
 /// Reads rlab's JSON or JSONL export back (for --from / --background); throws InputError.
-std::vector<Paper> read_papers(const std::string& text, const std::string& display_name);
+std::vector<Paper> read_papers(std::string_view text, const std::string& display_name);
 /// The same; JSON Lines are parsed on up to `threads` threads (0: hardware concurrency).
-std::vector<Paper> read_papers(const std::string& text, const std::string& display_name,
-                               int threads);
+std::vector<Paper> read_papers(std::string_view text, const std::string& display_name, int threads);
 /// BibTeX: stable keys (first author's surname + year + first title word, a/b/c on clashes),
 /// special characters escaped.
 std::string to_bibtex(const std::vector<Paper>& papers);

@@ -1,6 +1,7 @@
 // Keyword analysis: tokenising (NFKC, HTML/TeX stripped, compounds and acronyms kept), stop
 // lists, optional Snowball stemming, 1..3-gram phrases, document frequency, log-odds against a
 // background, per-year trends.
+#include "rlab/huge_pages.h"
 #include "rlab/litsearch.h"
 
 #include <libstemmer.h>
@@ -12,6 +13,7 @@
 #include <array>
 #include <atomic>
 #include <cctype>
+#include <chrono>
 #include <cmath>
 #include <cstring>
 #include <exception>
@@ -235,6 +237,10 @@ class GramTable {
     }
     return slots_[i].counts;
   }
+  // A hint: brings the key's first probe slot into the cache.
+  void prefetch(std::uint64_t key) const {
+    __builtin_prefetch(&slots_[mix(key) & (slots_.size() - 1)]);
+  }
   // Room for about n keys without growing.
   void reserve(std::size_t n) {
     std::size_t size = slots_.size();
@@ -255,7 +261,7 @@ class GramTable {
     Counts counts;
   };
   void resize(std::size_t n) {
-    std::vector<Slot> old = std::move(slots_);
+    HugeVector<Slot> old = std::move(slots_);
     slots_.assign(n, Slot{});
     size_ = 0;
     const std::size_t m = n - 1;
@@ -267,7 +273,7 @@ class GramTable {
       ++size_;
     }
   }
-  std::vector<Slot> slots_;
+  HugeVector<Slot> slots_;
   std::size_t size_ = 0;
 };
 
@@ -593,8 +599,9 @@ namespace {
 struct Shard {
   std::size_t first = 0;  // global index of the first document
   std::size_t count = 0;
+  std::size_t bytes = 0;  // text bytes, for the token estimate
   Interner surfaces;
-  std::vector<std::uint32_t> tokens;
+  HugeVector<std::uint32_t> tokens;
   std::vector<std::size_t> start;  // count + 1 offsets into tokens
 };
 
@@ -651,6 +658,12 @@ struct GramHash {
 AnalysisResult analyse(const std::vector<Paper>& papers, const AnalysisOptions& o,
                        const std::vector<Paper>* background) {
   AnalysisResult res;
+  auto step_start = std::chrono::steady_clock::now();
+  auto step_done = [&](const char* step) {
+    const auto now = std::chrono::steady_clock::now();
+    res.timings.emplace_back(step, std::chrono::duration<double>(now - step_start).count());
+    step_start = now;
+  };
   const int max_n = std::clamp(o.max_ngram, 1, 3);
   std::set<std::string> stop = snowball_stopwords();
   if (o.boilerplate) stop.insert(boilerplate_stopwords().begin(), boilerplate_stopwords().end());
@@ -723,15 +736,18 @@ AnalysisResult analyse(const std::vector<Paper>& papers, const AnalysisOptions& 
     for (std::size_t t = 0; t < threads; ++t) {
       shards[t].first = d;
       const std::size_t goal = total_bytes * (t + 1) / threads;
+      const std::size_t acc0 = acc;
       while (d < n_docs && (acc < goal || t + 1 == threads)) {
         const Paper& p = paper(d);
         acc += (o.use_title ? p.title.size() : 0) + (p.abstract ? p.abstract->size() : 0) + 3;
         ++d;
       }
+      shards[t].bytes = acc - acc0;
       shards[t].count = d - shards[t].first;
     }
   }
 
+  step_done("prepare");
   // Pass 1 (parallel): tokenise every document once into shard-local ids.
   parallel(threads, [&](std::size_t t) {
     Shard& s = shards[t];
@@ -739,6 +755,9 @@ AnalysisResult analyse(const std::vector<Paper>& papers, const AnalysisOptions& 
     std::string buf;
     std::string lw;
     s.start.reserve(s.count + 1);
+    // English text has about one token per 6 bytes; reserving for one per 4 keeps the array
+    // from being copied as it grows (untouched pages cost nothing).
+    s.tokens.reserve(s.bytes / 4 + s.count);
     for (std::size_t d = s.first; d < s.first + s.count; ++d) {
       const Paper& p = paper(d);
       text.clear();
@@ -792,6 +811,7 @@ AnalysisResult analyse(const std::vector<Paper>& papers, const AnalysisOptions& 
     }
   }
 
+  step_done("tokenise");
   // Pass 2 (parallel): renumber to shared ids; count the 1-grams exactly in arrays indexed by
   // id; mark the foreground 2..3-grams in a sketch shared by the threads: a gram sets two bits of
   // one 64-bit word in `once`, and a bit set again gets its bit in `twice` (the two words sit
@@ -806,7 +826,7 @@ AnalysisResult analyse(const std::vector<Paper>& papers, const AnalysisOptions& 
   std::size_t words = std::size_t{1} << 10;
   while (words * 64 < total_tokens * 16 && words < (std::size_t{1} << 22)) words <<= 1;
   const std::size_t mask = words - 1;
-  std::vector<std::atomic<std::uint64_t>> sketch(sketched ? 2 * words : 0);
+  HugeVector<std::atomic<std::uint64_t>> sketch(sketched ? 2 * words : 0);
   auto admitted = [&](const GramHash& h) {
     const std::uint64_t bits = h.bits();
     return (sketch[2 * h.word(mask) + 1].load(std::memory_order_relaxed) & bits) == bits;
@@ -826,6 +846,11 @@ AnalysisResult analyse(const std::vector<Paper>& papers, const AnalysisOptions& 
     for (std::uint32_t& id : s.tokens) id = renumber[t][id];
     std::vector<Counts>& uni = unigrams[t];
     uni.assign(vocab_size, Counts{});
+    struct Mark {
+      std::atomic<std::uint64_t>* w;
+      std::uint64_t bits;
+    };
+    std::vector<Mark> batch;
     for (std::size_t k = 0; k < s.count; ++k) {
       const std::uint32_t* ids = s.tokens.data() + s.start[k];
       const std::size_t len = s.start[k + 1] - s.start[k];
@@ -840,16 +865,22 @@ AnalysisResult analyse(const std::vector<Paper>& papers, const AnalysisOptions& 
         count(c, group);
       }
       if (!sketched || group == 2) continue;
+      // The sketch is far larger than the caches: first the document's words are fetched
+      // together (prefetches overlap their cache misses), then marked.
+      batch.clear();
       each_gram(ids, len, 2, max_n, is_stop, [&](std::uint64_t g) {
         const GramHash h(g);
-        const std::uint64_t bits = h.bits();
         std::atomic<std::uint64_t>* w = &sketch[2 * h.word(mask)];
-        if ((w[1].load(std::memory_order_relaxed) & bits) == bits) return;
+        __builtin_prefetch(w, 1);
+        batch.push_back({w, h.bits()});
+      });
+      for (const Mark& m : batch) {
+        if ((m.w[1].load(std::memory_order_relaxed) & m.bits) == m.bits) continue;
         // Of two hits on one bit, from any threads, the later read-modify-write sees the
         // earlier one.
-        const std::uint64_t before = w[0].fetch_or(bits, std::memory_order_relaxed);
-        if ((before & bits) != 0) w[1].fetch_or(before & bits, std::memory_order_relaxed);
-      });
+        const std::uint64_t before = m.w[0].fetch_or(m.bits, std::memory_order_relaxed);
+        if ((before & m.bits) != 0) m.w[1].fetch_or(before & m.bits, std::memory_order_relaxed);
+      }
     }
   });
   for (std::size_t t = 1; t < threads; ++t) {
@@ -861,6 +892,7 @@ AnalysisResult analyse(const std::vector<Paper>& papers, const AnalysisOptions& 
     unigrams[t] = std::vector<Counts>();
   }
 
+  step_done("count");
   // Pass 3 (parallel): exact document counts of the admitted 2..3-grams. The grams are split
   // among the threads by hash, so each thread owns its part of the table and nothing is merged;
   // each thread reads all documents.
@@ -872,25 +904,43 @@ AnalysisResult analyse(const std::vector<Paper>& papers, const AnalysisOptions& 
   std::vector<GramTable> tables(max_n >= 2 ? threads : 0);
   parallel(tables.size(), [&](std::size_t t) {
     GramTable& table = tables[t];
-    if (sketched) table.reserve(expected / 2 / tables.size());
+    // Each admitted gram sets about two twice bits, and repeats within one document let some
+    // grams in too: room for `expected` keys in all avoids growing the tables.
+    if (sketched) table.reserve(expected / tables.size() + 1);
+    // A document's grams of this part go through in three steps, each over the whole document,
+    // so that the cache misses of a step overlap: prefetch their sketch words; keep the admitted
+    // ones and prefetch their table slots; count.
+    std::vector<std::pair<std::uint64_t, GramHash>> mine;
+    std::vector<std::uint64_t> in;
     for (const Shard& s : shards) {
       for (std::size_t k = 0; k < s.count; ++k) {
         const int group = doc_group[s.first + k];
         const auto stamp = static_cast<std::uint32_t>(s.first + k + 1);
+        mine.clear();
         each_gram(s.tokens.data() + s.start[k], s.start[k + 1] - s.start[k], 2, max_n, is_stop,
                   [&](std::uint64_t g) {
                     const GramHash h(g);
                     if (h.part(tables.size()) != t) return;
-                    if (sketched && !admitted(h)) return;
-                    Counts& c = table.at(g);
-                    if (c.last == stamp) return;  // once per document
-                    c.last = stamp;
-                    count(c, group);
+                    if (sketched) __builtin_prefetch(&sketch[2 * h.word(mask) + 1]);
+                    mine.emplace_back(g, h);
                   });
+        in.clear();
+        for (const auto& [g, h] : mine) {
+          if (sketched && !admitted(h)) continue;
+          table.prefetch(g);
+          in.push_back(g);
+        }
+        for (const std::uint64_t g : in) {
+          Counts& c = table.at(g);
+          if (c.last == stamp) continue;  // once per document
+          c.last = stamp;
+          count(c, group);
+        }
       }
     }
   });
-  sketch = std::vector<std::atomic<std::uint64_t>>();
+  step_done("phrases");
+  sketch = HugeVector<std::atomic<std::uint64_t>>();
 
   // Display text of an n-gram: each token's key, or its most frequent surface when stemming.
   std::vector<std::string> display(key_text.size());
@@ -931,20 +981,29 @@ AnalysisResult analyse(const std::vector<Paper>& papers, const AnalysisOptions& 
     std::uint64_t key;
     Counts c;
   };
-  std::vector<Cand> cands;
+  // Keyword (1-gram) and phrase candidates, each in one array sized up front.
+  HugeVector<Cand> uni;
+  HugeVector<Cand> multi;
   double n_a = 0;
   double n_b = 0;
-  auto candidate = [&](std::uint64_t k, const Counts& c) {
-    if (static_cast<int>(c.df) >= o.min_df) {
-      cands.push_back({k, c});
-      n_a += c.a;
-      n_b += c.b;
-    }
+  auto candidate = [&](HugeVector<Cand>& v) {
+    return [&](std::uint64_t k, const Counts& c) {
+      if (static_cast<int>(c.df) >= o.min_df) {
+        v.push_back({k, c});
+        n_a += c.a;
+        n_b += c.b;
+      }
+    };
   };
   if (!unigrams.empty()) {
-    for (std::uint32_t id = 1; id < vocab_size; ++id) candidate(id, unigrams[0][id]);
+    uni.reserve(vocab_size);
+    auto add = candidate(uni);
+    for (std::uint32_t id = 1; id < vocab_size; ++id) add(id, unigrams[0][id]);
   }
-  for (const GramTable& table : tables) table.each(candidate);
+  std::size_t in_tables = 0;
+  for (const GramTable& table : tables) in_tables += table.size();
+  multi.reserve(in_tables);
+  for (const GramTable& table : tables) table.each(candidate(multi));
   tables.clear();
   const bool have_bg = !res.background.empty() && n_a > 0 && n_b > 0;
   auto log_odds = [&](const Counts& c, double* z) {
@@ -973,10 +1032,7 @@ AnalysisResult analyse(const std::vector<Paper>& papers, const AnalysisOptions& 
     if (x.c.df != y.c.df) return x.c.df > y.c.df;
     return text_less(x.key, y.key);
   };
-  std::vector<Cand> uni;
-  std::vector<Cand> multi;
-  for (const Cand& c : cands) (gram_len(c.key) == 1 ? uni : multi).push_back(c);
-  auto top_of = [&](std::vector<Cand>& v, std::vector<Term>& out) {
+  auto top_of = [&](HugeVector<Cand>& v, std::vector<Term>& out) {
     const std::size_t k = std::min(o.top, v.size());
     std::partial_sort(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(k), v.end(), by_df);
     for (std::size_t i = 0; i < k; ++i) out.push_back(make_term(v[i]));
@@ -986,29 +1042,32 @@ AnalysisResult analyse(const std::vector<Paper>& papers, const AnalysisOptions& 
   if (have_bg) {
     struct Scored {
       double z;
-      std::size_t i;
+      const Cand* c;
     };
-    std::vector<Scored> all;
-    all.reserve(cands.size());
-    for (std::size_t i = 0; i < cands.size(); ++i) {
-      if (static_cast<int>(cands[i].c.a) >= o.min_df) {
-        double z = 0;
-        log_odds(cands[i].c, &z);
-        all.push_back({z, i});
+    HugeVector<Scored> all;
+    all.reserve(uni.size() + multi.size());
+    for (const HugeVector<Cand>* v : {&uni, &multi}) {
+      for (const Cand& c : *v) {
+        if (static_cast<int>(c.c.a) >= o.min_df) {
+          double z = 0;
+          log_odds(c.c, &z);
+          all.push_back({z, &c});
+        }
       }
     }
     const std::size_t k = std::min(o.top, all.size());
     std::partial_sort(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(k), all.end(),
                       [&](const Scored& x, const Scored& y) {
                         if (x.z != y.z) return x.z > y.z;
-                        return text_less(cands[x.i].key, cands[y.i].key);
+                        return text_less(x.c->key, y.c->key);
                       });
-    for (std::size_t i = 0; i < k; ++i) res.distinctive.push_back(make_term(cands[all[i].i]));
+    for (std::size_t i = 0; i < k; ++i) res.distinctive.push_back(make_term(*all[i].c));
   }
 
+  step_done("rank");
   // Trends: per-year document share of the top keywords and phrases.
   std::vector<std::uint64_t> trend_keys;
-  auto add_trend = [&](const std::vector<Cand>& v, std::size_t k) {
+  auto add_trend = [&](const HugeVector<Cand>& v, std::size_t k) {
     for (std::size_t i = 0; i < std::min(k, v.size()); ++i) trend_keys.push_back(v[i].key);
   };
   add_trend(uni, std::min<std::size_t>(o.top, 10));
@@ -1017,10 +1076,14 @@ AnalysisResult analyse(const std::vector<Paper>& papers, const AnalysisOptions& 
     // Only positions whose token starts a trend gram need looking at.
     std::vector<std::uint8_t> starts(key_text.size(), 0);
     for (std::uint64_t g : trend_keys) starts[gram_token(g, gram_len(g), 0)] = 1;
+    // Each thread counts its shard's documents; the counts are summed afterwards.
     std::vector<std::vector<long long>> counts(trend_keys.size(),
                                                std::vector<long long>(years.size(), 0));
-    std::vector<std::size_t> seen(trend_keys.size(), 0);  // document stamp per trend gram
-    for (const Shard& s : shards) {
+    std::vector<decltype(counts)> part(threads, counts);
+    parallel(threads, [&](std::size_t th) {
+      const Shard& s = shards[th];
+      auto& mine = part[th];
+      std::vector<std::size_t> seen(trend_keys.size(), 0);  // document stamp per trend gram
       for (std::size_t k = 0; k < s.count; ++k) {
         const std::size_t d = s.first + k;
         if (d >= n_fg || doc_year[d] == 0) continue;
@@ -1039,11 +1102,16 @@ AnalysisResult analyse(const std::vector<Paper>& papers, const AnalysisOptions& 
             for (std::size_t t = 0; t < trend_keys.size(); ++t) {
               if (trend_keys[t] == g && seen[t] != d + 1) {
                 seen[t] = d + 1;
-                counts[t][yi]++;
+                mine[t][yi]++;
               }
             }
           }
         }
+      }
+    });
+    for (const auto& p : part) {
+      for (std::size_t t = 0; t < trend_keys.size(); ++t) {
+        for (std::size_t y = 0; y < years.size(); ++y) counts[t][y] += p[t][y];
       }
     }
     for (std::size_t t = 0; t < trend_keys.size(); ++t) {
@@ -1059,6 +1127,7 @@ AnalysisResult analyse(const std::vector<Paper>& papers, const AnalysisOptions& 
       res.trends.push_back(std::move(row));
     }
   }
+  step_done("trends");
   return res;
 }
 

@@ -845,12 +845,14 @@ std::vector<Paper> deduplicate(const std::vector<Paper>& papers, std::size_t* re
   return deduplicate(std::vector<Paper>(papers), removed);
 }
 
+// In place: a kept paper moves down to the next free slot, so nothing is copied and no second
+// vector is allocated.
 std::vector<Paper> deduplicate(std::vector<Paper>&& papers, std::size_t* removed) {
-  std::vector<Paper> out;
-  out.reserve(papers.size());
   std::unordered_map<std::string, std::size_t> by_id;
   std::unordered_map<std::string, std::size_t> by_doi;
   std::unordered_map<std::string, std::size_t> by_title;
+  by_id.reserve(papers.size());
+  by_title.reserve(papers.size());
   std::size_t merged = 0;
   auto title_key = [](const Paper& p) -> std::string {
     std::string t = normalise_title(p.title);
@@ -864,14 +866,16 @@ std::vector<Paper> deduplicate(std::vector<Paper>&& papers, std::size_t* removed
     if (it == m.end()) return std::nullopt;
     return it->second;
   };
-  for (Paper& p : papers) {
+  std::size_t kept = 0;
+  for (std::size_t i = 0; i < papers.size(); ++i) {
+    Paper& p = papers[i];
     std::optional<std::size_t> hit = find(by_id, p.paper_id);
     if (!hit) hit = find(by_doi, p.doi);
     std::string tk = title_key(p);
     if (!hit) hit = find(by_title, tk);
-    if (hit) {
+    if (hit) {  // *hit < kept <= i: an earlier paper
       ++merged;
-      Paper& q = out[*hit];
+      Paper& q = papers[*hit];
       if (q.source != p.source && q.source.find(p.source) == std::string::npos)
         q.source += "+" + p.source;
       if (q.openalex_id.empty()) q.openalex_id = p.openalex_id;
@@ -890,15 +894,16 @@ std::vector<Paper> deduplicate(std::vector<Paper>&& papers, std::size_t* removed
       if (!q.doi.empty()) by_doi.emplace(q.doi, *hit);
       continue;
     }
-    const std::size_t idx = out.size();
+    const std::size_t idx = kept++;
     if (!p.paper_id.empty()) by_id.emplace(p.paper_id, idx);
     if (!p.openalex_id.empty()) by_id.emplace(p.openalex_id, idx);
     if (!p.doi.empty()) by_doi.emplace(p.doi, idx);
     if (!tk.empty()) by_title.emplace(std::move(tk), idx);
-    out.push_back(std::move(p));
+    if (idx != i) papers[idx] = std::move(p);
   }
+  papers.erase(papers.begin() + static_cast<std::ptrdiff_t>(kept), papers.end());
   if (removed != nullptr) *removed = merged;
-  return out;
+  return std::move(papers);
 }
 
 std::vector<Paper> apply_filters(const std::vector<Paper>& papers, const Query& q) {
@@ -906,15 +911,13 @@ std::vector<Paper> apply_filters(const std::vector<Paper>& papers, const Query& 
 }
 
 std::vector<Paper> apply_filters(std::vector<Paper>&& papers, const Query& q) {
-  std::vector<Paper> out;
-  out.reserve(papers.size());
-  for (Paper& p : papers) {
-    if (q.years.from && (!p.year || *p.year < *q.years.from)) continue;
-    if (q.years.to && (!p.year || *p.year > *q.years.to)) continue;
-    if (q.min_citations && (!p.citations || *p.citations < *q.min_citations)) continue;
-    out.push_back(std::move(p));
-  }
-  return out;
+  auto dropped = [&](const Paper& p) {
+    if (q.years.from && (!p.year || *p.year < *q.years.from)) return true;
+    if (q.years.to && (!p.year || *p.year > *q.years.to)) return true;
+    return q.min_citations && (!p.citations || *p.citations < *q.min_citations);
+  };
+  papers.erase(std::remove_if(papers.begin(), papers.end(), dropped), papers.end());
+  return std::move(papers);
 }
 
 }  // namespace rlab::litsearch
