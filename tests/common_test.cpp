@@ -6,10 +6,14 @@
 
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
 
 #include <cstdint>
 #include <cstdlib>
+#include <thread>
 #include <vector>
 
 #include "support/run.h"
@@ -85,6 +89,62 @@ TEST(FilesAtomicWrite, KeepsPermissionsOfReplacedFile) {
   struct stat st {};
   ASSERT_EQ(::stat(p.c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600U);
+}
+
+// What a rename would replace is written in place instead: a device node (here a private copy
+// of /dev/null's, so that a failure cannot break the machine's), a FIFO, a symbolic link.
+TEST(FilesAtomicWrite, DevicesFifosAndLinksAreWrittenThroughNotReplaced) {
+  test::TempDir dir;
+  const std::string dev = dir.path() + "/null";
+  if (::mknod(dev.c_str(), S_IFCHR | 0666, makedev(1, 3)) == 0) {
+    write_file_atomic(dev, "gone\n");
+    struct stat st {};
+    ASSERT_EQ(::stat(dev.c_str(), &st), 0);
+    EXPECT_TRUE(S_ISCHR(st.st_mode)) << "the device node was replaced";
+    ASSERT_EQ(::unlink(dev.c_str()), 0);
+  }
+  const std::string fifo = dir.path() + "/fifo";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  // The test holds both ends open first, so a regression (a rename over the FIFO) shows as
+  // missing data instead of a reader blocked for ever.
+  const int rfd = ::open(fifo.c_str(), O_RDONLY | O_NONBLOCK);
+  ASSERT_GE(rfd, 0);
+  const int keep = ::open(fifo.c_str(), O_WRONLY);
+  ASSERT_GE(keep, 0);
+  ASSERT_EQ(::fcntl(rfd, F_SETFL, 0), 0);
+  std::string got;
+  std::thread reader([&] {
+    char chunk[4096];
+    for (ssize_t n; (n = ::read(rfd, chunk, sizeof chunk)) > 0;)
+      got.append(chunk, static_cast<std::size_t>(n));
+  });
+  write_file_atomic(fifo, std::string(200000, 'f'));  // more than a pipe holds
+  ::close(keep);
+  reader.join();
+  ::close(rfd);
+  EXPECT_EQ(got, std::string(200000, 'f'));
+  struct stat st {};
+  ASSERT_EQ(::stat(fifo.c_str(), &st), 0);
+  EXPECT_TRUE(S_ISFIFO(st.st_mode));
+  // A link to a file: the file gets the new text, the link stays a link.
+  const std::string target = dir.write("target.txt", "old");
+  const std::string link = dir.path() + "/link.txt";
+  ASSERT_EQ(::symlink("target.txt", link.c_str()), 0);
+  write_file_atomic(link, "new");
+  EXPECT_EQ(read_file(target), "new");
+  ASSERT_EQ(::lstat(link.c_str(), &st), 0);
+  EXPECT_TRUE(S_ISLNK(st.st_mode));
+  // /proc/self/fd/N of a pipe (what /dev/stdout is under `| cmd`) is written, not replaced.
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  write_file_atomic("/proc/self/fd/" + std::to_string(fds[1]), "through the pipe");
+  ::close(fds[1]);
+  char buf[64] = {};
+  EXPECT_EQ(::read(fds[0], buf, sizeof buf), 16);
+  EXPECT_EQ(std::string(buf), "through the pipe");
+  ::close(fds[0]);
+  EXPECT_EQ(test::list_dir(dir.path()),
+            (std::vector<std::string>{"fifo", "link.txt", "target.txt"}));
 }
 
 TEST(FilesAtomicWrite, FailureLeavesOldFileIntact) {

@@ -64,7 +64,53 @@ std::string base_of(const std::string& path) {
 }
 }  // namespace
 
-void write_file_atomic(const std::string& path, const std::string& content) {
+namespace {
+
+// Writes to something that must not be replaced by a rename, in place.
+void write_in_place(const std::string& path, const std::string& content) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+  if (fd < 0) throw EnvironmentError(path + ": cannot write: " + std::strerror(errno));
+  const char* data = content.data();
+  std::size_t left = content.size();
+  while (left > 0) {
+    const ssize_t n = ::write(fd, data, left);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      const int saved = errno;
+      ::close(fd);
+      throw EnvironmentError(path + ": cannot write: " + std::strerror(saved));
+    }
+    data += n;
+    left -= static_cast<std::size_t>(n);
+  }
+  if (::close(fd) != 0 && errno != EINTR)
+    throw EnvironmentError(path + ": cannot write: close: " + std::strerror(errno));
+}
+
+bool starts_with(const std::string& s, const char* prefix) { return s.rfind(prefix, 0) == 0; }
+
+}  // namespace
+
+void write_file_atomic(const std::string& given, const std::string& content) {
+  // Renaming a file over /dev/null (as root) would replace the device for every program.
+  if (starts_with(given, "/dev/") || starts_with(given, "/proc/")) {
+    write_in_place(given, content);
+    return;
+  }
+  std::string path = given;
+  struct stat link {};
+  if (::lstat(given.c_str(), &link) == 0 && S_ISLNK(link.st_mode)) {
+    char* real = ::realpath(given.c_str(), nullptr);  // null: a dangling link is replaced
+    if (real != nullptr) {
+      path = real;
+      std::free(real);
+    }
+  }
+  struct stat target {};
+  if (::stat(path.c_str(), &target) == 0 && !S_ISREG(target.st_mode) && !S_ISDIR(target.st_mode)) {
+    write_in_place(path, content);
+    return;
+  }
   // The temporary file lives in the target's directory so that rename() is atomic (same file
   // system); its name starts with '.' and ends in a random suffix from mkstemp.
   std::string tmpl = dir_of(path) + "/." + base_of(path) + ".tmp.XXXXXX";
