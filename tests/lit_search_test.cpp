@@ -725,6 +725,88 @@ TEST(LitSearchExport, BibtexEscapedStableKeys) {
   EXPECT_EQ(to_bibtex({p, q}), b);  // stable
 }
 
+// The JSON and JSONL exports are written directly, not through nlohmann::json; the reference is
+// nlohmann's own dump of the documented record, byte for byte.
+TEST(LitSearchExport, JsonAndJsonlAreByteForByteNlohmannDumps) {
+  auto reference = [](const Paper& p) {
+    auto text_or_null = [](const std::string& v) { return v.empty() ? json(nullptr) : json(v); };
+    json j = {{"paperId", p.paper_id},
+              {"openalexId", text_or_null(p.openalex_id)},
+              {"source", p.source},
+              {"doi", text_or_null(p.doi)},
+              {"arxiv", text_or_null(p.arxiv)},
+              {"title", p.title},
+              {"abstract", p.abstract ? json(*p.abstract) : json(nullptr)},
+              {"year", p.year ? json(*p.year) : json(nullptr)},
+              {"publicationDate", text_or_null(p.publication_date)},
+              {"venue", p.venue},
+              {"citationCount", p.citations ? json(*p.citations) : json(nullptr)},
+              {"authors", p.authors},
+              {"fieldsOfStudy", p.fields_of_study},
+              {"url", p.url}};
+    if (!p.bibtex.empty()) j["bibtex"] = p.bibtex;
+    return j;
+  };
+  std::vector<Paper> papers(4);
+  papers[0].paper_id = "P0";  // everything empty or null
+  Paper& p = papers[1];
+  p.paper_id = "abc\"def\\";
+  p.openalex_id = "W1";
+  p.source = "s2+openalex";
+  p.doi = "10.1/x";
+  p.arxiv = "2101.00001";
+  std::string controls;
+  for (int c = 0; c < 0x20; ++c) controls += static_cast<char>(c);
+  p.title = "Ctrl: " + controls + " del \x7f quote \" slash \\ /";
+  p.abstract = "caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x94\x8B \xEF\xBF\xBF end\n";
+  p.year = -44;
+  p.publication_date = "2021-03-04";
+  p.venue = "J. \"Q\"";
+  p.citations = 9007199254740993LL;
+  p.authors = {"Marie Curie", "", "\xC3\x85sa \t Tab"};
+  p.fields_of_study = {"Physics"};
+  p.url = "https://x.org/a?b=c&d=\"e\"";
+  p.bibtex = "@article{k,\n  title={T}\n}";
+  papers[2].paper_id = "P2";
+  papers[2].abstract = "";  // empty, not null
+  papers[2].authors = {"Solo"};
+  papers[3] = papers[1];
+  papers[3].bibtex.clear();
+  std::string jsonl;
+  json doc;
+  doc["papers"] = json::array();
+  for (const Paper& q : papers) {
+    jsonl += reference(q).dump() + "\n";
+    doc["papers"].push_back(reference(q));
+  }
+  EXPECT_EQ(to_jsonl(papers), jsonl);
+  EXPECT_EQ(to_json(papers, nullptr), doc.dump(2) + "\n");
+  EXPECT_EQ(to_json({}, nullptr), json({{"papers", json::array()}}).dump(2) + "\n");
+  // Many papers are written on several threads, in order; extra members take their key's place.
+  std::vector<Paper> many(5000, papers[1]);
+  for (std::size_t i = 0; i < many.size(); ++i) many[i].paper_id = "M" + std::to_string(i);
+  json big;
+  big["papers"] = json::array();
+  for (const Paper& q : many) big["papers"].push_back(reference(q));
+  big["query"] = "graph \"neural\"";
+  big["requests"] = {{"network", 2}, {"notes", json::array({"a", "b"})}};
+  EXPECT_EQ(
+      to_json(many, nullptr,
+              {{"query", json("graph \"neural\"").dump(2)}, {"requests", big["requests"].dump(2)}}),
+      big.dump(2) + "\n");
+  // Text that is not UTF-8 fails the way nlohmann fails, in both exports.
+  Paper bad = papers[1];
+  bad.title = "bad \xC0\xAF overlong";
+  EXPECT_THROW(to_jsonl({bad}), json::type_error);
+  bad.title = "ok";
+  bad.authors = {"\xED\xA0\x80 surrogate"};
+  EXPECT_THROW(to_json({bad}, nullptr), json::type_error);
+  bad.authors = {"cut \xE2\x82"};
+  EXPECT_THROW(to_jsonl({bad}), json::type_error);
+  bad.authors = {"past U+10FFFF \xF4\x90\x80\x80"};
+  EXPECT_THROW(to_jsonl({bad}), json::type_error);
+}
+
 TEST(LitSearchExport, RisCsvJsonlRoundTrip) {
   Paper p;
   p.paper_id = "X1";

@@ -237,6 +237,10 @@ AnalysisResult analyse(const std::vector<Paper>& papers, const AnalysisOptions& 
 
 std::string to_csv(const std::vector<Paper>& papers);
 std::string to_json(const std::vector<Paper>& papers, const AnalysisResult* analysis);
+/// The same with more top-level members, each given as its JSON text (`j.dump(2)`); keys other
+/// than "papers" and "analysis". The bytes are those of one nlohmann::json dump(2).
+std::string to_json(const std::vector<Paper>& papers, const AnalysisResult* analysis,
+                    const std::map<std::string, std::string>& extra_members);
 std::string to_jsonl(const std::vector<Paper>& papers);
 /// Reads rlab's JSON or JSONL export back (for --from / --background); throws InputError.
 std::vector<Paper> read_papers(std::string_view text, const std::string& display_name);

@@ -436,20 +436,18 @@ ExitCode run(Options o, Context& ctx) {
   std::string text;
   switch (ctx.options.format) {
     case Format::kJson: {
-      nlohmann::json j = nlohmann::json::parse(to_json(papers, &a));
-      j["query"] = q.text;
-      j["records_fetched"] = before;
-      j["duplicates_merged"] = removed;
-      if (fetched) {
-        j["requests"] = {{"network", stats.requests},
-                         {"cache_hits", stats.cache_hits},
-                         {"pages", stats.pages},
-                         {"retries", stats.retries},
-                         {"notes", stats.notes}};
-      } else {
-        j["requests"] = nullptr;
-      }
-      text = j.dump(2) + "\n";
+      using nlohmann::json;
+      const json requests = fetched ? json{{"network", stats.requests},
+                                           {"cache_hits", stats.cache_hits},
+                                           {"pages", stats.pages},
+                                           {"retries", stats.retries},
+                                           {"notes", stats.notes}}
+                                    : json(nullptr);
+      text = to_json(papers, &a,
+                     {{"query", json(q.text).dump(2)},
+                      {"records_fetched", json(before).dump(2)},
+                      {"duplicates_merged", json(removed).dump(2)},
+                      {"requests", requests.dump(2)}});
       break;
     }
     case Format::kCsv:
