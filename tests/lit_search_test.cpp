@@ -13,6 +13,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "../lib/litsearch/disk_cache.h"
 #include "support/lit_server.h"
 #include "support/run.h"
 
@@ -532,6 +533,31 @@ TEST(LitSearchSources, BothSourcesAreDeduplicated) {
 }
 
 // ---- Dedup, tokens, analysis ------------------------------------------------------------
+
+// Cache files written by something else: anything but a whole status in 100..599 and a numeric
+// stored_at is a miss, never a crash (a float status of 2.07e10 overflowed an int once).
+TEST(LitSearchCache, OddEntriesAreMisses) {
+  TempDir dir;
+  const std::string key = "GET http://127.0.0.1:9/s2/paper/search?query=x";
+  DiskCache cache(dir.path());
+  auto entry = [&](const std::string& status, const std::string& stored_at) {
+    dir.write(DiskCache::file_name(key), "{\"request\":" + json(key).dump() +
+                                             ",\"status\":" + status +
+                                             ",\"stored_at\":" + stored_at + ",\"body\":\"{}\"}\n");
+    return cache.get(key);
+  };
+  const auto good = entry("200", "1.5");
+  ASSERT_TRUE(good.has_value());
+  EXPECT_EQ(good->status, 200);
+  EXPECT_EQ(good->stored_at, 1.5);
+  EXPECT_EQ(good->body, "{}");
+  EXPECT_EQ(entry("429", "17")->stored_at, 17.0);
+  for (const char* status : {"20700000000.5", "200.0", "99", "600", "-200", "18446744073709551615",
+                             "\"200\"", "null", "true"})
+    EXPECT_FALSE(entry(status, "1").has_value()) << status;
+  EXPECT_FALSE(entry("200", "\"yesterday\"").has_value());
+  EXPECT_FALSE(entry("200", "null").has_value());
+}
 
 TEST(LitSearchDedup, IdThenDoiThenTitleAndYear) {
   Paper a;

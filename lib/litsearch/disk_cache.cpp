@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include <cerrno>
+#include <cstdint>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -52,9 +53,23 @@ std::optional<CachedResponse> DiskCache::get(const std::string& key) {
       !j["body"].is_string()) {
     return std::nullopt;
   }
+  // An entry written by hand or by another program may hold anything: a status that is not a
+  // whole number in 100..599 (20700000000.5 once overflowed the conversion to int) or a
+  // stored_at that is not a number makes it a miss.
+  const auto status = j.find("status");
+  const auto stored_at = j.find("stored_at");
+  if (status == j.end() || !status->is_number_integer() ||
+      (stored_at != j.end() && !stored_at->is_number())) {
+    return std::nullopt;
+  }
+  const bool in_range =
+      status->is_number_unsigned()
+          ? status->get<std::uint64_t>() >= 100 && status->get<std::uint64_t>() <= 599
+          : status->get<std::int64_t>() >= 100 && status->get<std::int64_t>() <= 599;
+  if (!in_range) return std::nullopt;
   CachedResponse r;
-  r.status = j.value("status", 0);
-  r.stored_at = j.value("stored_at", 0.0);
+  r.status = static_cast<int>(status->get<std::int64_t>());
+  r.stored_at = stored_at != j.end() ? stored_at->get<double>() : 0.0;
   r.body = j["body"].get<std::string>();
   return r;
 }
