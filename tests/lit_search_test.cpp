@@ -322,6 +322,25 @@ TEST(LitSearchSources, OpenAlexVenuesByIssnAndIdAndUnknown) {
   EXPECT_EQ(g.stats().notes.back(), "no venue is known to OpenAlex: nothing searched there");
 }
 
+// Counts sent as floats count by their whole part; one past the range of long long is no count
+// (a cited_by_count of 1e300 was a float-cast overflow, found by the fuzzer).
+TEST(LitSearchSources, FloatCountsInRangeOrDropped) {
+  const Paper w = parse_openalex_work(
+      R"({"id": "https://openalex.org/W1", "cited_by_count": 12.0, "publication_year": 2021.0})");
+  EXPECT_EQ(w.citations, 12);
+  EXPECT_EQ(w.year, 2021);
+  for (const char* big : {"1e300", "-1e19", "9223372036854775808.0"}) {
+    EXPECT_FALSE(parse_openalex_work(std::string(R"({"id": "W2", "cited_by_count": )") + big + "}")
+                     .citations.has_value())
+        << big;
+    EXPECT_FALSE(parse_s2_paper(std::string(R"({"paperId": "p", "citationCount": )") + big + "}")
+                     .citations.has_value())
+        << big;
+  }
+  EXPECT_EQ(parse_s2_paper(R"({"paperId": "p", "citationCount": -9.2e18})").citations,
+            -9200000000000000000LL);
+}
+
 TEST(LitSearchSources, OpenAlexFieldMapping) {
   EXPECT_EQ(openalex_fields("Computer Science"), std::vector<int>({17}));
   EXPECT_EQ(openalex_fields("computer-science"), std::vector<int>({17}));

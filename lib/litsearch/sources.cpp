@@ -26,7 +26,12 @@ std::optional<long long> integer(const json& j, const char* key) {
   if (!j.is_object()) return std::nullopt;
   auto it = j.find(key);
   if (it == j.end() || !it->is_number()) return std::nullopt;
-  return it->is_number_float() ? static_cast<long long>(it->get<double>()) : it->get<long long>();
+  if (!it->is_number_float()) return it->get<long long>();
+  // A float (12.0 from some APIs) counts by its whole part; one past the range of long long
+  // (or NaN) is no number at all, not undefined behaviour.
+  const double d = it->get<double>();
+  if (!(d >= -0x1p63 && d < 0x1p63)) return std::nullopt;
+  return static_cast<long long>(d);
 }
 
 std::string lower(std::string s) {
