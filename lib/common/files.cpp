@@ -66,22 +66,31 @@ std::string base_of(const std::string& path) {
 
 namespace {
 
-// Writes to something that must not be replaced by a rename, in place.
-void write_in_place(const std::string& path, const std::string& content) {
-  const int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
-  if (fd < 0) throw EnvironmentError(path + ": cannot write: " + std::strerror(errno));
+// Writes all of `content` to fd, retrying short writes and EINTR; false with errno set on
+// failure.
+bool write_all(int fd, const std::string& content) {
   const char* data = content.data();
   std::size_t left = content.size();
   while (left > 0) {
     const ssize_t n = ::write(fd, data, left);
     if (n < 0) {
       if (errno == EINTR) continue;
-      const int saved = errno;
-      ::close(fd);
-      throw EnvironmentError(path + ": cannot write: " + std::strerror(saved));
+      return false;
     }
     data += n;
     left -= static_cast<std::size_t>(n);
+  }
+  return true;
+}
+
+// Writes to something that must not be replaced by a rename, in place.
+void write_in_place(const std::string& path, const std::string& content) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+  if (fd < 0) throw EnvironmentError(path + ": cannot write: " + std::strerror(errno));
+  if (!write_all(fd, content)) {
+    const int saved = errno;
+    ::close(fd);
+    throw EnvironmentError(path + ": cannot write: " + std::strerror(saved));
   }
   if (::close(fd) != 0 && errno != EINTR)
     throw EnvironmentError(path + ": cannot write: close: " + std::strerror(errno));
@@ -127,17 +136,7 @@ void write_file_atomic(const std::string& given, const std::string& content) {
     ::unlink(tmp.c_str());
     throw EnvironmentError(path + ": cannot write: " + what + ": " + std::strerror(saved));
   };
-  const char* data = content.data();
-  std::size_t left = content.size();
-  while (left > 0) {
-    const ssize_t n = ::write(fd, data, left);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      fail("write");
-    }
-    data += n;
-    left -= static_cast<std::size_t>(n);
-  }
+  if (!write_all(fd, content)) fail("write");
   // Keep the permissions of the file being replaced; a new file gets 0644 less the umask.
   struct stat st {};
   mode_t mode = 0644;
