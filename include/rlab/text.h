@@ -1,6 +1,7 @@
 // Small text helpers shared by the command line and the config loader.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -27,6 +28,14 @@ std::string format_number(double value, int digits = 4);
 /// Escapes &, <, >, " and ' for XML text and attribute values (SVG, JUnit).
 std::string xml_escape(const std::string& s);
 
+/// `items` with `sep` between them: join({"a", "b"}, ", ") == "a, b".
+std::string join(const std::vector<std::string>& items, std::string_view sep);
+/// ASCII lower case: bytes A-Z become a-z, every other byte (UTF-8 included) is kept.
+std::string ascii_lower(std::string s);
+/// `s` without the leading and trailing characters found in `chars`.
+std::string trim(std::string_view s, std::string_view chars = " \t\r\n\v\f");
+/// 64-bit FNV-1a hash of the bytes of `s` (stable across runs and machines: cache keys, seeds).
+std::uint64_t fnv1a(std::string_view s);
 /// Fixed-point with `decimals` digits after the point ("1.143").
 std::string format_fixed(double value, int decimals);
 

@@ -73,14 +73,8 @@ bool parse_int(const std::string& s, long long& out) {
   return true;
 }
 
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
-
 bool parse_bool(const std::string& s, bool& out) {
-  const std::string l = lower(s);
+  const std::string l = ascii_lower(s);
   if (l == "true" || l == "yes" || l == "on") {
     out = true;
     return true;

@@ -124,18 +124,6 @@ std::vector<Row> parse_csv(const std::string& text, const std::string& name) {
   return rows;
 }
 
-std::string trim(const std::string& s) {
-  const auto b = s.find_first_not_of(" \t");
-  if (b == std::string::npos) return "";
-  const auto e = s.find_last_not_of(" \t");
-  return s.substr(b, e - b + 1);
-}
-
-std::string lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
 std::string at(const std::string& name, const Field& f) {
   return name + ":" + std::to_string(f.line) + ":" + std::to_string(f.column);
 }
@@ -148,7 +136,7 @@ bool parse_number(const std::string& s, double& out) {
 }
 
 double price_field(const std::string& name, const Field& f, const std::string& column) {
-  const std::string v = trim(f.text);
+  const std::string v = trim(f.text, " \t");
   if (v.empty()) throw InputError(at(name, f) + ": missing " + column + " price");
   double d = 0;
   if (!parse_number(v, d)) {
@@ -185,7 +173,8 @@ std::optional<long> civil_days(const std::string& s) {
 
 std::map<std::string, std::size_t> header_index(const Row& header) {
   std::map<std::string, std::size_t> idx;
-  for (std::size_t k = 0; k < header.fields.size(); ++k) idx[trim(header.fields[k].text)] = k;
+  for (std::size_t k = 0; k < header.fields.size(); ++k)
+    idx[trim(header.fields[k].text, " \t")] = k;
   return idx;
 }
 
@@ -235,7 +224,7 @@ Catalogue parse_rlab(const std::vector<Row>& rows, const std::string& name) {
     o.gpu_type = trim(f("gpu_type").text);
     o.on_demand = price_field(name, f("on_demand"), "on-demand");
     const std::string sp = trim(f("spot").text);
-    if (lower(sp) != "none") {
+    if (ascii_lower(sp) != "none") {
       if (sp.empty()) {
         throw InputError(at(name, f("spot")) +
                          ": missing spot price (write 'none' when no spot is offered)");
@@ -638,9 +627,9 @@ Result plan(const Request& q, const Catalogue& catalogue, const std::string& tod
   std::vector<Offer> offers;
   for (const auto& o : catalogue.offers) {
     if (!q.instance.empty() && o.instance != q.instance) continue;
-    if (!q.provider.empty() && lower(o.provider) != lower(q.provider)) continue;
+    if (!q.provider.empty() && ascii_lower(o.provider) != ascii_lower(q.provider)) continue;
     if (!q.region.empty() && o.region != q.region) continue;
-    if (!q.gpu_type.empty() && lower(o.gpu_type) != lower(q.gpu_type)) continue;
+    if (!q.gpu_type.empty() && ascii_lower(o.gpu_type) != ascii_lower(q.gpu_type)) continue;
     if (o.gpus < q.gpus) continue;
     Offer x = o;
     if (q.price_on_demand) x.on_demand = *q.price_on_demand;

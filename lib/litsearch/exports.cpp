@@ -25,12 +25,6 @@ using nlohmann::json;
 
 namespace {
 
-std::string join(const std::vector<std::string>& v, const char* sep) {
-  std::string s;
-  for (const auto& x : v) s += (s.empty() ? "" : sep) + x;
-  return s;
-}
-
 json paper_json(const Paper& p) {
   json j;
   j["paperId"] = p.paper_id;

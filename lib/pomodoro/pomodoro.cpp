@@ -543,12 +543,6 @@ std::string logfmt_value(const std::string& v) {
   return r + "\"";
 }
 
-std::string join(const std::vector<std::string>& v, const char* sep) {
-  std::string s;
-  for (const auto& x : v) s += (s.empty() ? "" : sep) + x;
-  return s;
-}
-
 std::vector<std::string> split_tags(const std::string& s) {
   std::vector<std::string> out;
   std::string cur;
@@ -1023,11 +1017,7 @@ std::string to_ics(const std::vector<Event>& events, long long stamp) {
 }
 
 std::string make_uid(const std::string& parts) {
-  std::uint64_t h = 1469598103934665603ULL;
-  for (unsigned char c : parts) {
-    h ^= c;
-    h *= 1099511628211ULL;
-  }
+  const std::uint64_t h = fnv1a(parts);
   char b[40];
   std::snprintf(b, sizeof b, "%016llx", static_cast<unsigned long long>(h));
   return std::string(b) + "@rlab";

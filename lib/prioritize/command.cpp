@@ -151,12 +151,6 @@ std::string join_ids(const Plan& p, const std::vector<std::size_t>& v, const cha
   return s;
 }
 
-std::string join(const std::vector<std::string>& v, const char* sep) {
-  std::string s;
-  for (const auto& x : v) s += (s.empty() ? "" : sep) + x;
-  return s;
-}
-
 std::string explain_line(const prioritize::Item& it) {
   std::string expr = it.formula;
   // Substitute each term name by its value, longest names first so "cost_of_delay" wins.
@@ -435,11 +429,7 @@ ExitCode run(const Options& o, Context& ctx) {
           render_plain(make_table(plan, r, false)) + "\n" + summary_lines(plan, r, o.explain, "");
       break;
   }
-  if (o.output.empty() || o.output == "-") {
-    ctx.out << text;
-  } else {
-    write_file_atomic(o.output, text);
-  }
+  write_output(ctx.out, o.output, text);
   return ExitCode::kSuccess;
 }
 

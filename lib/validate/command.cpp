@@ -703,11 +703,7 @@ ExitCode run(const Options& o, const CLI::App& sub, Context& ctx) {
       break;
   }
   if (!o.junit.empty()) write_file_atomic(o.junit, to_junit(rep, s.options));
-  if (o.output.empty() || o.output == "-") {
-    ctx.out << text;
-  } else {
-    write_file_atomic(o.output, text);
-  }
+  write_output(ctx.out, o.output, text);
   return rep.gate_failed ? ExitCode::kNo : ExitCode::kSuccess;
 }
 

@@ -16,11 +16,6 @@ namespace rlab::validate {
 
 namespace {
 
-std::string lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
 bool ends_with(const std::string& s, const std::string& suffix) {
   return s.size() >= suffix.size() &&
          s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
@@ -33,20 +28,12 @@ bool blank(const std::string& s) {
   return true;
 }
 
-std::string trim(const std::string& s) {
-  std::size_t a = 0;
-  std::size_t b = s.size();
-  while (a < b && std::isspace(static_cast<unsigned char>(s[a])) != 0) ++a;
-  while (b > a && std::isspace(static_cast<unsigned char>(s[b - 1])) != 0) --b;
-  return s.substr(a, b - a);
-}
-
 std::string shorten(const std::string& s) { return s.size() > 40 ? s.substr(0, 37) + "..." : s; }
 
 // A metric value written as text: a finite number, else InputError at `where`.
 double parse_value(const std::string& raw, const std::string& metric, const std::string& where) {
   const std::string text = trim(raw);
-  const std::string l = lower(text);
+  const std::string l = ascii_lower(text);
   static const char* const kNonFinite[] = {"nan",      "+nan",      "-nan",     ".nan",  "inf",
                                            "+inf",     "-inf",      ".inf",     "+.inf", "-.inf",
                                            "infinity", "+infinity", "-infinity"};
@@ -379,7 +366,7 @@ std::vector<Run> parse_jsonl(const std::string& text, const std::string& name) {
 }  // namespace
 
 std::vector<Run> parse_runs(const std::string& text, const std::string& name) {
-  const std::string l = lower(name);
+  const std::string l = ascii_lower(name);
   if (ends_with(l, ".csv")) return parse_csv(text, name);
   if (ends_with(l, ".jsonl") || ends_with(l, ".ndjson")) return parse_jsonl(text, name);
   if (ends_with(l, ".json") || ends_with(l, ".yaml") || ends_with(l, ".yml")) {
