@@ -258,11 +258,21 @@ TEST(PrototypeRecord, SvgShowsValidationAndTheFinalTestMetric) {
   EXPECT_EQ(svg_texts(svg, "legend"),
             (std::vector<std::string>{"train loss", "final validation loss", "test loss",
                                       "final validation accuracy", "test accuracy"}));
+  // Both panels share the step axis, 0 to the last step.
   const auto x = svg_texts(svg, "xtick");
-  EXPECT_EQ(tick_problem(x), "");
-  EXPECT_EQ(x.back(), "500");
+  ASSERT_EQ(x.size() % 2, 0U);
+  const std::vector<std::string> x1(x.begin(), x.begin() + static_cast<long>(x.size() / 2));
+  EXPECT_EQ(std::vector<std::string>(x.begin() + static_cast<long>(x.size() / 2), x.end()), x1);
+  EXPECT_EQ(tick_problem(x1), "");
+  EXPECT_EQ(x1.front(), "0");
+  EXPECT_EQ(x1.back(), "500");
+  // Loss ticks, then accuracy ticks in per cent (the accuracy panel's end in "%").
   const auto y = svg_texts(svg, "ytick");
-  EXPECT_EQ(tick_problem(std::vector<std::string>(y.begin(), y.begin() + 3)), "");
+  std::vector<std::string> loss_ticks;
+  std::vector<std::string> acc_ticks;
+  for (const auto& t : y) (t.back() == '%' ? acc_ticks : loss_ticks).push_back(t);
+  EXPECT_EQ(tick_problem(loss_ticks), "");
+  EXPECT_EQ(tick_problem(acc_ticks), "");
   const auto titles = svg_texts(svg, "ytitle");
   EXPECT_EQ(titles, (std::vector<std::string>{"loss (cross-entropy)", "accuracy (%)"}));
   const auto notes = svg_texts(svg, "note");

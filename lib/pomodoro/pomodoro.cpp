@@ -896,7 +896,7 @@ std::string slots_svg(const SlotAnalysis& a, const std::string& title) {
   c.plot_height = 260;
   chart::Series bars{"", {}, {}};
   bars.style = chart::Style::kBars;
-  char buf[64];
+  char buf[512];
   for (int k = 0; k < 12; ++k) {
     const Slot& sl = a.slots[k];
     std::snprintf(buf, sizeof buf, "%02d-%02d", sl.start_hour, sl.start_hour + 2);
