@@ -345,7 +345,9 @@ Ticks x_ticks(const Chart& c) {
   for (const Series& s : c.series) xs.insert(xs.end(), s.x.begin(), s.x.end());
   if (c.x.min) xs.push_back(*c.x.min);
   if (c.x.max) xs.push_back(*c.x.max);
-  return ticks_for(xs, c.x.scale, c.x.min && c.x.max, c.x.integer, c.x.percent);
+  // Ticks inside the data's (or the fixed) range: a bounded dimension does not grow past its
+  // bounds.
+  return ticks_for(xs, c.x.scale, false, c.x.integer, c.x.percent);
 }
 
 Ticks y_ticks(const Chart& c) {
@@ -624,14 +626,14 @@ std::string render_grid(const std::string& title, const std::vector<Chart>& char
   if (!title.empty()) {
     body += "<text x=\"10\" y=\"20\" font-size=\"15\" font-weight=\"bold\">" + text(title) +
             "</text>\n";
-    cw = std::max(cw, text_width(title, 15) + 20);
   }
   const auto n = static_cast<int>(charts.size());
   const int rows = (n + columns - 1) / columns;
   for (int i = 0; i < n; ++i)
     body +=
         panel(charts[static_cast<std::size_t>(i)], (i % columns) * cw, top + (i / columns) * ch);
-  return document(std::max(cw * std::min(columns, std::max(n, 1)), 200.0),
+  const double title_w = title.empty() ? 0 : text_width(title, 15) + 20;
+  return document(std::max({cw * std::min(columns, std::max(n, 1)), title_w, 200.0}),
                   top + std::max(rows, 1) * ch, body);
 }
 
