@@ -31,6 +31,7 @@ PACKAGES=(
   # tests
   libgtest-dev        # unit and end-to-end tests
   graphviz            # checks that `prioritize --format dot` is valid Graphviz
+  librsvg2-bin        # chart tests: every SVG rlab draws is rendered to PNG by rsvg-convert
   zsh                 # checks that the zsh completion script parses
   libcpp-httplib-dev  # lit-search tests: loopback HTTP servers
   python3-sklearn     # lit-search benchmark: CountVectorizer comparison

@@ -92,9 +92,12 @@ std::string next_run_id(const std::vector<std::string>& existing, const std::str
 /// reads back exactly. Used for record.yaml.
 std::string to_yaml(const nlohmann::json& value);
 
-/// An SVG line chart of the training and validation curves in `rows` (metrics.jsonl objects):
-/// loss on the left panel, the task metric (accuracy or PSNR) on the right when present.
-std::string render_svg(const std::vector<nlohmann::json>& rows, const std::string& title);
+/// An SVG chart of a run: the training and validation curves in `rows` (metrics.jsonl objects)
+/// with loss on the left panel and the task metric (accuracy or PSNR) on the right, and the
+/// final validation and test values of `results` (record.yaml's results: metrics, steps) as
+/// points at the last step.
+std::string render_svg(const std::vector<nlohmann::json>& rows, const std::string& title,
+                       const nlohmann::json& results = nlohmann::json());
 
 /// The record as Markdown in the lab's log template: goal, parameters, expected, actual,
 /// failure analysis (from the diagnostics), next steps.

@@ -304,8 +304,14 @@ nlohmann::json to_json(const Plan& p, const Result& r, bool explain) {
 std::string dot_escape(const std::string& s) {
   std::string r;
   for (char c : s) {
-    if (c == '"' || c == '\\') r += '\\';
-    r += c;
+    if (c == '\n') {
+      r += "\\n";  // a line break in the label
+    } else if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) {
+      r += ' ';
+    } else {
+      if (c == '"' || c == '\\') r += '\\';
+      r += c;
+    }
   }
   return r;
 }
@@ -349,6 +355,10 @@ std::string mermaid_escape(const std::string& s) {
       r += "#lt;";
     } else if (c == '>') {
       r += "#gt;";
+    } else if (c == '\n') {
+      r += "<br/>";  // a line break in the node; a raw newline ends the node's line
+    } else if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) {
+      r += ' ';
     } else {
       r += c;
     }

@@ -1112,9 +1112,9 @@ ExitCode run_prototype(const Options& o, Context& ctx, const prototype::Distribu
   record["conclusion"] = prototype::verdict(record);
   record["next_steps"] = make_analysis(record);
   write_file_atomic(run_dir + "/record.yaml", prototype::to_yaml(record));
-  write_file_atomic(
-      run_dir + "/curve.svg",
-      prototype::render_svg(read_metrics(metrics_path), id + (r.name.empty() ? "" : " " + r.name)));
+  write_file_atomic(run_dir + "/curve.svg",
+                    prototype::render_svg(read_metrics(metrics_path),
+                                          id + (r.name.empty() ? "" : " " + r.name), results));
 
   // Output.
   const json& m = result.value("metrics", json::object());
