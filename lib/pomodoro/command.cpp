@@ -267,14 +267,30 @@ class DirLock {
   int fd_ = -1;
 };
 
-std::vector<pd::Session> load_history(const Settings& st) {
+// The history and the journal are appended to by rlab: a torn or hand-edited line among good
+// ones is said and left out, not fatal to every command that reads the file.
+std::vector<pd::Session> load_history(const Settings& st, Context& ctx) {
   if (!exists(st.history_path)) return {};
-  return pd::parse_history(read_file(st.history_path), st.history_path);
+  std::vector<std::string> skipped;
+  auto h = pd::parse_history(read_file(st.history_path), st.history_path, &skipped);
+  for (const auto& s : skipped) ctx.log.warn(s);
+  return h;
 }
 
-std::vector<pd::Mood> load_journal(const std::string& path) {
+std::vector<pd::Mood> load_journal(const std::string& path, Context& ctx) {
   if (!exists(path)) return {};
-  return pd::parse_journal(read_file(path), path);
+  std::vector<std::string> skipped;
+  auto j = pd::parse_journal(read_file(path), path, &skipped);
+  for (const auto& s : skipped) ctx.log.warn(s);
+  return j;
+}
+
+// The journal a report reads: one named with --journal must exist (a mistyped path is no empty
+// journal); the default one may not yet.
+std::string journal_to_read(const std::string& flag, const Settings& st) {
+  if (flag.empty()) return st.journal_path;
+  if (!exists(flag)) throw InputError("--journal " + flag + ": no such file");
+  return flag;
 }
 
 std::string state_path() { return state_dir() + "/state.json"; }
@@ -363,7 +379,8 @@ void run_hook(Runtime& rt, const std::string& event, const pd::State& s, long lo
       {"RLAB_POMODORO_DURATION", std::to_string(s.duration / 60)},
       {"RLAB_POMODORO_DURATION_S", std::to_string(s.duration)},
       {"RLAB_POMODORO_COMPLETED_TODAY",
-       std::to_string(pd::completed_on_day(load_history(rt.st), rt.clock.now(), rt.offset_now()))},
+       std::to_string(
+           pd::completed_on_day(load_history(rt.st, rt.ctx), rt.clock.now(), rt.offset_now()))},
       {"RLAB_POMODORO_DAILY_GOAL", std::to_string(rt.st.daily_goal)}};
   std::vector<std::string> env;
   for (const auto& [k, v] : vars) env.push_back(k + "=" + v);
@@ -551,7 +568,7 @@ ExitCode run_start(const Options& o, Runtime& rt, bool repeat) {
   s.type = o.type;
   s.tags = split_commas(o.tags);
   if (repeat) {
-    const auto h = load_history(rt.st);
+    const auto h = load_history(rt.st, rt.ctx);
     if (h.empty()) throw InputError(rt.st.history_path + ": no session to repeat");
     const pd::Session& last = h.back();
     if (s.task.empty()) s.task = last.description;
@@ -580,7 +597,7 @@ ExitCode run_break(const Options& o, Runtime& rt) {
     } else if (running) {
       clear_state();
     } else {
-      const auto h = load_history(rt.st);
+      const auto h = load_history(rt.st, rt.ctx);
       if (!h.empty() && !h.back().type.empty()) type = h.back().type;
     }
     const auto pit = rt.st.profiles.find(type);
@@ -589,7 +606,8 @@ ExitCode run_break(const Options& o, Runtime& rt) {
     b.type = type;
     b.start = now;
     b.offset = rt.zone->offset_at(now);
-    b.long_break = pd::next_break_is_long(load_history(rt.st), now, b.offset, p.long_break_every);
+    b.long_break =
+        pd::next_break_is_long(load_history(rt.st, rt.ctx), now, b.offset, p.long_break_every);
     const double minutes =
         o.break_minutes ? *o.break_minutes : (b.long_break ? p.long_break : p.short_break);
     b.duration = std::max(1LL, static_cast<long long>(minutes * 60 + 0.5));
@@ -639,7 +657,7 @@ ExitCode run_status(const Options& o, Runtime& rt) {
   pd::StatusView v;
   v.now = now;
   v.daily_goal = rt.st.daily_goal;
-  v.completed_today = pd::completed_on_day(load_history(rt.st), now, rt.offset_now());
+  v.completed_today = pd::completed_on_day(load_history(rt.st, rt.ctx), now, rt.offset_now());
   if (s) {
     v.active = true;
     v.state = *s;
@@ -809,8 +827,8 @@ ExitCode run_plan(const Options& o, Runtime& rt, const ConfigNode& s) {
     p.in.deep_slot = *o.deep_slot;
     deep_note = "given by --deep-slot";
   } else if (!o.no_journal) {
-    const std::string jp = o.journal.empty() ? rt.st.journal_path : o.journal;
-    const auto a = pd::energy_slots(load_journal(jp), rt.st.deep_min_samples);
+    const std::string jp = journal_to_read(o.journal, rt.st);
+    const auto a = pd::energy_slots(load_journal(jp, rt.ctx), rt.st.deep_min_samples);
     if (a.best) {
       p.in.deep_slot = a.slots[*a.best].start_hour;
       deep_note = "best mean energy in the journal";
@@ -829,7 +847,8 @@ ExitCode run_plan(const Options& o, Runtime& rt, const ConfigNode& s) {
                       std::to_string(u.requested) + " sessions unscheduled (" + u.reason + ")");
     }
     if (!o.partial) {
-      InputError e(lines[0]);
+      // A valid day whose answer is "it does not fit": exit 1, not an input error.
+      Error e(lines[0], ExitCode::kNo);
       for (std::size_t k = 1; k < lines.size(); ++k) e.add_error(lines[k]);
       e.add_note(std::to_string(plan.free_minutes) +
                  " free minutes are left in the window; lengthen it, drop sessions, or use "
@@ -971,7 +990,7 @@ std::vector<pd::Session> filtered_history(const Options& o, Runtime& rt) {
   const auto from = opt_date(o.from, "--from");
   const auto to = opt_date(o.to, "--to");
   std::vector<pd::Session> out;
-  for (const auto& s : load_history(rt.st)) {
+  for (const auto& s : load_history(rt.st, rt.ctx)) {
     const long long d = local_day(s.start, s.offset);
     if ((from && d < *from) || (to && d > *to)) continue;
     out.push_back(s);
@@ -1159,8 +1178,8 @@ ExitCode run_journal_add(const Options& o, Runtime& rt) {
 ExitCode run_journal_week(const Options& o, Runtime& rt) {
   require_format(rt.ctx.options.format, {Format::kTable, Format::kJson, Format::kMd},
                  "pomodoro journal week");
-  const std::string path = o.journal.empty() ? rt.st.journal_path : o.journal;
-  const auto entries = load_journal(path);
+  const std::string path = journal_to_read(o.journal, rt.st);
+  const auto entries = load_journal(path, rt.ctx);
   long long day = 0;
   if (!o.date.empty()) {
     day = *opt_date(o.date, "--date");
@@ -1195,8 +1214,8 @@ ExitCode run_journal_week(const Options& o, Runtime& rt) {
 ExitCode run_journal_slots(const Options& o, Runtime& rt) {
   require_format(rt.ctx.options.format, {Format::kTable, Format::kJson, Format::kCsv, Format::kMd},
                  "pomodoro journal slots");
-  const std::string path = o.journal.empty() ? rt.st.journal_path : o.journal;
-  auto entries = load_journal(path);
+  const std::string path = journal_to_read(o.journal, rt.st);
+  auto entries = load_journal(path, rt.ctx);
   if (o.days) {
     if (*o.days < 1) throw UsageError("--days must be at least 1");
     const long long now = rt.clock.now();
