@@ -295,10 +295,12 @@ bool metric_is_maximised(const std::string& metric) {
 }
 
 // A metric that no run of the prototype's model reports would fail every trial, each after its
-// training: it is checked once, before anything runs (unless the space varies the model).
+// training: it is checked once, before anything runs (unless the space varies the kind of
+// model; model.hidden or model.channels do not change the metrics).
 void check_prototype_metric(const Objective& ob, const bo::Space& space, const ConfigNode& obj) {
   for (const auto& d : space.dims) {
-    if (d.name == "model" || d.name.rfind("model.", 0) == 0) return;
+    for (const char* k : {"model", "model.type", "model.task", "model.torchscript", "model.file"})
+      if (d.name == k) return;
   }
   std::string type = "autoencoder";
   std::string task;
