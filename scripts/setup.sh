@@ -41,6 +41,9 @@ PACKAGES=(
   python3-yaml        # tests/reference/trl_reference.py reads the TRL example and scale
   tzdata              # pomodoro: time zones (/usr/share/zoneinfo)
   python3-icalendar   # pomodoro tests: --ics output parsed by a real iCalendar parser
+  python3-torch       # prototype benchmark (scripts/bench/prototype.sh): PyTorch in Python beside rlab
+  slurm-wlm           # scripts/test-slurm.sh: a real single-node Slurm (slurmctld, slurmd, sbatch)
+  munge               # scripts/test-slurm.sh: Slurm's authentication daemon
   libgloo-dev         # training core: Gloo headers for data-parallel training (torch.distributed)
   clang-14            # sanitizer build (preset asan: ASan + UBSan) and libFuzzer targets
   libclang-rt-14-dev  # clang's sanitizer and libFuzzer runtimes (preset asan, scripts/fuzz.sh)

@@ -6,6 +6,7 @@
 #include "rlab/config.h"
 #include "rlab/error.h"
 #include "rlab/files.h"
+#include "rlab/prototype.h"
 #include "rlab/study_storage.h"
 #include "rlab/text.h"
 #include "rlab/version.h"
@@ -294,6 +295,52 @@ bool metric_is_maximised(const std::string& metric) {
   return m == "accuracy" || m == "psnr";
 }
 
+// A metric that no run of the prototype's model reports would fail every trial, each after its
+// training: it is checked once, before anything runs (unless the space varies the kind of
+// model; model.hidden or model.channels do not change the metrics).
+void check_prototype_metric(const Objective& ob, const bo::Space& space, const ConfigNode& obj) {
+  for (const auto& d : space.dims) {
+    for (const char* k : {"model", "model.type", "model.task", "model.torchscript", "model.file"})
+      if (d.name == k) return;
+  }
+  std::string type = "autoencoder";
+  std::string task;
+  try {
+    const ConfigNode root = load_config_file(ob.proto_config);
+    const ConfigNode s = select_section(root, "prototype");
+    if (s.is_map() && s.has("model")) {
+      const ConfigNode m = s["model"];
+      if (m.is_scalar()) {
+        type = m.as_string();
+      } else if (m.is_map()) {
+        if (m.has("type")) {
+          type = m["type"].as_string();
+        } else if (m.has("torchscript")) {
+          type = "torchscript";
+        }
+        if (m.has("task")) task = m["task"].as_string();
+      }
+    }
+  } catch (const Error&) {
+    return;  // rlab prototype reports its own config's errors, with their place
+  }
+  if (type == "autoencoder") task = "reconstruction";
+  if (type == "classifier") task = "classification";
+  std::vector<std::string> names;
+  for (const std::string t : {"classification", "reconstruction"}) {
+    if (!task.empty() && t != task) continue;
+    for (const auto& n : prototype::produced_metrics(t, type, true, true)) {
+      if (std::find(names.begin(), names.end(), n) == names.end()) names.push_back(n);
+    }
+  }
+  if (std::find(names.begin(), names.end(), ob.metric) != names.end()) return;
+  std::string list;
+  for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
+  obj["metric"].fail("'objective.metric' " + ob.metric + " is not reported by the " + type +
+                     " model of " + ob.proto_config + did_you_mean(ob.metric, names) +
+                     " (its runs report: " + list + ")");
+}
+
 Job read_job(const ConfigNode& s, const std::string& config_dir) {
   s.check_keys(bo::with_executor_keys(kTopKeys));
   Job job;
@@ -310,6 +357,7 @@ Job read_job(const ConfigNode& s, const std::string& config_dir) {
     job.space.where = s.location().str();
   }
   if (s.has("space") || job.objective.type != "builtin") bo::validate_space(job.space);
+  if (job.objective.type == "prototype") check_prototype_metric(job.objective, job.space, obj);
   if (job.objective.type == "command") {
     // Every placeholder must name a parameter (checked once, before anything runs).
     bo::Point probe(job.space.dims.size(), 0.0);

@@ -739,17 +739,21 @@ Result plan(const Request& q, const Catalogue& catalogue, const std::string& tod
                      std::tie(b.expected.cost, b.offer.provider, b.offer.region, b.offer.instance);
             });
 
-  // Budget below the cheapest possible plan is an input error.
+  // A budget below the cheapest possible plan is a question whose answer is no: the plan is
+  // infeasible, and the reason names the cheapest plan there is.
+  bool below_cheapest = false;
   if (q.budget) {
     const auto best = std::min_element(
         res.candidates.begin(), res.candidates.end(),
         [](const Candidate& a, const Candidate& b) { return a.cheapest < b.cheapest; });
     if (*q.budget < best->cheapest) {
-      throw InputError(q.where_budget + ": budget " + money(*q.budget) +
-                       " is below the cheapest possible plan, " + money(best->cheapest) + " (" +
-                       best->offer.provider + " " + best->offer.region + " " +
-                       best->offer.instance + " at spot share " + share(best->cheapest_share) +
-                       ", interruptions included)");
+      below_cheapest = true;
+      res.feasible = false;
+      res.infeasible.push_back("budget " + money(*q.budget) +
+                               " is below the cheapest possible plan, " + money(best->cheapest) +
+                               " (" + best->offer.provider + " " + best->offer.region + " " +
+                               best->offer.instance + " at spot share " +
+                               share(best->cheapest_share) + ", interruptions included)");
     }
   }
 
@@ -780,9 +784,10 @@ Result plan(const Request& q, const Catalogue& catalogue, const std::string& tod
     res.min_share_budget = min_share_for_budget(c.model, *q.budget, c.offer.spot.has_value());
     if (!res.min_share_budget) {
       res.feasible = false;
-      res.infeasible.push_back("budget " + money(*q.budget) + " is below the cheapest plan on " +
-                               name + " (" + money(c.cheapest) + " at spot share " +
-                               share(c.cheapest_share) + ")");
+      if (!below_cheapest)
+        res.infeasible.push_back("budget " + money(*q.budget) + " is below the cheapest plan on " +
+                                 name + " (" + money(c.cheapest) + " at spot share " +
+                                 share(c.cheapest_share) + ")");
     }
   }
   if (q.deadline) {

@@ -112,8 +112,8 @@ ExitCode run_plan(const Options& o, Runtime& rt, const ConfigNode& s) {
     p.in.deep_slot = *o.deep_slot;
     deep_note = "given by --deep-slot";
   } else if (!o.no_journal) {
-    const std::string jp = o.journal.empty() ? rt.st.journal_path : o.journal;
-    const auto a = pd::energy_slots(load_journal(jp), rt.st.deep_min_samples);
+    const std::string jp = journal_to_read(o.journal, rt.st);
+    const auto a = pd::energy_slots(load_journal(jp, rt.ctx), rt.st.deep_min_samples);
     if (a.best) {
       p.in.deep_slot = a.slots[*a.best].start_hour;
       deep_note = "best mean energy in the journal";
@@ -132,7 +132,8 @@ ExitCode run_plan(const Options& o, Runtime& rt, const ConfigNode& s) {
                       std::to_string(u.requested) + " sessions unscheduled (" + u.reason + ")");
     }
     if (!o.partial) {
-      InputError e(lines[0]);
+      // A valid day whose answer is "it does not fit": exit 1, not an input error.
+      Error e(lines[0], ExitCode::kNo);
       for (std::size_t k = 1; k < lines.size(); ++k) e.add_error(lines[k]);
       e.add_note(std::to_string(plan.free_minutes) +
                  " free minutes are left in the window; lengthen it, drop sessions, or use "

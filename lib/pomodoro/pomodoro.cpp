@@ -664,7 +664,8 @@ Session parse_history_line(const std::string& line, const std::string& path, int
   return s;
 }
 
-std::vector<Session> parse_history(const std::string& text, const std::string& path) {
+std::vector<Session> parse_history(const std::string& text, const std::string& path,
+                                   std::vector<std::string>* skipped) {
   std::vector<Session> out;
   std::istringstream in(text);
   std::string line;
@@ -673,7 +674,12 @@ std::vector<Session> parse_history(const std::string& text, const std::string& p
     ++n;
     if (!line.empty() && line.back() == '\r') line.pop_back();
     if (line.find_first_not_of(" \t") == std::string::npos) continue;
-    out.push_back(parse_history_line(line, path, n));
+    try {
+      out.push_back(parse_history_line(line, path, n));
+    } catch (const InputError& e) {
+      if (skipped == nullptr) throw;
+      skipped->push_back(std::string(e.what()) + " (skipped)");
+    }
   }
   return out;
 }
@@ -778,7 +784,8 @@ std::string encode_mood(const Mood& m) {
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-std::vector<Mood> parse_journal(const std::string& text, const std::string& path) {
+std::vector<Mood> parse_journal(const std::string& text, const std::string& path,
+                                std::vector<std::string>* skipped) {
   std::vector<Mood> out;
   std::istringstream in(text);
   std::string line;
@@ -789,28 +796,33 @@ std::vector<Mood> parse_journal(const std::string& text, const std::string& path
     auto fail = [&](const std::string& why) -> InputError {
       return InputError(path + ":" + std::to_string(n) + ":1: " + why);
     };
-    nlohmann::json j;
     try {
-      j = nlohmann::json::parse(line);
-    } catch (const nlohmann::json::exception&) {
-      throw fail("not a JSON object");
-    }
-    if (!j.is_object()) throw fail("not a JSON object");
-    Mood m;
-    if (!j.contains("ts") || !j["ts"].is_string() ||
-        !parse_iso(j["ts"].get<std::string>(), &m.ts, &m.offset)) {
-      throw fail("'ts' must be an ISO 8601 timestamp with UTC offset");
-    }
-    for (const char* key : {"mood", "energy"}) {
-      if (!j.contains(key) || !j[key].is_number_integer() || j[key].get<long long>() < 1 ||
-          j[key].get<long long>() > 10) {
-        throw fail(std::string("'") + key + "' must be an integer from 1 to 10");
+      nlohmann::json j;
+      try {
+        j = nlohmann::json::parse(line);
+      } catch (const nlohmann::json::exception&) {
+        throw fail("not a JSON object");
       }
+      if (!j.is_object()) throw fail("not a JSON object");
+      Mood m;
+      if (!j.contains("ts") || !j["ts"].is_string() ||
+          !parse_iso(j["ts"].get<std::string>(), &m.ts, &m.offset)) {
+        throw fail("'ts' must be an ISO 8601 timestamp with UTC offset");
+      }
+      for (const char* key : {"mood", "energy"}) {
+        if (!j.contains(key) || !j[key].is_number_integer() || j[key].get<long long>() < 1 ||
+            j[key].get<long long>() > 10) {
+          throw fail(std::string("'") + key + "' must be an integer from 1 to 10");
+        }
+      }
+      m.mood = j["mood"].get<int>();
+      m.energy = j["energy"].get<int>();
+      if (j.contains("note") && j["note"].is_string()) m.note = j["note"].get<std::string>();
+      out.push_back(m);
+    } catch (const InputError& e) {
+      if (skipped == nullptr) throw;
+      skipped->push_back(std::string(e.what()) + " (skipped)");
     }
-    m.mood = j["mood"].get<int>();
-    m.energy = j["energy"].get<int>();
-    if (j.contains("note") && j["note"].is_string()) m.note = j["note"].get<std::string>();
-    out.push_back(m);
   }
   return out;
 }

@@ -39,7 +39,7 @@ std::vector<pd::Session> filtered_history(const Options& o, Runtime& rt) {
   const auto from = opt_date(o.from, "--from");
   const auto to = opt_date(o.to, "--to");
   std::vector<pd::Session> out;
-  for (const auto& s : load_history(rt.st)) {
+  for (const auto& s : load_history(rt.st, rt.ctx)) {
     const long long d = local_day(s.start, s.offset);
     if ((from && d < *from) || (to && d > *to)) continue;
     out.push_back(s);
@@ -218,8 +218,8 @@ ExitCode run_journal_add(const Options& o, Runtime& rt) {
 ExitCode run_journal_week(const Options& o, Runtime& rt) {
   require_format(rt.ctx.options.format, {Format::kTable, Format::kJson, Format::kMd},
                  "pomodoro journal week");
-  const std::string path = o.journal.empty() ? rt.st.journal_path : o.journal;
-  const auto entries = load_journal(path);
+  const std::string path = journal_to_read(o.journal, rt.st);
+  const auto entries = load_journal(path, rt.ctx);
   long long day = 0;
   if (!o.date.empty()) {
     day = *opt_date(o.date, "--date");
@@ -254,8 +254,8 @@ ExitCode run_journal_week(const Options& o, Runtime& rt) {
 ExitCode run_journal_slots(const Options& o, Runtime& rt) {
   require_format(rt.ctx.options.format, {Format::kTable, Format::kJson, Format::kCsv, Format::kMd},
                  "pomodoro journal slots");
-  const std::string path = o.journal.empty() ? rt.st.journal_path : o.journal;
-  auto entries = load_journal(path);
+  const std::string path = journal_to_read(o.journal, rt.st);
+  auto entries = load_journal(path, rt.ctx);
   if (o.days) {
     if (*o.days < 1) throw UsageError("--days must be at least 1");
     const long long now = rt.clock.now();

@@ -126,14 +126,30 @@ Clock make_clock() {
   return c;
 }
 
-std::vector<pd::Session> load_history(const Settings& st) {
+// The history and the journal are appended to by rlab: a torn or hand-edited line among good
+// ones is said and left out, not fatal to every command that reads the file.
+std::vector<pd::Session> load_history(const Settings& st, Context& ctx) {
   if (!path_exists(st.history_path)) return {};
-  return pd::parse_history(read_file(st.history_path), st.history_path);
+  std::vector<std::string> skipped;
+  auto h = pd::parse_history(read_file(st.history_path), st.history_path, &skipped);
+  for (const auto& s : skipped) ctx.log.warn(s);
+  return h;
 }
 
-std::vector<pd::Mood> load_journal(const std::string& path) {
+std::vector<pd::Mood> load_journal(const std::string& path, Context& ctx) {
   if (!path_exists(path)) return {};
-  return pd::parse_journal(read_file(path), path);
+  std::vector<std::string> skipped;
+  auto j = pd::parse_journal(read_file(path), path, &skipped);
+  for (const auto& s : skipped) ctx.log.warn(s);
+  return j;
+}
+
+// The journal a report reads: one named with --journal must exist (a mistyped path is no empty
+// journal); the default one may not yet.
+std::string journal_to_read(const std::string& flag, const Settings& st) {
+  if (flag.empty()) return st.journal_path;
+  if (!path_exists(flag)) throw InputError("--journal " + flag + ": no such file");
+  return flag;
 }
 
 std::string state_path() { return state_dir() + "/state.json"; }
@@ -212,7 +228,8 @@ void run_hook(Runtime& rt, const std::string& event, const pd::State& s, long lo
       {"RLAB_POMODORO_DURATION", std::to_string(s.duration / 60)},
       {"RLAB_POMODORO_DURATION_S", std::to_string(s.duration)},
       {"RLAB_POMODORO_COMPLETED_TODAY",
-       std::to_string(pd::completed_on_day(load_history(rt.st), rt.clock.now(), rt.offset_now()))},
+       std::to_string(
+           pd::completed_on_day(load_history(rt.st, rt.ctx), rt.clock.now(), rt.offset_now()))},
       {"RLAB_POMODORO_DAILY_GOAL", std::to_string(rt.st.daily_goal)}};
   std::vector<std::string> env;
   for (const auto& [k, v] : vars) env.push_back(k + "=" + v);

@@ -134,8 +134,11 @@ struct Runtime {
   int offset_now() const { return zone->offset_at(clock.now()); }
 };
 
-std::vector<pd::Session> load_history(const Settings& st);
-std::vector<pd::Mood> load_journal(const std::string& path);
+/// The history and the journal; a bad line among good ones is a warning, not fatal.
+std::vector<pd::Session> load_history(const Settings& st, Context& ctx);
+std::vector<pd::Mood> load_journal(const std::string& path, Context& ctx);
+/// The journal a report reads: one named with --journal must exist; the default may not yet.
+std::string journal_to_read(const std::string& flag, const Settings& st);
 std::optional<pd::State> load_state();
 void clear_state();
 

@@ -171,7 +171,7 @@ ExitCode run_start(const Options& o, Runtime& rt, bool repeat) {
   s.type = o.type;
   s.tags = split_commas(o.tags);
   if (repeat) {
-    const auto h = load_history(rt.st);
+    const auto h = load_history(rt.st, rt.ctx);
     if (h.empty()) throw InputError(rt.st.history_path + ": no session to repeat");
     const pd::Session& last = h.back();
     if (s.task.empty()) s.task = last.description;
@@ -200,7 +200,7 @@ ExitCode run_break(const Options& o, Runtime& rt) {
     } else if (running) {
       clear_state();
     } else {
-      const auto h = load_history(rt.st);
+      const auto h = load_history(rt.st, rt.ctx);
       if (!h.empty() && !h.back().type.empty()) type = h.back().type;
     }
     const auto pit = rt.st.profiles.find(type);
@@ -209,7 +209,8 @@ ExitCode run_break(const Options& o, Runtime& rt) {
     b.type = type;
     b.start = now;
     b.offset = rt.zone->offset_at(now);
-    b.long_break = pd::next_break_is_long(load_history(rt.st), now, b.offset, p.long_break_every);
+    b.long_break =
+        pd::next_break_is_long(load_history(rt.st, rt.ctx), now, b.offset, p.long_break_every);
     const double minutes =
         o.break_minutes ? *o.break_minutes : (b.long_break ? p.long_break : p.short_break);
     b.duration = std::max(1LL, static_cast<long long>(minutes * 60 + 0.5));
@@ -259,7 +260,7 @@ ExitCode run_status(const Options& o, Runtime& rt) {
   pd::StatusView v;
   v.now = now;
   v.daily_goal = rt.st.daily_goal;
-  v.completed_today = pd::completed_on_day(load_history(rt.st), now, rt.offset_now());
+  v.completed_today = pd::completed_on_day(load_history(rt.st, rt.ctx), now, rt.offset_now());
   if (s) {
     v.active = true;
     v.state = *s;

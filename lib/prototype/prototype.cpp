@@ -300,6 +300,8 @@ std::string record_markdown(const json& rec) {
   s += "# " + str(rec, "id") +
        (rec.contains("name") && rec["name"].is_string() ? " — " + str(rec, "name") : "") + "\n\n";
   s += "- created: " + str(rec, "created") + "\n- status: " + str(rec, "status") + "\n";
+  const std::string error = str(rec, "error");
+  if (!error.empty()) s += "- error: " + error + "\n";
   s += "- conclusion: " + str(rec, "conclusion") + "\n\n";
   s += "## Goal\n\n" + str(rec, "hypothesis", "(no hypothesis given; use --hypothesis)") + "\n\n";
   s += "## Parameters\n\n| parameter | value |\n|---|---|\n";
@@ -343,7 +345,9 @@ std::string record_markdown(const json& rec) {
   }
   s += "\n## Failure analysis\n\n";
   const json& warnings = rec.value("warnings", json::array());
-  if (warnings.empty()) {
+  if (!error.empty()) {
+    s += "The run failed: " + error + "\n";
+  } else if (warnings.empty()) {
     s += "No failure mode detected (checked: loss progress, non-finite loss, exploding and "
          "vanishing "
          "gradients, train/validation gap" +

@@ -77,7 +77,7 @@ json record_json(const Loaded& l, const Result& r);
 /// Exit 1 with a warning naming the bottleneck when the level is below --require.
 ExitCode gate(const Options& o, const Result& r, const trl::Assessment& a, Context& ctx);
 /// The history file's snapshots; a missing file is an error only when `must_exist`.
-std::vector<trl::Snapshot> read_history(const std::string& path, bool must_exist);
+std::vector<trl::Snapshot> read_history(const std::string& path, bool must_exist, Context& ctx);
 
 ExitCode run_levels(const Options& o, Context& ctx);
 ExitCode run_assess(const Options& o, Context& ctx);

@@ -59,26 +59,40 @@ trl::Snapshot snapshot_from_json(const json& j, const std::string& where) {
   return s;
 }
 
-std::vector<trl::Snapshot> read_history(const std::string& path, bool must_exist) {
+// The history is appended to by `trl assess --record`: a torn or hand-edited line among good
+// records is said and left out; a history with no good record at all is an error.
+std::vector<trl::Snapshot> read_history(const std::string& path, bool must_exist, Context& ctx) {
   std::vector<trl::Snapshot> v;
   if (!must_exist && !path_exists(path)) return v;
   std::istringstream in(read_file(path));
   std::string line;
   int n = 0;
+  std::vector<std::string> skipped;
   while (std::getline(in, line)) {
     ++n;
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
     const std::string where = path + ":" + std::to_string(n) + ":1";
-    json j;
     try {
-      j = json::parse(line);
-    } catch (const json::parse_error& e) {
-      throw InputError(where + ": invalid JSON in the history: " + e.what());
+      json j;
+      try {
+        j = json::parse(line);
+      } catch (const json::parse_error& e) {
+        throw InputError(where + ": invalid JSON in the history: " + e.what());
+      }
+      trl::Snapshot s = snapshot_from_json(j, where);
+      s.label = "#" + std::to_string(v.size() + 1);
+      v.push_back(std::move(s));
+    } catch (const InputError& e) {
+      skipped.emplace_back(e.what());
     }
-    trl::Snapshot s = snapshot_from_json(j, where);
-    s.label = "#" + std::to_string(v.size() + 1);
-    v.push_back(std::move(s));
   }
+  if (v.empty() && !skipped.empty()) {
+    InputError e(skipped.front());
+    if (skipped.size() > 1)
+      e.add_note(std::to_string(skipped.size()) + " lines of " + path + " hold no valid record");
+    throw e;
+  }
+  for (const auto& s : skipped) ctx.log.warn(s + " (skipped)");
   return v;
 }
 
@@ -86,7 +100,7 @@ ExitCode run_history(const Options& o, Context& ctx) {
   require_format(ctx.options.format, {Format::kTable, Format::kJson, Format::kMd, Format::kCsv},
                  "trl history");
   const std::string path = o.history.empty() ? kDefaultHistory : o.history;
-  const auto hist = read_history(path, !o.history.empty());
+  const auto hist = read_history(path, !o.history.empty(), ctx);
   if (ctx.options.format == Format::kJson) {
     json a = json::array();
     for (std::size_t i = 0; i < hist.size(); ++i) {
@@ -164,7 +178,7 @@ trl::Snapshot operand(const std::string& spec, const std::vector<trl::Snapshot>&
 ExitCode run_diff(const Options& o, Context& ctx) {
   require_format(ctx.options.format, {Format::kTable, Format::kJson, Format::kMd}, "trl diff");
   const std::string path = o.history.empty() ? kDefaultHistory : o.history;
-  const auto hist = read_history(path, !o.history.empty());
+  const auto hist = read_history(path, !o.history.empty(), ctx);
   const trl::Snapshot a = operand(o.a, hist, path, o, ctx);
   const trl::Snapshot b = operand(o.b, hist, path, o, ctx);
   const trl::Diff d = trl::diff(a, b);
