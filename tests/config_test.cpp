@@ -79,7 +79,7 @@ TEST(ConfigTypes, WrongTypeNamesExpectedTypeAndValue) {
 TEST(ConfigTypes, RangeCheckedNumbers) {
   const ConfigNode root = parse_config("impact: 11\nok: 10\n", "r.yaml");
   EXPECT_EQ(error_of([&] { (void)root["impact"].as_double(0, 10); }),
-            "r.yaml:1:9: 'impact' is 11, must be in [0, 10]");
+            "r.yaml:1:9: 'impact' is 11, must be between 0 and 10");
   EXPECT_DOUBLE_EQ(root["ok"].as_double(0, 10), 10.0);
 }
 

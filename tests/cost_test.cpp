@@ -441,7 +441,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"negative_price.yaml", "",
                 "negative_price.yaml:10:22: 'cost.spot_usd_per_hour' must be > 0, got -0.9"},
         BadCase{"spot_share.yaml", "",
-                "spot_share.yaml:6:15: 'cost.spot_share' is 1.5, must be in [0, 1]"},
+                "spot_share.yaml:6:15: 'cost.spot_share' is 1.5, must be between 0 and 1"},
         BadCase{"unknown_instance.yaml", "",
                 "unknown_instance.yaml:4:13: unknown instance 'p3.2xlarg' in "
                 "configs/cost/prices.csv (did you mean 'p3.2xlarge'?)"},

@@ -258,17 +258,17 @@ INSTANTIATE_TEST_SUITE_P(
         BadInput{"cycle.yaml", "",
                  ":2:52: dependency cycle: a -> b -> c -> a (each depends on the next)\n"},
         BadInput{"out_of_range.yaml", "",
-                 ":3:13: 'challenges.0.impact' is 11, must be in [0, 10]\n"},
+                 ":3:13: 'challenges.0.impact' is 11, must be between 0 and 10\n"},
         BadInput{"wrong_type.yaml", "",
                  ":3:13: 'challenges.0.impact' must be a number, got 'high'\n"},
         BadInput{"zero_effort.yaml", "", ":3:60: 'challenges.0.effort' is 0, must be > 0\n"},
         BadInput{"negative_effort.yaml", "",
-                 ":5:17: 'challenges.0.effort.o' is -1, must be in [0, 1000000000]\n"},
+                 ":5:17: 'challenges.0.effort.o' is -1, must be between 0 and 1000000000\n"},
         BadInput{"risk_zero.yaml", "",
                  ":3:9: challenge 'a' has risk 0; model 'ratio-risk' divides by difficulty x risk, "
                  "so risk must be > 0\n"},
         BadInput{"out_of_range.yaml", "",
-                 ":3:13: 'challenges.0.impact' is 11, must be in [0, 10]\n"},
+                 ":3:13: 'challenges.0.impact' is 11, must be between 0 and 10\n"},
         BadInput{"empty_list.yaml", "", ":2:13: the challenge list is empty\n"}),
     [](const ::testing::TestParamInfo<BadInput>& param) {
       std::string name = param.param.file;

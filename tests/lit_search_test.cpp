@@ -1157,8 +1157,8 @@ TEST(LitSearchE2E, BadInputs) {
       env);
   EXPECT_EQ(r.code, 2);
   EXPECT_EQ(r.err,
-            "rlab: error: --threads: Value 0 not in range 1 to 256; run 'rlab lit-search --help' "
-            "for usage\n");
+            "rlab: error: --threads: must be between 1 and 256, got 0; run 'rlab lit-search "
+            "--help' for usage\n");
   // Network down: exit 4.
   r = run_rlab({"lit-search", "--query", "x", "--retries", "0"}, env);
   EXPECT_EQ(r.code, 4);

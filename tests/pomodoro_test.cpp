@@ -561,15 +561,16 @@ TEST(PomodoroE2E, MoodAndEnergyOutsideOneToTen) {
   Env e;
   RunResult r = run_rlab({"pomodoro", "journal", "add", "--mood", "11", "--energy", "5"},
                          e.env("2025-03-03T09:00:00+08:00"));
-  EXPECT_EQ(r.code, 3);
+  EXPECT_EQ(r.code, 2);  // a flag out of its range is a usage error, like every other flag
   EXPECT_EQ(r.err,
-            "rlab: error: --mood 11: must be an integer from 1 to 10 (1 = lowest, 10 = highest)\n");
+            "rlab: error: --mood: must be between 1 and 10, got 11; run 'rlab pomodoro --help' "
+            "for usage\n");
   r = run_rlab({"pomodoro", "journal", "add", "--mood", "5", "--energy", "0"},
                e.env("2025-03-03T09:00:00+08:00"));
-  EXPECT_EQ(r.code, 3);
-  EXPECT_EQ(
-      r.err,
-      "rlab: error: --energy 0: must be an integer from 1 to 10 (1 = lowest, 10 = highest)\n");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(r.err,
+            "rlab: error: --energy: must be between 1 and 10, got 0; run 'rlab pomodoro --help' "
+            "for usage\n");
   struct stat st {};
   EXPECT_NE(::stat((e.dir.path() + "/data/pomodoro/journal.jsonl").c_str(), &st), 0)
       << "nothing written";

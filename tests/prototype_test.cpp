@@ -351,8 +351,9 @@ TEST_F(PrototypeBadInput, NegativeLearningRate) {
 TEST_F(PrototypeBadInput, BatchSizeZero) {
   const RunResult r = run(kSynthetic + "  batch_size: 0\n");
   EXPECT_EQ(r.code, 3);
-  EXPECT_EQ(r.err.substr(0, r.err.find('\n')),
-            "rlab: error: " + f() + ":3:15: 'prototype.batch_size' is 0, must be in [1, 65536]");
+  EXPECT_EQ(
+      r.err.substr(0, r.err.find('\n')),
+      "rlab: error: " + f() + ":3:15: 'prototype.batch_size' is 0, must be between 1 and 65536");
 }
 
 TEST_F(PrototypeBadInput, DatasetPathMissing) {

@@ -426,9 +426,9 @@ TEST(TrlE2e, BadInputsExitThreeWithTheirLocation) {
   const std::vector<BadCase> cases = {
       {"unknown_criterion.yaml",
        ":4:16: unknown criterion '4.definiton' in scale 'nasa' (did you mean '4.definition'?)"},
-      {"percent_range.yaml", ":3:17: 'answers.1.definition' is 120, must be in [0, 100]"},
+      {"percent_range.yaml", ":3:17: 'answers.1.definition' is 120, must be between 0 and 100"},
       {"percent_range_map.yaml",
-       ":3:27: 'answers.1.definition.percent' is -5, must be in [0, 100]"},
+       ":3:27: 'answers.1.definition.percent' is -5, must be between 0 and 100"},
       {"unknown_scale.yaml",
        ":2:8: unknown scale 'nassa' (did you mean 'nasa'?) (built-in: eu, nasa; a scale file is a "
        "path ending in .yaml)"},

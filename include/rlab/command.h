@@ -31,6 +31,13 @@ int run_app(const std::vector<std::string>& args, const std::vector<Command>& ta
             std::ostream& out, std::ostream& err, bool stdout_is_tty = false,
             bool stderr_is_tty = false);
 
+/// Calls `visit` for the root app and every sub-command of the CLI11 tree built from `table`,
+/// depth first, with the path from the root ({"rlab", "pomodoro", "journal"}). The tree is the
+/// one run_app parses with; completion and the property tests read options from it.
+void walk_cli_tree(
+    const std::vector<Command>& table,
+    const std::function<void(const std::vector<std::string>& path, const CLI::App& app)>& visit);
+
 /// Completion script for `shell` ("bash" or "zsh") listing every command and its options.
 std::string completion_script(const std::string& shell, const std::vector<Command>& table);
 

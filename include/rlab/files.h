@@ -20,9 +20,19 @@ void write_file_atomic(const std::string& path, const std::string& content);
 /// A command's result: to `out` when `path` is "" or "-", else to `path` with write_file_atomic.
 void write_output(std::ostream& out, const std::string& path, const std::string& text);
 
+/// Throws the error for a file operation that failed with `err` ("<message>: <strerror>"): an
+/// InputError (exit 3) when the path itself is wrong (a name longer than the file system
+/// takes, a file where a folder is needed or the reverse, a loop of links), else an
+/// EnvironmentError (exit 4: disk full, permissions, I/O).
+[[noreturn]] void throw_file_error(const std::string& message, int err);
+
+/// The user's home: $HOME, else (cron, `env -i`) the account's home from the password
+/// database; EnvironmentError (exit 4) when neither exists. Never the current directory.
+std::string home_dir();
+
 /// Where rlab keeps its files: `$RLAB_HOME/{data,cache,config}` when RLAB_HOME is set, else
 /// XDG (`$XDG_DATA_HOME/rlab` or ~/.local/share/rlab; `$XDG_CACHE_HOME/rlab` or ~/.cache/rlab;
-/// `$XDG_CONFIG_HOME/rlab` or ~/.config/rlab). Nothing is created here.
+/// `$XDG_CONFIG_HOME/rlab` or ~/.config/rlab), ~ being home_dir(). Nothing is created here.
 struct DataDirs {
   std::string data;
   std::string cache;

@@ -2,6 +2,7 @@
 // SVG plots. Also `rlab bayesopt ask` / `tell` on a study file for trials that run elsewhere.
 #include "rlab/bayesopt.h"
 #include "rlab/chart.h"
+#include "rlab/cli_checks.h"
 #include "rlab/commands.h"
 #include "rlab/config.h"
 #include "rlab/error.h"
@@ -181,7 +182,8 @@ Objective read_objective(const ConfigNode& o, const std::string& config_dir) {
     if (std::filesystem::path(obj.proto_config).is_relative() && config_dir != ".")
       obj.proto_config =
           (std::filesystem::path(config_dir) / obj.proto_config).lexically_normal().string();
-    if (!std::filesystem::exists(obj.proto_config))
+    std::error_code exists_error;
+    if (!std::filesystem::exists(obj.proto_config, exists_error))
       c.fail("prototype config '" + obj.proto_config + "' does not exist");
     obj.metric = o.required("metric").as_string();
     if (obj.metric.empty()) o["metric"].fail("'objective.metric' must name a metric");
@@ -1637,7 +1639,7 @@ void add_storage_options(CLI::App& app, Options& o) {
   app.add_option("--busy-timeout", o.busy_timeout,
                  "Seconds to wait for a storage another process holds locked (default 60)")
       ->type_name("S")
-      ->check(CLI::Range(0.0, 1e6));
+      ->check(cli::non_negative(1e6));
 }
 
 void add_search_options(CLI::App& app, Options& o) {
@@ -1645,23 +1647,25 @@ void add_search_options(CLI::App& app, Options& o) {
   app.add_option("--builtin", o.builtin,
                  "Built-in test function instead of the config's objective: branin, hartmann6, "
                  "ackley5, rosenbrock4, mixed4")
-      ->type_name("NAME");
+      ->type_name("NAME")
+      ->check(cli::values({"branin", "hartmann6", "ackley5", "rosenbrock4", "mixed4"}));
   app.add_option("--n-calls", o.n_calls, "Total number of objective evaluations (default 50)")
       ->type_name("N")
-      ->check(CLI::Range(1, 100000));
+      ->check(cli::whole<int>(1, 100000));
   app.add_option("--n-initial-points", o.n_initial,
                  "Initial design points before the model is used (default 10)")
       ->type_name("N")
-      ->check(CLI::Range(0, 100000));
+      ->check(cli::whole<int>(0, 100000));
   app.add_option("--initial-design", o.initial_design, "random (default), lhs or sobol")
       ->type_name("KIND")
-      ->check(CLI::IsMember({"random", "lhs", "sobol"}));
+      ->check(cli::one_of({"random", "lhs", "sobol"}));
   app.add_option("--acq-func", o.acq, "gp_hedge (default), EI, PI or LCB")
       ->type_name("ACQ")
-      ->check(CLI::IsMember({"gp_hedge", "EI", "PI", "LCB"}));
+      ->check(cli::one_of({"gp_hedge", "EI", "PI", "LCB"}));
   app.add_option("--random-state", o.random_state,
                  "Seed: the same seed gives the same run (default 0)")
-      ->type_name("N");
+      ->type_name("N")
+      ->check(cli::whole<std::uint64_t>(0));
   app.add_flag("--maximize", o.maximize, "Maximise the objective instead of minimising it");
   app.add_option("--study", o.study,
                  "Study file (JSON Lines): one line per finished trial; an existing one is resumed")
@@ -1680,20 +1684,20 @@ Command bayesopt_command() {
         sub.add_option("--jobs", o->jobs,
                        "Trials evaluated in parallel (constant liar batches; default 1)")
             ->type_name("N")
-            ->check(CLI::Range(1, 256));
+            ->check(cli::whole<int>(1, 256));
         sub.add_option("--timeout", o->timeout,
                        "Per-trial timeout in seconds for command objectives (0 = none)")
             ->type_name("S")
-            ->check(CLI::NonNegativeNumber);
+            ->check(cli::non_negative());
         sub.add_option("--heartbeat-interval", o->heartbeat_interval,
                        "Shared storage: seconds between heartbeats of a running trial (default 10)")
             ->type_name("S")
-            ->check(CLI::Range(0.01, 1e6));
+            ->check(cli::real(0.01, 1e6));
         sub.add_option("--heartbeat-timeout", o->heartbeat_timeout,
                        "Shared storage: a running trial without heartbeat for S seconds is failed "
                        "as lost and its point proposed again (default 60)")
             ->type_name("S")
-            ->check(CLI::Range(0.02, 1e7));
+            ->check(cli::real(0.02, 1e7));
         sub.add_option("--plots", o->plots,
                        "Write convergence.svg and partial_dependence.svg into DIR")
             ->type_name("DIR");
@@ -1701,20 +1705,23 @@ Command bayesopt_command() {
             ->type_name("FILE");
         sub.add_option("--executor", o->executor,
                        "local (default) or slurm: each batch of trials as a Slurm job array")
-            ->check(CLI::IsMember({"local", "slurm"}));
+            ->check(cli::one_of({"local", "slurm"}));
         CLI::App* ask =
             sub.add_subcommand("ask", "propose the next point(s) for a trial run elsewhere");
         add_search_options(*ask, *o);
         ask->add_option("-n,--n-points", o->n_ask, "Number of points (constant liar between them)")
             ->type_name("N")
-            ->check(CLI::Range(1, 1000));
+            ->check(cli::whole<int>(1, 1000));
         CLI::App* tell = sub.add_subcommand("tell", "record the result of an asked point");
         tell->add_option("--study", o->study, "Study file the ask came from")->type_name("FILE");
         add_storage_options(*tell, *o);
         tell->add_option("--ask", o->ask_id, "The ask id printed by 'rlab bayesopt ask'")
             ->type_name("ID")
+            ->check(cli::whole<long long>(0))
             ->required();
-        tell->add_option("--value", o->value, "Objective value")->type_name("V");
+        tell->add_option("--value", o->value, "Objective value")
+            ->type_name("V")
+            ->check(cli::real());
         tell->add_flag("--failed", o->failed, "The trial failed");
         tell->add_option("--error", o->error_text, "Why it failed (with --failed)")
             ->type_name("TEXT");

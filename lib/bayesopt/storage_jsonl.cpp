@@ -187,7 +187,7 @@ StudyFileLock::StudyFileLock(const std::string& path, double wait_s) {
   if (!parent.empty()) std::filesystem::create_directories(parent, ec);
   fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (fd_ < 0) {
-    throw EnvironmentError(path + ": cannot open the study file: " + std::strerror(errno));
+    throw_file_error(path + ": cannot open the study file", errno);
   }
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(wait_s);
   int rc = 0;

@@ -2,6 +2,7 @@
 
 #include "rlab/error.h"
 #include "rlab/files.h"
+#include "rlab/numbers.h"
 #include "rlab/text.h"
 
 #include <yaml-cpp/yaml.h>
@@ -238,20 +239,22 @@ std::string ConfigNode::as_string() const {
 
 double ConfigNode::as_double() const {
   if (!is_scalar()) fail("'" + display_path(path_) + "' must be a number, got " + kind());
-  double v = 0;
-  if (!parse_double(impl_->node.Scalar(), v)) {
-    fail("'" + display_path(path_) + "' must be a number, got '" + shorten(impl_->node.Scalar()) +
-         "'");
-  }
-  return v;
+  const std::string& text = impl_->node.Scalar();
+  const NumberCheck c = check_number(text, NumberRule{});
+  if (c.value) return *c.value;
+  // YAML spells the non-finite floats .nan, .inf and -.inf (any case).
+  const std::string l = lower(text);
+  const bool spelled_as_number = c.error.rfind("must be a finite", 0) == 0 || l == ".nan" ||
+                                 l == ".inf" || l == "+.inf" || l == "-.inf";
+  fail("'" + display_path(path_) + "' must be a " + (spelled_as_number ? "finite " : "") +
+       "number, got '" + shorten(text) + "'");
 }
 
 double ConfigNode::as_double(double min, double max) const {
   const double v = as_double();
-  if (v < min || v > max) {
-    fail("'" + display_path(path_) + "' is " + format_number(v, 10) + ", must be in [" +
-         format_number(min, 10) + ", " + format_number(max, 10) + "]");
-  }
+  const std::string range = range_error(v, NumberRule{min, max, false, false});
+  if (!range.empty())
+    fail("'" + display_path(path_) + "' is " + format_number(v, 10) + ", " + range);
   return v;
 }
 
@@ -268,8 +271,9 @@ long long ConfigNode::as_int() const {
 long long ConfigNode::as_int(long long min, long long max) const {
   const long long v = as_int();
   if (v < min || v > max) {
-    fail("'" + display_path(path_) + "' is " + std::to_string(v) + ", must be in [" +
-         std::to_string(min) + ", " + std::to_string(max) + "]");
+    fail("'" + display_path(path_) + "' is " + std::to_string(v) + ", " +
+         describe_range(
+             NumberRule{static_cast<double>(min), static_cast<double>(max), false, true}));
   }
   return v;
 }

@@ -3,6 +3,7 @@
 #include "rlab/error.h"
 
 #include <fcntl.h>
+#include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -96,6 +97,14 @@ std::string base_of(const std::string& path) {
 }
 }  // namespace
 
+void throw_file_error(const std::string& message, int err) {
+  const std::string text = message + ": " + std::strerror(err);
+  if (err == ENAMETOOLONG || err == ENOTDIR || err == EISDIR || err == ELOOP) {
+    throw InputError(text);
+  }
+  throw EnvironmentError(text);
+}
+
 namespace {
 
 // Writes all of `content` to fd, retrying short writes and EINTR; false with errno set on
@@ -118,7 +127,7 @@ bool write_all(int fd, const std::string& content) {
 // Writes to something that must not be replaced by a rename, in place.
 void write_in_place(const std::string& path, const std::string& content) {
   const int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
-  if (fd < 0) throw EnvironmentError(path + ": cannot write: " + std::strerror(errno));
+  if (fd < 0) throw_file_error(path + ": cannot write", errno);
   if (!write_all(fd, content)) {
     const int saved = errno;
     ::close(fd);
@@ -158,9 +167,7 @@ void write_file_atomic(const std::string& given, const std::string& content) {
   std::vector<char> name(tmpl.begin(), tmpl.end());
   name.push_back('\0');
   const int fd = ::mkstemp(name.data());
-  if (fd < 0) {
-    throw EnvironmentError(path + ": cannot write: " + std::strerror(errno));
-  }
+  if (fd < 0) throw_file_error(path + ": cannot write", errno);
   const std::string tmp(name.data());
   auto fail = [&](const char* what) {
     const int saved = errno;
@@ -189,7 +196,7 @@ void write_file_atomic(const std::string& given, const std::string& content) {
   if (::rename(tmp.c_str(), path.c_str()) != 0) {
     const int saved = errno;
     ::unlink(tmp.c_str());
-    throw EnvironmentError(path + ": cannot write: rename: " + std::strerror(saved));
+    throw_file_error(path + ": cannot write: rename", saved);
   }
   // Make the rename itself durable.
   const int dfd = ::open(dir_of(path).c_str(), O_RDONLY | O_DIRECTORY);
@@ -206,15 +213,34 @@ std::string env_or(const char* name, const std::string& fallback) {
 }
 }  // namespace
 
+std::string home_dir() {
+  const std::string home = env_or("HOME", "");
+  if (!home.empty()) return home;
+  // cron and `env -i` start jobs without HOME: the account's own home, never the directory
+  // the job happened to start in (a timer started there would be idle everywhere else).
+  std::vector<char> buf(16384);
+  struct passwd pw {};
+  struct passwd* found = nullptr;
+  if (::getpwuid_r(::getuid(), &pw, buf.data(), buf.size(), &found) == 0 && found != nullptr &&
+      found->pw_dir != nullptr && found->pw_dir[0] == '/') {
+    return found->pw_dir;
+  }
+  throw EnvironmentError(
+      "no home directory: HOME is not set and user id " + std::to_string(::getuid()) +
+      " has no home in the password database; set HOME, RLAB_HOME or the XDG_*_HOME variables");
+}
+
 DataDirs data_dirs() {
   const std::string rlab_home = env_or("RLAB_HOME", "");
   if (!rlab_home.empty()) {
     return {rlab_home + "/data", rlab_home + "/cache", rlab_home + "/config"};
   }
-  const std::string home = env_or("HOME", ".");
-  return {env_or("XDG_DATA_HOME", home + "/.local/share") + "/rlab",
-          env_or("XDG_CACHE_HOME", home + "/.cache") + "/rlab",
-          env_or("XDG_CONFIG_HOME", home + "/.config") + "/rlab"};
+  auto dir = [](const char* var, const char* under_home) {
+    const std::string v = env_or(var, "");
+    return (v.empty() ? home_dir() + under_home : v) + "/rlab";
+  };
+  return {dir("XDG_DATA_HOME", "/.local/share"), dir("XDG_CACHE_HOME", "/.cache"),
+          dir("XDG_CONFIG_HOME", "/.config")};
 }
 
 std::string executable_dir() {
@@ -233,7 +259,7 @@ void make_dirs(const std::string& path, unsigned mode) {
     if (part.empty()) continue;
     cur += part + "/";
     if (::mkdir(cur.c_str(), static_cast<mode_t>(mode)) != 0 && errno != EEXIST) {
-      throw EnvironmentError(cur + ": cannot create directory: " + std::strerror(errno));
+      throw_file_error(cur + ": cannot create directory", errno);
     }
   }
 }

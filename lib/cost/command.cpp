@@ -1,5 +1,6 @@
 // `rlab cost`: plan file + price catalogue -> plan() -> candidate table / json / csv / md;
 // `rlab cost diff A B` compares two plans (for PR comments).
+#include "rlab/cli_checks.h"
 #include "rlab/commands.h"
 #include "rlab/config.h"
 #include "rlab/cost.h"
@@ -528,18 +529,21 @@ Command cost_command() {
                        "e.g. aws)")
             ->type_name("NAME");
         sub.add_option("--spot-share", o->spot_share, "Fraction of the work on spot, 0-1")
-            ->type_name("S");
+            ->type_name("S")
+            ->check(cli::real(0, 1));
         sub.add_option("--budget", o->budget, "Budget in $ (overrides budget_usd)")
             ->type_name("USD")
-            ->check(CLI::PositiveNumber);
+            ->check(cli::positive());
         sub.add_option("--deadline", o->deadline, "Deadline in hours (overrides deadline_hours)")
             ->type_name("HOURS")
-            ->check(CLI::PositiveNumber);
+            ->check(cli::positive());
         sub.add_option("--simulate", o->simulate,
                        "Monte-Carlo of N jobs: P50/P90 cost and time of the chosen plan")
             ->type_name("N")
-            ->check(CLI::Range(std::size_t{1}, std::size_t{100000000}));
-        sub.add_option("--seed", o->seed, "Seed of the simulation (default 1)")->type_name("S");
+            ->check(cli::whole<std::size_t>(1, 100000000));
+        sub.add_option("--seed", o->seed, "Seed of the simulation (default 1)")
+            ->type_name("S")
+            ->check(cli::whole<std::uint64_t>(0));
         sub.add_flag("--fail-over-budget", o->fail_over_budget,
                      "Exit 1 when the expected cost exceeds the budget (diff: the head plan)");
         sub.add_option("-o,--output", o->output, "Write the output to FILE (atomically)")

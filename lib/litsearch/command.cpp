@@ -1,5 +1,6 @@
 // `rlab lit-search`: options/config -> Query -> Fetcher (curl + disk cache) -> dedup ->
 // analysis -> table/json/csv/md and export files.
+#include "rlab/cli_checks.h"
 #include "rlab/commands.h"
 #include "rlab/config.h"
 #include "rlab/error.h"
@@ -493,19 +494,22 @@ Command lit_search_command() {
         auto o = std::make_shared<Options>();
         sub.add_option("file", o->file, "Search config (YAML), optional")->type_name("FILE");
         sub.add_option("--query", o->query, "Search text (bulk mode: + | - \"...\" * syntax)");
-        sub.add_option("--source", o->source, "s2 (default), openalex or both")->type_name("SRC");
+        sub.add_option("--source", o->source, "s2 (default), openalex or both")
+            ->type_name("SRC")
+            ->check(cli::values({"s2", "openalex", "both"}));
         sub.add_option("--mode", o->mode, "S2 endpoint: relevance (default, <= 1000) or bulk")
-            ->type_name("MODE");
+            ->type_name("MODE")
+            ->check(cli::values({"relevance", "bulk"}));
         sub.add_option("--year", o->year, "Years: 2020-2024, 2020-, -2019 or 2021")
             ->type_name("RANGE");
         sub.add_option("--fields", o->fields, "Extra S2 fields, comma-separated")
             ->type_name("LIST");
         sub.add_option("--limit", o->limit, "Papers per source (default 100)")
             ->type_name("N")
-            ->check(CLI::Range(1LL, 10000000LL));
+            ->check(cli::whole<long long>(1, 10000000));
         sub.add_option("--min-citations", o->min_citations, "Minimum citation count")
             ->type_name("N")
-            ->check(CLI::NonNegativeNumber);
+            ->check(cli::whole<long long>(0));
         sub.add_option("--venue", o->venue, "Venues, comma-separated (S2)")->type_name("LIST");
         sub.add_option("--fields-of-study", o->fos, "Fields of study, comma-separated (S2)")
             ->type_name("LIST");
@@ -530,36 +534,36 @@ Command lit_search_command() {
         sub.add_option("--cache-ttl", o->cache_ttl_hours,
                        "Hours a cached response stays fresh (default 168)")
             ->type_name("H")
-            ->check(CLI::NonNegativeNumber);
+            ->check(cli::non_negative());
         sub.add_flag("--offline", o->offline, "Serve only from the cache (any age); no network");
         sub.add_flag("--refresh", o->refresh, "Ignore the cache (new responses are still stored)");
         sub.add_option("--timeout", o->timeout, "Seconds per request attempt (default 60)")
             ->type_name("S")
-            ->check(CLI::PositiveNumber);
+            ->check(cli::positive());
         sub.add_option("--retries", o->retries, "Retries on 429/5xx/timeouts (default 6)")
             ->type_name("N")
-            ->check(CLI::Range(0, 20));
+            ->check(cli::whole<int>(0, 20));
         sub.add_option("--rate", o->rate,
                        "Requests per second (default 1/1.05 s with S2_API_KEY, 1/3 s without)")
             ->type_name("R")
-            ->check(CLI::PositiveNumber);
+            ->check(cli::positive());
         sub.add_option("--ngram", o->ngram, "Longest phrase in tokens, 1-3 (default 3)")
             ->type_name("N")
-            ->check(CLI::Range(1, 3));
+            ->check(cli::whole<int>(1, 3));
         sub.add_option("--min-df", o->min_df, "Documents a term needs (default 2)")
             ->type_name("N")
-            ->check(CLI::Range(1, 1000000));
+            ->check(cli::whole<int>(1, 1000000));
         sub.add_option("--top", o->top, "Keywords and phrases shown (default 20)")
             ->type_name("N")
-            ->check(CLI::Range(1, 10000));
+            ->check(cli::whole<int>(1, 10000));
         sub.add_option("--recent-years", o->recent_years,
                        "Trend background: years before the last N (default 3)")
             ->type_name("N")
-            ->check(CLI::Range(0, 1000));
+            ->check(cli::whole<int>(0, 1000));
         sub.add_option("--threads", o->threads,
                        "Threads for reading --from files and the analysis (default: all CPUs)")
             ->type_name("N")
-            ->check(CLI::Range(1, 256));
+            ->check(cli::whole<int>(1, 256));
         sub.add_flag("--stem", o->stem, "Snowball English stemming (shown as the commonest form)");
         sub.add_flag("--no-boilerplate", o->no_boilerplate,
                      "Keep academic boilerplate words (paper, propose, ...)");

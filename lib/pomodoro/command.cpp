@@ -1,6 +1,7 @@
 // `rlab pomodoro`: plan a day, run a focus timer from a state file, keep a history in Open
 // Pomodoro Format, a mood/energy journal in JSON Lines, and reports/exports over them. This file
 // declares the command line; runtime.h names the files that do the work.
+#include "rlab/cli_checks.h"
 #include "rlab/commands.h"
 #include "rlab/config.h"
 #include "rlab/error.h"
@@ -39,7 +40,8 @@ Command pomodoro_command() {
         plan->add_flag("--no-journal", o->no_journal, "Ignore the journal (no deep-work slot)");
         plan->add_option("--deep-slot", o->deep_slot,
                          "Start hour (even, 0-22) of the deep-work slot")
-            ->type_name("HOUR");
+            ->type_name("HOUR")
+            ->check(cli::whole<int>(0, 22));
         plan->add_option("-o,--output", o->output, "Write the output to FILE (atomically)")
             ->type_name("FILE");
 
@@ -52,10 +54,10 @@ Command pomodoro_command() {
         start->add_option("--tags,-t", o->tags, "Comma-separated tags")->type_name("A,B");
         start->add_option("--duration", o->duration, "Length in minutes (default: the profile's)")
             ->type_name("MIN")
-            ->check(CLI::PositiveNumber & CLI::Range(0.0, 1440.0));
+            ->check(cli::positive(1440));
         start->add_option("--ago", o->ago, "Started MIN minutes ago")
             ->type_name("MIN")
-            ->check(CLI::NonNegativeNumber & CLI::Range(0.0, 10080.0));
+            ->check(cli::non_negative(10080));
         start->add_flag("--wait", o->wait, "Wait until it ends, with a progress bar on a terminal");
 
         auto* repeat = sub.add_subcommand("repeat", "start a session like the last one");
@@ -69,7 +71,8 @@ Command pomodoro_command() {
                          "table, json, or a template: %r left mm:ss, %R left min, %!r with '!' "
                          "when over, %l/%L length, %e elapsed, %d task, %t tags, %y type, "
                          "%p phase, %c completed today, %g daily goal")
-            ->type_name("FMT");
+            ->type_name("FMT")
+            ->check(cli::values({"table", "json"}));
         auto* finish = sub.add_subcommand("finish", "end the running session now and record it");
         finish->fallthrough();
         auto* cancel =
@@ -80,7 +83,7 @@ Command pomodoro_command() {
         brk->fallthrough();
         brk->add_option("minutes", o->break_minutes, "Break length in minutes (default: profile)")
             ->type_name("MIN")
-            ->check(CLI::PositiveNumber & CLI::Range(0.0, 1440.0));
+            ->check(cli::positive(1440));
         brk->add_flag("--wait", o->wait, "Wait until it ends");
 
         auto* exp = sub.add_subcommand("export", "history as iCalendar or Timewarrior JSON");
@@ -94,7 +97,7 @@ Command pomodoro_command() {
         auto* rep = sub.add_subcommand("report", "sessions and minutes by day, week, type or tag");
         rep->fallthrough();
         rep->add_option("--by", o->by, "day, week, type or tag")
-            ->check(CLI::IsMember({"day", "week", "type", "tag"}));
+            ->check(cli::one_of({"day", "week", "type", "tag"}));
         rep->add_option("--from", o->from, "First date (YYYY-MM-DD)");
         rep->add_option("--to", o->to, "Last date (YYYY-MM-DD)");
         rep->add_option("--plan", o->plan_file, "Day plan to compare with (planned vs done)")
@@ -105,8 +108,12 @@ Command pomodoro_command() {
         jr->require_subcommand(1);
         auto* jadd = jr->add_subcommand("add", "record mood and energy (1 = lowest, 10 = highest)");
         jadd->fallthrough();
-        jadd->add_option("--mood", o->mood, "Mood 1-10")->type_name("N");
-        jadd->add_option("--energy", o->energy, "Energy 1-10")->type_name("N");
+        jadd->add_option("--mood", o->mood, "Mood 1-10")
+            ->type_name("N")
+            ->check(cli::whole<int>(1, 10));
+        jadd->add_option("--energy", o->energy, "Energy 1-10")
+            ->type_name("N")
+            ->check(cli::whole<int>(1, 10));
         jadd->add_option("--note", o->note, "Free text")->type_name("TEXT");
         jadd->add_option("--at", o->at, "When (ISO 8601 with offset; default now)")
             ->type_name("TIME");
@@ -120,8 +127,11 @@ Command pomodoro_command() {
         jslots
             ->add_option("--min-samples", o->min_samples,
                          "Samples every compared slot needs before a best slot is named (3)")
-            ->type_name("K");
-        jslots->add_option("--days", o->days, "Only the last N days")->type_name("N");
+            ->type_name("K")
+            ->check(cli::whole<int>(1, 1000));
+        jslots->add_option("--days", o->days, "Only the last N days")
+            ->type_name("N")
+            ->check(cli::whole<int>(1));
         jslots->add_option("--svg", o->svg, "Draw the chart to FILE")->type_name("FILE");
         jslots->add_option("--journal", o->journal, "Journal file")->type_name("FILE");
 
@@ -133,6 +143,19 @@ Command pomodoro_command() {
             "clock.");
         return [o, &ctx, &sub, plan, start, repeat, status, finish, cancel, brk, exp, rep, jadd,
                 jweek, jslots]() -> ExitCode {
+          // A --format the subcommand cannot render is a usage error, before any file is read.
+          const Format f = ctx.options.format;
+          for (const CLI::App* a : {start, repeat, finish, cancel, brk}) {
+            if (a->parsed()) require_format(f, {Format::kTable}, "pomodoro " + a->get_name());
+          }
+          if (jadd->parsed())
+            require_format(f, {Format::kTable, Format::kJson}, "pomodoro journal add");
+          if (exp->parsed() && ctx.options.format_given) {
+            if (o->export_ics) {
+              throw UsageError("pomodoro export --ics writes iCalendar; it takes no --format");
+            }
+            require_format(f, {Format::kJson}, "pomodoro export --timewarrior");
+          }
           const bool is_plan = plan->parsed() || sub.get_subcommands().empty();
           const ConfigNode section = load_section(is_plan ? o->file : "", ctx, is_plan);
           Runtime rt{ctx, read_settings(section), make_clock(), nullptr};

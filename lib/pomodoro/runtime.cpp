@@ -22,8 +22,7 @@ const std::vector<std::string> kKeys = {
 
 std::string expand_home(const std::string& p) {
   if (p.size() >= 1 && p[0] == '~' && (p.size() == 1 || p[1] == '/')) {
-    const char* home = std::getenv("HOME");
-    return std::string(home != nullptr ? home : "") + p.substr(1);
+    return home_dir() + p.substr(1);
   }
   return p;
 }

@@ -1,4 +1,5 @@
 // `rlab prioritize`: YAML plan -> Plan -> analyse() -> table/json/csv/md/dot/mermaid.
+#include "rlab/cli_checks.h"
 #include "rlab/commands.h"
 #include "rlab/config.h"
 #include "rlab/error.h"
@@ -454,12 +455,13 @@ Command prioritize_command() {
             sub.add_option("--model", o->model,
                            "Scoring model: ratio, ratio-risk, rice, ice, wsjf (default: the "
                            "file's, else ratio)")
-                ->type_name("MODEL");
+                ->type_name("MODEL")
+                ->check(cli::values({"ratio", "ratio-risk", "rice", "ice", "wsjf"}));
             sub.add_flag("--explain", o->explain, "Show each score's formula and terms");
             sub.add_option("--deadline", o->deadline,
                            "Deadline in effort units from now: P(finish by it) with PERT")
                 ->type_name("N")
-                ->check(CLI::NonNegativeNumber);
+                ->check(cli::non_negative(1e12));
             sub.add_option("-o,--output", o->output, "Write the output to FILE (atomically)")
                 ->type_name("FILE");
             sub.footer(

@@ -1,5 +1,6 @@
 // `rlab trl`: levels, assess (file or bare FILE), ask (questionnaire), history, diff, quick.
 // This file declares the command line; command_parts.h names the files that do the work.
+#include "rlab/cli_checks.h"
 #include "rlab/commands.h"
 #include "rlab/trl.h"
 
@@ -18,10 +19,11 @@ using namespace trl_cmd;  // NOLINT(google-build-using-namespace)
 void add_assess_options(CLI::App& app, Options& o) {
   app.add_option("--scale", o.scale,
                  "Scale: nasa, eu, or a scale file (default: the file's, else nasa)")
-      ->type_name("SCALE");
+      ->type_name("SCALE")
+      ->check(cli::values({"nasa", "eu"}));
   app.add_option("--require", o.require, "Exit 1 when the (system) level is below N")
       ->type_name("N")
-      ->check(CLI::Range(1, 1000));
+      ->check(cli::whole<int>(1, 1000));
   app.add_flag("--record", o.record, "Append this assessment to the history file");
   app.add_option("--history", o.history, "History file (JSON Lines; default trl-history.jsonl)")
       ->type_name("FILE");
@@ -43,7 +45,8 @@ Command trl_command() {
         CLI::App* levels =
             sub.add_subcommand("levels", "print a scale's levels, definitions and criteria");
         levels->add_option("--scale", o->scale, "Scale: nasa (default), eu, or a scale file")
-            ->type_name("SCALE");
+            ->type_name("SCALE")
+            ->check(cli::values({"nasa", "eu"}));
         levels->add_option("-o,--output", o->output, "Write to FILE (atomically)")
             ->type_name("FILE");
 
@@ -58,10 +61,11 @@ Command trl_command() {
             ->required();
         ask->add_option("--scale", o->scale,
                         "Scale for a new file: nasa (default), eu, or a scale file")
-            ->type_name("SCALE");
+            ->type_name("SCALE")
+            ->check(cli::values({"nasa", "eu"}));
         ask->add_option("--kind", o->kind, "Element kind: software (default) or hardware")
             ->type_name("KIND")
-            ->check(CLI::IsMember({"hardware", "software"}));
+            ->check(cli::one_of({"hardware", "software"}));
         ask->add_option("--element", o->element, "Element to answer (added when new)")
             ->type_name("ID");
         ask->add_option("--technology", o->technology, "Technology name for a new file")
@@ -70,7 +74,7 @@ Command trl_command() {
             ->type_name("NAME");
         ask->add_option("--require", o->require, "Exit 1 when the level is below N")
             ->type_name("N")
-            ->check(CLI::Range(1, 1000));
+            ->check(cli::whole<int>(1, 1000));
 
         CLI::App* history = sub.add_subcommand("history", "list recorded assessments");
         history->add_option("--history", o->history, "History file (default trl-history.jsonl)")
@@ -84,7 +88,8 @@ Command trl_command() {
         diff->add_option("--history", o->history, "History file (default trl-history.jsonl)")
             ->type_name("FILE");
         diff->add_option("--scale", o->scale, "Scale for answers-file operands")
-            ->type_name("SCALE");
+            ->type_name("SCALE")
+            ->check(cli::values({"nasa", "eu"}));
 
         CLI::App* quick =
             sub.add_subcommand("quick", "the lab's five milestones mapped onto NASA TRLs");
@@ -96,7 +101,7 @@ Command trl_command() {
         }
         quick->add_option("--require", o->require, "Exit 1 when the level is below N")
             ->type_name("N")
-            ->check(CLI::Range(1, 9));
+            ->check(cli::whole<int>(1, 9));
 
         sub.footer(
             "Examples:\n"

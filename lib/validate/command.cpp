@@ -1,5 +1,6 @@
 // `rlab validate`: run files of a baseline and a candidate -> analyse() -> table/json/csv/md,
 // optional JUnit XML, and the gate's exit code.
+#include "rlab/cli_checks.h"
 #include "rlab/commands.h"
 #include "rlab/config.h"
 #include "rlab/error.h"
@@ -734,26 +735,38 @@ Command validate_command() {
         sub.add_option("--test", o->tests,
                        "welch (default), student, mwu, paired-t, wilcoxon; a comma list "
                        "reports several, the first decides")
-            ->type_name("TEST");
+            ->type_name("TEST")
+            ->check(cli::values({"welch", "student", "mwu", "paired-t", "wilcoxon"}));
         sub.add_flag("--paired", "Pair runs by seed (paired t; mwu becomes wilcoxon)");
-        sub.add_option("--alpha", o->alpha, "Significance level (default 0.05)")->type_name("A");
+        sub.add_option("--alpha", o->alpha, "Significance level (default 0.05)")
+            ->type_name("A")
+            ->check(cli::positive(0.5));
         sub.add_option("--confidence", o->confidence, "Confidence of intervals (default 0.95)")
-            ->type_name("C");
+            ->type_name("C")
+            ->check(cli::real());
         sub.add_option("--correction", o->correction,
                        "Across metrics: holm (default), bonferroni, none")
-            ->type_name("METHOD");
+            ->type_name("METHOD")
+            ->check(cli::values({"holm", "bonferroni", "none"}));
         sub.add_option("--min-effect", o->min_effect,
                        "Smallest change that counts: 5% (relative) or abs:0.01 (default 0)")
             ->type_name("EFFECT");
-        sub.add_option("--center", o->center, "mean (default), median or iqm")->type_name("C");
+        sub.add_option("--center", o->center, "mean (default), median or iqm")
+            ->type_name("C")
+            ->check(cli::values({"mean", "median", "iqm"}));
         sub.add_option("--bootstrap", o->bootstrap, "Bootstrap resamples (default 10000; 0 = none)")
-            ->type_name("N");
-        sub.add_option("--seed", o->seed, "Seed of the bootstrap (default 0)")->type_name("N");
+            ->type_name("N")
+            ->check(cli::whole<int>(0));
+        sub.add_option("--seed", o->seed, "Seed of the bootstrap (default 0)")
+            ->type_name("N")
+            ->check(cli::whole<long long>(0));
         sub.add_option("--warn-runs", o->warn_runs, "Warn below this many runs (default 5)")
-            ->type_name("N");
+            ->type_name("N")
+            ->check(cli::whole<int>());
         sub.add_option("--fail-on", o->fail_on,
                        "Exit 1 on: regression (default), inconclusive, not-improved, none")
-            ->type_name("WHEN");
+            ->type_name("WHEN")
+            ->check(cli::values({"regression", "inconclusive", "not-improved", "none"}));
         sub.add_option("--junit", o->junit, "Also write JUnit XML (one test case per metric)")
             ->type_name("FILE");
         sub.add_option("-o,--output", o->output, "Write the output to FILE (atomically)")
