@@ -79,7 +79,7 @@ Step choose_step(double lo, double hi, bool cover, bool integer) {
       const long long n = tick_count(lo, hi, s, cover);
       double score = 0;
       if (n >= 5 && n <= 8) {
-        score = static_cast<double>(std::llabs(n - 6)) + (m == 2.5 ? 0.6 : 0);
+        score = static_cast<double>(std::llabs(n - 6)) + (m == 2.5 ? 1.5 : 0);
       } else {
         score = 10 + static_cast<double>(n < 5 ? 5 - n : n - 8);
       }
