@@ -243,7 +243,7 @@ double ConfigNode::as_double() const {
   const NumberCheck c = check_number(text, NumberRule{});
   if (c.value) return *c.value;
   // YAML spells the non-finite floats .nan, .inf and -.inf (any case).
-  const std::string l = lower(text);
+  const std::string l = ascii_lower(text);
   const bool spelled_as_number = c.error.rfind("must be a finite", 0) == 0 || l == ".nan" ||
                                  l == ".inf" || l == "+.inf" || l == "-.inf";
   fail("'" + display_path(path_) + "' must be a " + (spelled_as_number ? "finite " : "") +

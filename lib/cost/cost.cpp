@@ -208,22 +208,22 @@ Catalogue parse_rlab(const std::vector<Row>& rows, const std::string& name) {
     auto f = [&](const std::string& c) -> const Field& { return row.fields[idx.at(c)]; };
     Offer o;
     o.where = name + ":" + std::to_string(row.line);
-    o.provider = trim(f("provider").text);
-    o.region = trim(f("region").text);
-    o.instance = trim(f("instance").text);
+    o.provider = trim(f("provider").text, " \t");
+    o.region = trim(f("region").text, " \t");
+    o.instance = trim(f("instance").text, " \t");
     for (const char* c : {"provider", "region", "instance"}) {
-      if (trim(f(c).text).empty()) throw InputError(at(name, f(c)) + ": empty " + c);
+      if (trim(f(c).text, " \t").empty()) throw InputError(at(name, f(c)) + ": empty " + c);
     }
     double g = 0;
-    const std::string gs = trim(f("gpus").text);
+    const std::string gs = trim(f("gpus").text, " \t");
     if (!parse_number(gs, g) || g < 1 || g != std::floor(g) || g > 1024) {
       throw InputError(at(name, f("gpus")) + ": gpus must be a whole number >= 1, got '" + gs +
                        "'");
     }
     o.gpus = static_cast<int>(g);
-    o.gpu_type = trim(f("gpu_type").text);
+    o.gpu_type = trim(f("gpu_type").text, " \t");
     o.on_demand = price_field(name, f("on_demand"), "on-demand");
-    const std::string sp = trim(f("spot").text);
+    const std::string sp = trim(f("spot").text, " \t");
     if (ascii_lower(sp) != "none") {
       if (sp.empty()) {
         throw InputError(at(name, f("spot")) +
@@ -231,14 +231,14 @@ Catalogue parse_rlab(const std::vector<Row>& rows, const std::string& name) {
       }
       o.spot = price_field(name, f("spot"), "spot");
     }
-    o.band = trim(f("interruption").text);
+    o.band = trim(f("interruption").text, " \t");
     if (!o.band.empty() &&
         std::find(band_names().begin(), band_names().end(), o.band) == band_names().end()) {
       throw InputError(at(name, f("interruption")) + ": unknown interruption band '" + o.band +
                        "' (use <5, 5-10, 10-15, 15-20, >20 or leave empty)");
     }
-    o.source = trim(f("source").text);
-    o.as_of = trim(f("as_of").text);
+    o.source = trim(f("source").text, " \t");
+    o.as_of = trim(f("as_of").text, " \t");
     if (!o.as_of.empty() && !civil_days(o.as_of)) {
       throw InputError(at(name, f("as_of")) + ": as_of must be a date YYYY-MM-DD, got '" + o.as_of +
                        "'");
@@ -270,10 +270,10 @@ Catalogue parse_skypilot(const std::vector<Row>& rows, const std::string& name,
     const Row& row = rows[r];
     check_width(name, row, rows[0].fields.size());
     auto f = [&](const char* c) -> const Field& { return row.fields[idx.at(c)]; };
-    const std::string acc = trim(f("AcceleratorName").text);
+    const std::string acc = trim(f("AcceleratorName").text, " \t");
     if (acc.empty()) continue;  // no GPU
     double g = 0;
-    const std::string gs = trim(f("AcceleratorCount").text);
+    const std::string gs = trim(f("AcceleratorCount").text, " \t");
     if (!parse_number(gs, g) || g < 0) {
       throw InputError(at(name, f("AcceleratorCount")) +
                        ": AcceleratorCount must be a number, got '" + gs + "'");
@@ -281,10 +281,10 @@ Catalogue parse_skypilot(const std::vector<Row>& rows, const std::string& name,
     if (g < 1 || g != std::floor(g)) continue;  // fractional GPUs are not modelled
     const double od = price_field(name, f("Price"), "on-demand (Price)");
     std::optional<double> spot;
-    if (!trim(f("SpotPrice").text).empty())
+    if (!trim(f("SpotPrice").text, " \t").empty())
       spot = price_field(name, f("SpotPrice"), "spot (SpotPrice)");
-    const std::string inst = trim(f("InstanceType").text);
-    const std::string region = trim(f("Region").text);
+    const std::string inst = trim(f("InstanceType").text, " \t");
+    const std::string region = trim(f("Region").text, " \t");
     if (inst.empty()) throw InputError(at(name, f("InstanceType")) + ": empty InstanceType");
     const auto key = std::make_pair(inst, region);
     const auto it = pos.find(key);
