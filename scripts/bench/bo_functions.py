@@ -6,10 +6,8 @@ variants. Pure Python (no numpy), so `bo_functions.py eval NAME V1 V2 ...` start
 be a command objective. Every function takes a dict {name: value} and is minimised; `f_min` is
 the known optimum (from the literature, or the value at the known argmin).
 """
-import hashlib
-import json
 import math
-import random
+import struct
 import sys
 
 PI = math.pi
@@ -229,17 +227,36 @@ def mixed_cat_ackley(p):
 
 # --- noise --------------------------------------------------------------------------------
 
-def _noise(name, p, sd):
+def _splitmix(state):
+    state = (state + 0x9E3779B97F4A7C15) & 0xFFFFFFFFFFFFFFFF
+    z = state
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & 0xFFFFFFFFFFFFFFFF
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & 0xFFFFFFFFFFFFFFFF
+    return state, z ^ (z >> 31)
+
+
+def _noise(name, space, p, sd):
     """Gaussian noise that is a fixed function of the point (the same point gives the same draw
-    for every optimiser, and the harness' re-evaluation check still holds)."""
-    key = json.dumps({k: (repr(float(v)) if isinstance(v, float) else v) for k, v in sorted(p.items())},
-                     sort_keys=True)
-    h = int(hashlib.sha256((name + key).encode()).hexdigest()[:16], 16)
-    return random.Random(h).gauss(0.0, sd)
+    for every optimiser, and the harness' re-evaluation check still holds): FNV-1a 64 over the
+    name and each value as a little-endian double (a category as its index), SplitMix64,
+    Box-Muller -- the same as bo_functions.c."""
+    h = 0xcbf29ce484222325
+    data = name.encode()
+    for d in space:
+        v = p[d["name"]]
+        v = d["categories"].index(v) if d["type"] == "categorical" else v
+        data += struct.pack("<d", float(v))
+    for b in data:
+        h = ((h ^ b) * 0x100000001b3) & 0xFFFFFFFFFFFFFFFF
+    s, a = _splitmix(h)
+    s, b = _splitmix(s)
+    u1 = ((a >> 11) + 1.0) * 2.0 ** -53
+    u2 = (b >> 11) * 2.0 ** -53
+    return sd * math.sqrt(-2 * math.log(u1)) * math.cos(2 * PI * u2)
 
 
-def _noisy(name, fn, sd):
-    return lambda p: fn(p) + _noise(name, p, sd)
+def _noisy(name, fn, space, sd):
+    return lambda p: fn(p) + _noise(name, space, p, sd)
 
 
 # --- the table ----------------------------------------------------------------------------
@@ -354,7 +371,7 @@ for _name, (_base, _fn, _sd, _) in _NOISY.items():
         _space, _xm, _fm = SUITE[_base]["space"], SUITE[_base]["x_min"][0], SUITE[_base]["f_min"]
     else:
         _space, _xm, _fm = _BASE_SPACES[_base]
-    SUITE[_name] = _entry("noisy", _noisy(_name, _fn, _sd), _space, _xm, f_min=_fm, noise_sd=_sd,
+    SUITE[_name] = _entry("noisy", _noisy(_name, _fn, _space, _sd), _space, _xm, f_min=_fm, noise_sd=_sd,
                           true_fn=_fn)
 
 
