@@ -219,13 +219,10 @@ static int cat(const char* v, const char* const* names, int n) {
   exit(2);
 }
 
-int main(int argc, char** argv) {
-  if (argc < 3) {
-    fprintf(stderr, "usage: bo_eval NAME VALUES...\n");
-    return 2;
-  }
-  const char* f = argv[1];
-  const int n = argc - 2;
+/* The value of function `f` at the point given as strings (the space's order); exits with 2 on
+   an unknown function or category. */
+double bo_eval(const char* f, int n, char** values) {
+  char** argv = values - 2; /* the code below reads argv[2 + i] */
   double x[16];
   static const char* const OPT[3] = {"sgd", "adam", "rmsprop"};
   static const char* const BASIN[4] = {"a", "b", "c", "d"};
@@ -274,8 +271,18 @@ int main(int argc, char** argv) {
   else if (!strcmp(f, "mixed_hpo_noisy")) v = mixed_hpo(x) + noise(f, x, n, 0.05);
   else {
     fprintf(stderr, "bo_eval: unknown function %s\n", f);
+    exit(2);
+  }
+  return v;
+}
+
+#ifndef BO_EVAL_NO_MAIN
+int main(int argc, char** argv) {
+  if (argc < 3) {
+    fprintf(stderr, "usage: bo_eval NAME VALUES...\n");
     return 2;
   }
-  printf("%.17g\n", v);
+  printf("%.17g\n", bo_eval(argv[1], argc - 2, argv + 2));
   return 0;
 }
+#endif

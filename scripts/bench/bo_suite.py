@@ -9,6 +9,7 @@ functions added to its table, so skopt_gp, optuna_tpe, random and rlab run in th
     bo_suite.py peers [peers.py options]        # e.g. --methods skopt_gp,optuna_tpe --seeds 10
     bo_suite.py rlab  [peers.py options]        # rlab only (as an --external optimiser)
     bo_suite.py all   [peers.py options]        # every method in one run
+    bo_suite.py core  [peers.py options]        # the optimiser core in-process (bo_driver.cpp)
     bo_suite.py rlab-run FUNCTION SEED N_CALLS N_INITIAL OUT   # one rlab run (used by `rlab`)
     bo_suite.py report RESULT.json... [--md OUT.md] [--svg-dir DIR]
 
@@ -111,6 +112,33 @@ def evaluator():
     return exe
 
 
+def driver():
+    """bo_driver.cpp built against this checkout's optimiser core (build/bench/bo_driver), or
+    the binary BO_DRIVER names."""
+    if os.environ.get("BO_DRIVER"):
+        return os.environ["BO_DRIVER"]
+    exe = os.path.join(ROOT, "build", "bench", "bo_driver")
+    srcs = [os.path.join(HERE, "bo_driver.cpp"), os.path.join(HERE, "bo_functions.c"),
+            os.path.join(ROOT, "lib", "bayesopt", "bayesopt.cpp"),
+            os.path.join(ROOT, "include", "rlab", "bayesopt.h")]
+    text = os.path.join(ROOT, "lib", "common", "text.cpp")
+    newer = lambda out, deps: not os.path.exists(out) or os.path.getmtime(out) < max(
+        os.path.getmtime(p) for p in deps)
+    objs = []
+    for src, deps in ((srcs[0], [srcs[0], srcs[3]]), (srcs[2], [srcs[2], srcs[3]]), (text, [text])):
+        obj = exe + "-" + os.path.basename(src) + ".o"
+        if newer(obj, deps):
+            subprocess.run(["g++", "-O2", "-std=c++17", "-I" + os.path.join(ROOT, "include"),
+                            "-I/usr/include/eigen3", "-c", "-o", obj, src], check=True)
+        objs.append(obj)
+    fobj = exe + "-functions.o"
+    if newer(fobj, [srcs[1]]):
+        subprocess.run(["cc", "-O2", "-c", "-DBO_EVAL_NO_MAIN", "-o", fobj, srcs[1]], check=True)
+    if newer(exe, objs + [fobj]):
+        subprocess.run(["g++", "-o", exe] + objs + [fobj, "-lm"], check=True)
+    return exe
+
+
 def rlab_run(function, seed, n_calls, n_initial, out):
     """One rlab run: the first suite's functions are rlab built-ins, the others a command objective
     (this folder's bo_functions.py, one process per evaluation)."""
@@ -146,6 +174,9 @@ def run_harness(mode, argv):
         argv = ["--methods", ""] + argv
     if mode in ("rlab", "all"):
         argv = argv + ["--external", "rlab=" + rlab_template()]
+    if mode == "core":  # the optimiser core in one process (bo_driver.cpp), named "rlab"
+        argv = ["--methods", ""] + argv + ["--external", "rlab=%s {function} {seed} {n_calls} "
+                                           "{n_initial} {out} {space_json}" % shlex.quote(driver())]
     if not any(a == "--out" or a.startswith("--out=") for a in argv):
         argv += ["--out", os.path.join(ROOT, "build", "bench", "bo-suite-%s.json" % mode)]
     return peers.main(argv)
@@ -156,7 +187,7 @@ def main(argv):
         print(__doc__)
         return 2
     cmd, rest = argv[0], argv[1:]
-    if cmd in ("peers", "rlab", "all"):
+    if cmd in ("peers", "rlab", "all", "core"):
         return run_harness(cmd, rest)
     if cmd == "rlab-run":
         f, seed, n_calls, n_init, out = rest
