@@ -131,7 +131,7 @@ struct Settings {
   Acquisition acquisition = Acquisition::kHedge;
   InitialDesign initial_design = InitialDesign::kRandom;
   std::uint64_t random_state = 0;
-  double xi = 0.01;         ///< EI/PI exploration margin (normalised units).
+  double xi = 0.001;        ///< EI/PI exploration margin (normalised, warped units).
   double kappa = 1.96;      ///< LCB: mean - kappa * sd.
   int n_candidates = 1000;  ///< Sobol candidates for the acquisition search (plus m/10
                             ///< perturbations of each of the 5 best points).
@@ -225,7 +225,6 @@ class Optimizer {
   std::vector<std::vector<double>> hedge_candidates_;
   // Hyperparameters fitted on the first fit_n_ observations (a pure function of them and the
   // seed, so caching them keeps proposals independent of how the history was built).
-  std::string exp_;  // unused
   bool exhausted_ = false;
   mutable HyperCache fit_cache_;   // on targets() (proposals)
   mutable HyperCache plot_cache_;  // on the observed values (model(), partial dependence)
