@@ -715,11 +715,11 @@ TEST(BayesoptE2e, BadInputsExitThreeWithTheirLocation) {
       {config(kSpace, kPrint, "  n_calls: 5\n  n_initial_points: 8\n"), 3,
        "f.yaml:7:12: n_calls (5) is smaller than n_initial_points (8)"},
       {config("    x: {type: real, low: -1.0e308, high: 1.0e308}\n", kPrint), 3,
-       "f.yaml:3:5: 'x' has a range too wide to search (-1e+308 .. 1e+308: high - low overflows "
+       "f.yaml:3:8: 'x' has a range too wide to search (-1e+308 .. 1e+308: high - low overflows "
        "a double); give realistic bounds, or a log-uniform prior for a range over many orders of "
        "magnitude"},
       {config("    x: {type: real, low: 1.5, high: 1.5}\n", kPrint), 3,
-       "f.yaml:3:24: 'space.x' has low >= high (1.5 >= 1.5)"},
+       "f.yaml:3:26: 'space.x' has low >= high (1.5 >= 1.5)"},
   };
   TempDir d;
   for (const Case& c : cases) {

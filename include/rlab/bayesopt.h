@@ -123,7 +123,7 @@ std::string initial_design_name(InitialDesign d);
 /// best value are in the transformed scale; a monotone map keeps the ordering).
 enum class OutputWarp {
   kNone,   ///< the values as observed (standardised)
-  kPower,  ///< Box-Cox (y > 0) or Yeo-Johnson on y / sd, lambda in [-2, 1] by max. likelihood
+  kPower,  ///< Box-Cox (y > 0) or Yeo-Johnson on y / sd, lambda in [0, 1] by max. likelihood
 };
 
 struct Settings {

@@ -717,13 +717,14 @@ std::vector<double> power_warp(const std::vector<double>& y) {
   const bool positive = *std::min_element(z.begin(), z.end()) > 0;
   double sum_log = 0;
   for (double v : z) sum_log += positive ? std::log(v) : std::copysign(std::log1p(std::abs(v)), v);
-  // Lambda on a grid over [-2, 1] (the transform is monotone for every lambda). Above 1 the
+  // Lambda on a grid over [0, 1] (the transform is monotone for every lambda). Above 1 the
   // transform would stretch the high values and squeeze the low ones, the region a minimiser
   // needs resolved; at or below 1 it compresses a long tail of bad values (and, for
-  // Yeo-Johnson, stretches the good ones), and 1 is the identity.
+  // Yeo-Johnson, stretches the good ones), 1 is the identity and 0 the logarithm; below 0 the
+  // transform would turn the incumbent into an outlier the GP can only fit with a spike.
   double best_lam = 1;
   double best_ll = -kInf;
-  for (int k = -40; k <= 20; ++k) {
+  for (int k = 0; k <= 20; ++k) {
     const double lam = 0.05 * k;
     const double ll = positive ? power_log_likelihood(z, (lam - 1) * sum_log,
                                                       [lam](double x) { return box_cox(x, lam); })
