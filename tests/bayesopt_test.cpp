@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cmath>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include "support/run.h"
@@ -259,6 +260,111 @@ TEST(BayesoptSpace, InvalidSpacesAreRejectedWithTheirLocation) {
   s = lab_space();
   s.dims[1].name = "lr";
   EXPECT_EQ(error_of([&] { validate_space(s); }), "lab.yaml:4:5: duplicate dimension name 'lr'");
+}
+
+TEST(BayesoptSpace, AbsurdBoundsAreInputErrorsWithTheirLocation) {
+  Space s = lab_space();
+  s.dims[2].low = -1e308;
+  s.dims[2].high = 1e308;
+  EXPECT_EQ(error_of([&] { validate_space(s); }).substr(0, 66),
+            "lab.yaml:5:5: 'dropout' has a range too wide to search (-1e+308 ..");
+  s = lab_space();
+  s.dims[2].low = 1.0;
+  s.dims[2].high = std::nextafter(1.0, 2.0);
+  EXPECT_EQ(error_of([&] { validate_space(s); }).substr(0, 54),
+            "lab.yaml:5:5: 'dropout' has low and high too close to ");
+  s = lab_space();
+  s.dims[1].low = 0;
+  s.dims[1].high = 1e17;
+  EXPECT_EQ(error_of([&] { validate_space(s); }),
+            "lab.yaml:4:5: 'hidden' is an integer beyond +-2^53, where doubles skip integers");
+  s = lab_space();
+  s.dims[1].low = s.dims[1].high = 64;
+  EXPECT_EQ(error_of([&] { validate_space(s); }),
+            "lab.yaml:4:5: 'hidden' has low >= high (64 >= 64)");
+}
+
+// A range of 2e300 is valid: the search runs in the unit cube, so it is as easy as [-1, 1].
+TEST(BayesoptSpace, AHugeButValidRangeIsSearchedLikeASmallOne) {
+  Space s;
+  s.where = "h.yaml:1:1";
+  s.dims = {{"x", Dimension::Kind::kReal, -1e300, 1e300, false, {}, "h.yaml:2:3"},
+            {"y", Dimension::Kind::kReal, -1.0, 1.0, false, {}, "h.yaml:3:3"}};
+  Settings st;
+  st.random_state = 3;
+  Optimizer opt(s, st);
+  double best = std::numeric_limits<double>::infinity();
+  Point at;
+  for (int i = 0; i < 30; ++i) {
+    const Proposal p = opt.ask();
+    ASSERT_TRUE(std::isfinite(p.x[0]));
+    ASSERT_GE(p.x[0], -1e300);
+    ASSERT_LE(p.x[0], 1e300);
+    const double u = p.x[0] / 1e300;
+    const double v = (u - 0.3) * (u - 0.3) + (p.x[1] + 0.2) * (p.x[1] + 0.2);
+    if (v < best) {
+      best = v;
+      at = p.x;
+    }
+    opt.tell(p.x, v);
+  }
+  EXPECT_LT(best, 1e-3);
+  EXPECT_NEAR(at[0] / 1e300, 0.3, 0.05);
+}
+
+// A finite space: every point is proposed once, and then nothing is (exhausted).
+TEST(BayesoptSpace, AFiniteSpaceIsNeverEvaluatedTwiceAndEndsExhausted) {
+  Space s;
+  s.where = "d.yaml:1:1";
+  s.dims = {{"k", Dimension::Kind::kInteger, 0, 4, false, {}, "d.yaml:2:3"},
+            {"c", Dimension::Kind::kCategorical, 0, 1, false, {"a", "b", "c"}, "d.yaml:3:3"}};
+  ASSERT_EQ(finite_size(s), 15.0);
+  Settings st;
+  st.n_initial_points = 3;
+  Optimizer opt(s, st);
+  std::set<Point> seen_points;
+  for (int i = 0; i < 15; ++i) {
+    const Proposal p = opt.ask();
+    ASSERT_FALSE(p.exhausted) << i;
+    EXPECT_TRUE(seen_points.insert(p.x).second) << "proposed twice at ask " << i;
+    opt.tell(p.x, (p.x[0] - 2) * (p.x[0] - 2) + p.x[1]);
+  }
+  EXPECT_FALSE(opt.exhausted());
+  const Proposal last = opt.ask();
+  EXPECT_TRUE(last.exhausted);
+  EXPECT_TRUE(last.x.empty());
+  EXPECT_TRUE(opt.exhausted());
+  EXPECT_TRUE(opt.ask_batch(2).empty());
+  // A batch asked from a fresh optimiser stops at the space's size.
+  Optimizer batch(s, st);
+  EXPECT_EQ(batch.ask_batch(20).size(), 15U);
+  EXPECT_TRUE(batch.exhausted());
+  Space real = s;
+  real.dims[0].kind = Dimension::Kind::kReal;
+  EXPECT_FALSE(finite_size(real).has_value());
+}
+
+TEST(BayesoptSpace, PowerWarpIsMonotoneAndTamesAWideRange) {
+  std::vector<double> y = {0.5, 3, 1e2, 7e4, 2, 1e6, 40, 0.01};
+  const std::vector<double> w = power_warp(y);
+  ASSERT_EQ(w.size(), y.size());
+  for (std::size_t i = 0; i < y.size(); ++i) {
+    for (std::size_t j = 0; j < y.size(); ++j) {
+      if (y[i] < y[j]) {
+        EXPECT_LT(w[i], w[j]) << i << " " << j;
+      }
+    }
+  }
+  // Close to a log: the ratio of the spreads shrinks by orders of magnitude.
+  const auto [lo, hi] = std::minmax_element(w.begin(), w.end());
+  EXPECT_LT(*hi - *lo, 100.0);
+  // Negative values (Yeo-Johnson) keep the order too; a constant comes back unchanged.
+  const std::vector<double> n = power_warp({-3.2, -0.1, -1.5, -2.9, -0.5});
+  EXPECT_LT(n[0], n[3]);
+  EXPECT_LT(n[3], n[2]);
+  EXPECT_LT(n[2], n[4]);
+  EXPECT_LT(n[4], n[1]);
+  EXPECT_EQ(power_warp({2.0, 2.0, 2.0}), (std::vector<double>{2.0, 2.0, 2.0}));
 }
 
 double run_builtin(const std::string& name, int n_calls, std::uint64_t seed) {
@@ -673,6 +779,12 @@ TEST(BayesoptE2e, BadInputsExitThreeWithTheirLocation) {
        "rosenbrock4, mixed4)"},
       {config(kSpace, kPrint, "  n_calls: 5\n  n_initial_points: 8\n"), 3,
        "f.yaml:7:12: n_calls (5) is smaller than n_initial_points (8)"},
+      {config("    x: {type: real, low: -1.0e308, high: 1.0e308}\n", kPrint), 3,
+       "f.yaml:3:8: 'x' has a range too wide to search (-1e+308 .. 1e+308: high - low overflows "
+       "a double); give realistic bounds, or a log-uniform prior for a range over many orders of "
+       "magnitude"},
+      {config("    x: {type: real, low: 1.5, high: 1.5}\n", kPrint), 3,
+       "f.yaml:3:26: 'space.x' has low >= high (1.5 >= 1.5)"},
   };
   TempDir d;
   for (const Case& c : cases) {
@@ -700,6 +812,50 @@ TEST(BayesoptE2e, PrototypeObjectiveWithANameThatIsNoPrototypeKey) {
       "rlab: error: " + f + ":5:5: rlab prototype rejects the trial's config: ";
   EXPECT_EQ(r.err.substr(0, head.size()), head) << r.err;
   EXPECT_NE(r.err.find("unknown key 'lrr'"), std::string::npos) << r.err;
+}
+
+TEST(BayesoptE2e, AnExhaustedFiniteSpaceStopsTheSearchWithANote) {
+  TempDir d;
+  const std::string f =
+      d.write("f.yaml", config("    k: {type: integer, low: 0, high: 2}\n    c: [a, b]\n",
+                               "    type: command\n    argv: [sh, -c, 'echo {k}']\n",
+                               "  n_calls: 10\n  n_initial_points: 2\n"));
+  const std::string study = d.path() + "/s.jsonl";
+  const RunResult r = run_rlab({"bayesopt", f, "--study", study, "--format", "json"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.err.find("all 6 points of the search space have been evaluated; stopping after 6 "
+                       "trial(s)"),
+            std::string::npos)
+      << r.err;
+  const json rep = json::parse(r.out);
+  EXPECT_EQ(rep["n_trials"], 6);
+  std::set<std::string> points;
+  for (const auto& t : rep["trials"]) points.insert(t["params"].dump());
+  EXPECT_EQ(points.size(), 6U);
+}
+
+// Ctrl-C during a run: rlab ends by SIGINT and says where the finished trials are and how to
+// go on. The objective interrupts its parent (rlab) on the third trial.
+TEST(BayesoptE2e, InterruptSaysTheStudyIsSavedAndHowToResume) {
+  TempDir d;
+  const std::string f = d.write(
+      "f.yaml", config(kSpace,
+                       "    type: command\n    argv: [sh, -c, 'if [ {trial} = 2 ]; then kill -INT "
+                       "$PPID; sleep 5; fi; echo {x}']\n",
+                       "  n_calls: 6\n  n_initial_points: 2\n"));
+  const std::string study = d.path() + "/s.jsonl";
+  const RunResult r = run_rlab({"bayesopt", f, "--study", study});
+  EXPECT_EQ(r.code, 130) << r.err;
+  EXPECT_NE(r.err.find("rlab: interrupted: 2 finished trial(s) are saved in " + study +
+                       "; run the same command again to resume:"),
+            std::string::npos)
+      << r.err;
+  const RunResult again = run_rlab({"bayesopt", f, "--study", study, "-q"});
+  EXPECT_EQ(again.code, 130) << again.err;  // the third trial interrupts again
+  std::ifstream in(study);
+  int lines = 0;
+  for (std::string l; std::getline(in, l);) lines += l.find("\"trial\"") != std::string::npos;
+  EXPECT_EQ(lines, 2);
 }
 
 TEST(BayesoptE2e, FailingObjectivesAreRecordedAndTheSearchGoesOn) {

@@ -119,12 +119,19 @@ std::string acquisition_name(Acquisition a);
 InitialDesign parse_initial_design(const std::string& name);  ///< "random","lhs","sobol"
 std::string initial_design_name(InitialDesign d);
 
+/// Transform of the observed values before the GP sees them (the model, acquisitions and the
+/// best value are in the transformed scale; a monotone map keeps the ordering).
+enum class OutputWarp {
+  kNone,   ///< the values as observed (standardised)
+  kPower,  ///< Box-Cox (y > 0) or Yeo-Johnson on y / sd, lambda in [0, 1] by max. likelihood
+};
+
 struct Settings {
   int n_initial_points = 10;
   Acquisition acquisition = Acquisition::kHedge;
   InitialDesign initial_design = InitialDesign::kRandom;
   std::uint64_t random_state = 0;
-  double xi = 0.01;         ///< EI/PI exploration margin (normalised units).
+  double xi = 0.001;        ///< EI/PI exploration margin (normalised, warped units).
   double kappa = 1.96;      ///< LCB: mean - kappa * sd.
   int n_candidates = 1000;  ///< Sobol candidates for the acquisition search (plus m/10
                             ///< perturbations of each of the 5 best points).
@@ -137,7 +144,12 @@ struct Settings {
   int refit_every_until = 100;
   int hp_max_points = 256;  ///< ML-II on at most this many observations: the best half and an
                             ///< even spread of the others (the GP still uses all of them).
+  OutputWarp output_warp = OutputWarp::kPower;
 };
+
+/// The power transform of `y` used by OutputWarp::kPower (monotone increasing; constant or
+/// non-finite input comes back unchanged).
+std::vector<double> power_warp(const std::vector<double>& y);
 
 /// Acquisition value to maximise, from the normalised posterior mean `mu` and sd `sd` and the
 /// best normalised observation `best` (minimisation): EI = (best-mu-xi) Phi(z) + sd phi(z),
@@ -150,6 +162,9 @@ struct Proposal {
   std::string acquisition;          ///< "initial", "EI", "PI", "LCB" (for gp_hedge: the arm drawn).
   std::vector<double> hedge_gains;  ///< gp_hedge: gains used for this draw.
   std::vector<std::vector<double>> hedge_candidates;  ///< gp_hedge: each arm's proposal (encoded).
+  /// The space is finite and every point in it has been evaluated, failed or is pending: `x` is
+  /// empty and nothing is left to propose.
+  bool exhausted = false;
 };
 
 /// Ask/tell Bayesian optimiser. Deterministic: the proposal depends only on the settings and the
@@ -161,8 +176,11 @@ class Optimizer {
   /// Next point to evaluate. With pending points (asked, not told) the model assumes each
   /// pending point returned the best value seen so far (constant liar, "cl_min").
   Proposal ask();
-  /// `n` points for parallel evaluation (constant liar between them).
+  /// `n` points for parallel evaluation (constant liar between them); fewer (possibly none)
+  /// when a finite space runs out of points never evaluated (see exhausted()).
   std::vector<Proposal> ask_batch(int n);
+  /// True after an ask found every point of a finite space evaluated, failed or pending.
+  [[nodiscard]] bool exhausted() const { return exhausted_; }
   /// Records an evaluation. A point that was asked stops being pending.
   void tell(const Point& x, double value);
   /// Records a failed evaluation: never proposed again, not modelled.
@@ -188,6 +206,13 @@ class Optimizer {
   /// Number of leading observations the hyperparameters are fitted on when there are n.
   [[nodiscard]] std::size_t hyper_fit_size(std::size_t n) const;
   bool seen(const Eigen::VectorXd& z) const;
+  /// The targets the surrogate models (ys_ after the output warp).
+  [[nodiscard]] std::vector<double> targets() const;
+  struct HyperCache {
+    std::size_t n = 0;  ///< hyperparameters fitted on the first n observations (0: none yet)
+    GpParams params;
+  };
+  [[nodiscard]] std::optional<Gp> fit_model(const std::vector<double>& y, HyperCache* cache) const;
 
   Space space_;
   Settings settings_;
@@ -200,9 +225,14 @@ class Optimizer {
   std::vector<std::vector<double>> hedge_candidates_;
   // Hyperparameters fitted on the first fit_n_ observations (a pure function of them and the
   // seed, so caching them keeps proposals independent of how the history was built).
-  mutable std::size_t fit_n_ = 0;
-  mutable GpParams fit_params_;
+  bool exhausted_ = false;
+  mutable HyperCache fit_cache_;   // on targets() (proposals)
+  mutable HyperCache plot_cache_;  // on the observed values (model(), partial dependence)
 };
+
+/// Number of points of a space without real dimensions (integers and categoricals only), or
+/// nullopt when it has a real dimension (a continuum). Saturates at 2^63.
+std::optional<double> finite_size(const Space& space);
 
 /// Partial dependence of the model on dimension `dim`: the mean prediction averaged over
 /// `samples` points drawn from the other dimensions, at `grid` values of `dim`.

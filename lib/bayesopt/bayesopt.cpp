@@ -132,6 +132,27 @@ void validate_space(const Space& space) {
           throw InputError(at + ": '" + d.name + "' is log-uniform, so low must be > 0 (got " +
                            num(d.low) + ")");
         }
+        // The search works in [0, 1] per dimension, x = low + u (high - low): the width must be
+        // a finite double and hold more than a handful of distinct values.
+        if (!d.log && !std::isfinite(d.high - d.low)) {
+          throw InputError(at + ": '" + d.name + "' has a range too wide to search (" + num(d.low) +
+                           " .. " + num(d.high) +
+                           ": high - low overflows a double); give realistic bounds, or a "
+                           "log-uniform prior for a range over many orders of magnitude");
+        }
+        if (d.kind == Dimension::Kind::kReal &&
+            (d.high - d.low) <
+                64 * (std::nextafter(std::max(std::abs(d.low), std::abs(d.high)), kInf) -
+                      std::max(std::abs(d.low), std::abs(d.high)))) {
+          throw InputError(at + ": '" + d.name + "' has low and high too close to search (" +
+                           num(d.low) + " .. " + num(d.high) +
+                           ": fewer than 64 doubles between them)");
+        }
+        if (d.kind == Dimension::Kind::kInteger &&
+            (std::abs(d.low) > 0x1.0p53 || std::abs(d.high) > 0x1.0p53)) {
+          throw InputError(at + ": '" + d.name +
+                           "' is an integer beyond +-2^53, where doubles skip integers");
+        }
         if (d.kind == Dimension::Kind::kInteger &&
             (d.low != std::floor(d.low) || d.high != std::floor(d.high))) {
           throw InputError(at + ": '" + d.name + "' is an integer, so its bounds must be whole");
@@ -653,6 +674,86 @@ double acquisition_value(Acquisition a, double mu, double sd, double best, const
   return acq_value(a, mu, sd, best, s, &dmu, &dsd);
 }
 
+namespace {
+
+// Profile log-likelihood of a power transform with parameter lam: the normal log-likelihood of
+// the transformed values (variance at its ML estimate) plus the log Jacobian of the transform.
+template <class Transform>
+double power_log_likelihood(const std::vector<double>& z, double log_jacobian, Transform t) {
+  const auto n = static_cast<double>(z.size());
+  double mean = 0;
+  std::vector<double> v(z.size());
+  for (std::size_t i = 0; i < z.size(); ++i) mean += (v[i] = t(z[i]));
+  mean /= n;
+  double var = 0;
+  for (double x : v) var += (x - mean) * (x - mean);
+  var /= n;
+  if (!(var > 0) || !std::isfinite(var)) return -kInf;
+  return -0.5 * n * std::log(var) + log_jacobian;
+}
+
+double box_cox(double x, double lam) {
+  return std::abs(lam) < 1e-12 ? std::log(x) : (std::pow(x, lam) - 1) / lam;
+}
+
+double yeo_johnson(double x, double lam) {
+  if (x >= 0) return std::abs(lam) < 1e-12 ? std::log1p(x) : (std::pow(x + 1, lam) - 1) / lam;
+  return std::abs(lam - 2) < 1e-12 ? -std::log1p(-x) : -(std::pow(1 - x, 2 - lam) - 1) / (2 - lam);
+}
+
+}  // namespace
+
+std::vector<double> power_warp(const std::vector<double>& y) {
+  if (y.size() < 3) return y;
+  double mean = 0;
+  for (double v : y) mean += v;
+  mean /= static_cast<double>(y.size());
+  double var = 0;
+  for (double v : y) var += (v - mean) * (v - mean);
+  const double sd = std::sqrt(var / static_cast<double>(y.size()));
+  if (!(sd > 0) || !std::isfinite(sd)) return y;
+  std::vector<double> z(y.size());
+  for (std::size_t i = 0; i < y.size(); ++i) z[i] = y[i] / sd;
+  const bool positive = *std::min_element(z.begin(), z.end()) > 0;
+  double sum_log = 0;
+  for (double v : z) sum_log += positive ? std::log(v) : std::copysign(std::log1p(std::abs(v)), v);
+  // Lambda on a grid over [0, 1] (the transform is monotone for every lambda). Above 1 the
+  // transform would stretch the high values and squeeze the low ones, the region a minimiser
+  // needs resolved; at or below 1 it compresses a long tail of bad values (and, for
+  // Yeo-Johnson, stretches the good ones), 1 is the identity and 0 the logarithm; below 0 the
+  // transform would turn the incumbent into an outlier the GP can only fit with a spike.
+  double best_lam = 1;
+  double best_ll = -kInf;
+  for (int k = 0; k <= 20; ++k) {
+    const double lam = 0.05 * k;
+    const double ll = positive ? power_log_likelihood(z, (lam - 1) * sum_log,
+                                                      [lam](double x) { return box_cox(x, lam); })
+                               : power_log_likelihood(z, (lam - 1) * sum_log, [lam](double x) {
+                                   return yeo_johnson(x, lam);
+                                 });
+    if (ll > best_ll) {
+      best_ll = ll;
+      best_lam = lam;
+    }
+  }
+  std::vector<double> out(z.size());
+  for (std::size_t i = 0; i < z.size(); ++i)
+    out[i] = positive ? box_cox(z[i], best_lam) : yeo_johnson(z[i], best_lam);
+  for (double v : out)
+    if (!std::isfinite(v)) return y;
+  return out;
+}
+
+std::vector<double> Optimizer::targets() const {
+  switch (settings_.output_warp) {
+    case OutputWarp::kNone:
+      return ys_;
+    case OutputWarp::kPower:
+      return power_warp(ys_);
+  }
+  return ys_;
+}
+
 Optimizer::Optimizer(Space space, Settings settings)
     : space_(std::move(space)), settings_(settings), gains_(3, 0.0) {
   validate_space(space_);
@@ -687,18 +788,20 @@ std::size_t Optimizer::hyper_fit_size(std::size_t n) const {
   return n - n % k;
 }
 
-std::optional<Gp> Optimizer::model() const {
-  if (ys_.size() < 2) return std::nullopt;
+std::optional<Gp> Optimizer::model() const { return fit_model(ys_, &plot_cache_); }
+
+std::optional<Gp> Optimizer::fit_model(const std::vector<double>& ys, HyperCache* cache) const {
+  if (ys.size() < 2) return std::nullopt;
   const int d = encoded_size(space_);
-  const std::size_t n = ys_.size();
+  const std::size_t n = ys.size();
   Eigen::MatrixXd X(static_cast<Eigen::Index>(n), d);
   Eigen::VectorXd y(static_cast<Eigen::Index>(n));
   for (std::size_t i = 0; i < n; ++i) {
     X.row(static_cast<Eigen::Index>(i)) = encode(space_, xs_[i]).transpose();
-    y(static_cast<Eigen::Index>(i)) = ys_[i];
+    y(static_cast<Eigen::Index>(i)) = ys[i];
   }
   const std::size_t n_ref = std::max<std::size_t>(2, hyper_fit_size(n));
-  if (fit_n_ != n_ref) {
+  if (cache->n != n_ref) {
     // The points the ML-II fit sees: all of the first n_ref, or at most hp_max_points of them
     // (the best half by value and an even spread of the rest, in observation order).
     std::vector<std::size_t> use(n_ref);
@@ -707,7 +810,7 @@ std::optional<Gp> Optimizer::model() const {
     if (n_ref > cap) {
       std::vector<std::size_t> order = use;
       std::stable_sort(order.begin(), order.end(),
-                       [&](std::size_t a, std::size_t b) { return ys_[a] < ys_[b]; });
+                       [&](std::size_t a, std::size_t b) { return ys[a] < ys[b]; });
       std::vector<std::size_t> pick(order.begin(), order.begin() + static_cast<long>(cap / 2));
       std::vector<std::size_t> rest(order.begin() + static_cast<long>(cap / 2), order.end());
       std::sort(rest.begin(), rest.end());
@@ -720,18 +823,18 @@ std::optional<Gp> Optimizer::model() const {
     Eigen::VectorXd yf(static_cast<Eigen::Index>(use.size()));
     for (std::size_t i = 0; i < use.size(); ++i) {
       Xf.row(static_cast<Eigen::Index>(i)) = X.row(static_cast<Eigen::Index>(use[i]));
-      yf(static_cast<Eigen::Index>(i)) = ys_[use[i]];
+      yf(static_cast<Eigen::Index>(i)) = ys[use[i]];
     }
     Gp g;
     // Beyond 150 points one start (the default one) keeps the O(n^3) fit affordable.
     const int restarts = use.size() > 150 ? 0 : settings_.hp_restarts;
     g.fit_ml(Xf, yf, restarts, mix(settings_.random_state, 0xF17 + n_ref));
-    fit_params_ = g.params();
-    fit_n_ = n_ref;
+    cache->params = g.params();
+    cache->n = n_ref;
     if (use.size() == n) return g;
   }
   Gp gp;
-  gp.fit(X, y, fit_params_);
+  gp.fit(X, y, cache->params);
   return gp;
 }
 
@@ -746,31 +849,67 @@ Proposal Optimizer::propose(const std::vector<Point>& lies) {
     if (!seen(encode(space_, out.x))) return out;
   }
   const std::size_t dims = space_.dims.size();
-  auto random_point = [&]() {
+  // A point never evaluated, failed or pending: random draws, then (finite spaces) a scan of
+  // the whole space from a random offset; nullopt when a finite space has none left.
+  auto random_point = [&]() -> std::optional<Point> {
     for (int tries = 0; tries < 1000; ++tries) {
       Point p = from_unit(space_, random_unit(dims, rng));
       if (!seen(encode(space_, p))) return p;
     }
-    return from_unit(space_, random_unit(dims, rng));
+    const std::optional<double> size = finite_size(space_);
+    if (!size || *size > 4e6) return from_unit(space_, random_unit(dims, rng));
+    std::set<std::vector<double>> used;
+    for (const auto* list : {&xs_, &failed_, &pending_})
+      for (const Point& p : *list) used.insert(p);
+    const auto total = static_cast<std::size_t>(*size);
+    const std::size_t start = rng.below(total);
+    for (std::size_t i = 0; i < total; ++i) {
+      std::size_t idx = (start + i) % total;
+      Point p(dims);
+      for (std::size_t k = 0; k < dims; ++k) {
+        const Dimension& dim = space_.dims[k];
+        const auto radix = static_cast<std::size_t>(dim.kind == Dimension::Kind::kCategorical
+                                                        ? static_cast<double>(dim.categories.size())
+                                                        : dim.high - dim.low + 1);
+        p[k] = static_cast<double>(idx % radix) +
+               (dim.kind == Dimension::Kind::kCategorical ? 0.0 : dim.low);
+        idx /= radix;
+      }
+      if (used.count(p) == 0) return p;
+    }
+    return std::nullopt;
   };
+  auto fallback = [&](Proposal& o) {
+    std::optional<Point> p = random_point();
+    o.hedge_candidates.clear();
+    if (!p) {
+      o.exhausted = true;
+      o.x.clear();
+      o.acquisition = "exhausted";
+      return;
+    }
+    o.x = *p;
+    o.acquisition = "random";
+  };
+
   if (ys_.size() < 2) {
-    out.x = random_point();
-    out.acquisition = "random";
+    fallback(out);
     return out;
   }
 
   // Model: ML-II on the real observations, lies added with the same hyperparameters.
-  std::optional<Gp> fitted = model();
+  const std::vector<double> ty = targets();
+  std::optional<Gp> fitted = fit_model(ty, &fit_cache_);
   Gp gp = *fitted;
   const int d = encoded_size(space_);
   const auto n_obs = static_cast<Eigen::Index>(xs_.size());
   const auto n_all = n_obs + static_cast<Eigen::Index>(lies.size());
   Eigen::MatrixXd X(n_all, d);
   Eigen::VectorXd y(n_all);
-  const double y_min = *std::min_element(ys_.begin(), ys_.end());
+  const double y_min = *std::min_element(ty.begin(), ty.end());
   for (Eigen::Index i = 0; i < n_obs; ++i) {
     X.row(i) = encode(space_, xs_[static_cast<std::size_t>(i)]).transpose();
-    y(i) = ys_[static_cast<std::size_t>(i)];
+    y(i) = ty[static_cast<std::size_t>(i)];
   }
   for (std::size_t i = 0; i < lies.size(); ++i) {
     X.row(n_obs + static_cast<Eigen::Index>(i)) = encode(space_, lies[i]).transpose();
@@ -800,7 +939,13 @@ Proposal Optimizer::propose(const std::vector<Point>& lies) {
 
   // Candidates: shifted Sobol points over the space plus perturbations of the best points.
   std::vector<Eigen::VectorXd> cands;
-  const auto m = static_cast<std::size_t>(std::max(16, settings_.n_candidates));
+  // Beyond 200 observations the candidates (whose posterior sd costs O(n^2) each) and the
+  // L-BFGS-B starts shrink as 200/n, so a proposal's search costs about what it does at 200.
+  const double shrink =
+      std::min(1.0, 200.0 / static_cast<double>(std::max<Eigen::Index>(1, n_all)));
+  const auto m = static_cast<std::size_t>(
+      std::max(16.0, std::round(std::max(16, settings_.n_candidates) * shrink)));
+  const int n_refine = std::max(1, static_cast<int>(std::round(settings_.n_refine * shrink)));
   for (const auto& u : sobol_points(dims, m, rng))
     cands.push_back(encode(space_, from_unit(space_, u)));
   std::vector<std::size_t> order(ys_.size());
@@ -871,7 +1016,7 @@ Proposal Optimizer::propose(const std::vector<Point>& lies) {
         winner = start;
         winner_score = score[idx[r]];
       }
-      if (free_cols.empty() || refined >= settings_.n_refine) continue;
+      if (free_cols.empty() || refined >= n_refine) continue;
       ++refined;
       const auto nf = static_cast<Eigen::Index>(free_cols.size());
       Eigen::VectorXd q(nf);
@@ -919,8 +1064,7 @@ Proposal Optimizer::propose(const std::vector<Point>& lies) {
   if (settings_.acquisition != Acquisition::kHedge) {
     const Eigen::VectorXd z = best_for(settings_.acquisition);
     if (z.size() == 0) {
-      out.x = random_point();
-      out.acquisition = "random";
+      fallback(out);
     } else {
       out.x = decode(space_, z);
       out.acquisition = acquisition_name(settings_.acquisition);
@@ -935,6 +1079,7 @@ Proposal Optimizer::propose(const std::vector<Point>& lies) {
   double total = 0;
   std::vector<double> w(3);
   for (std::size_t a = 0; a < 3; ++a) total += (w[a] = std::exp(gains_[a] - gmax));
+
   const double u = rng.uniform() * total;
   std::size_t arm = 0;
   for (double acc = w[0]; arm < 2 && u >= acc; acc += w[++arm]) {
@@ -945,9 +1090,7 @@ Proposal Optimizer::propose(const std::vector<Point>& lies) {
     out.hedge_candidates.emplace_back(z.data(), z.data() + z.size());
   }
   if (picks[arm].size() == 0) {
-    out.x = random_point();
-    out.acquisition = "random";
-    out.hedge_candidates.clear();
+    fallback(out);
     return out;
   }
   hedge_candidates_ = out.hedge_candidates;
@@ -956,12 +1099,35 @@ Proposal Optimizer::propose(const std::vector<Point>& lies) {
   return out;
 }
 
-Proposal Optimizer::ask() { return ask_batch(1).front(); }
+Proposal Optimizer::ask() {
+  std::vector<Proposal> p = ask_batch(1);
+  if (p.empty()) {
+    Proposal none;
+    none.exhausted = true;
+    none.acquisition = "exhausted";
+    return none;
+  }
+  return p.front();
+}
+
+std::optional<double> finite_size(const Space& space) {
+  double size = 1;
+  for (const Dimension& d : space.dims) {
+    if (d.kind == Dimension::Kind::kReal) return std::nullopt;
+    size *= d.kind == Dimension::Kind::kCategorical ? static_cast<double>(d.categories.size())
+                                                    : d.high - d.low + 1;
+  }
+  return std::min(size, 0x1.0p63);
+}
 
 std::vector<Proposal> Optimizer::ask_batch(int n) {
   std::vector<Proposal> out;
   for (int i = 0; i < std::max(1, n); ++i) {
     Proposal p = propose(pending_);
+    if (p.exhausted) {
+      exhausted_ = true;
+      break;
+    }
     pending_.push_back(p.x);
     out.push_back(std::move(p));
   }

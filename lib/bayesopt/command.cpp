@@ -1018,6 +1018,13 @@ ExitCode finish_report(Report& rep, const bo::Optimizer& opt, const Options& o, 
 
 ExitCode run_workers(const Job& job_in, const bo::StorageUrl& url, const Options& o, Context& ctx);
 
+// What a search says when a finite space has no point left that was not evaluated.
+std::string exhausted_note(const bo::Space& space, std::size_t trials) {
+  return "all " + format_number(bo::finite_size(space).value_or(0), 15) +
+         " points of the search space have been evaluated; stopping after " +
+         std::to_string(trials) + " trial(s)";
+}
+
 ExitCode run_search(const Options& o, Context& ctx) {
   require_format(ctx.options.format, {Format::kTable, Format::kJson, Format::kCsv, Format::kMd},
                  "bayesopt");
@@ -1069,10 +1076,50 @@ ExitCode run_search(const Options& o, Context& ctx) {
   const auto t0 = Clock::now();
   double overhead = 0;
   int new_calls = 0;
+  // Ctrl-C (SIGINT) or SIGTERM: say what is saved and how to go on.
+  const bo::InterruptNote interrupt_note;
+  auto update_note = [&]() {
+    std::string cmd;
+    for (const auto& a : ctx.argv) cmd += (cmd.empty() ? "" : " ") + bo::shell_word(a);
+    bo::InterruptNote::set(
+        job.study.empty()
+            ? "\nrlab: interrupted: without --study the trials are not saved (--study FILE "
+              "makes a run resumable)\n"
+            : "\nrlab: interrupted: " + std::to_string(rep.trials.size()) +
+                  " finished trial(s) are saved in " + job.study +
+                  "; run the same command again to resume:\n  " + cmd + "\n");
+  };
+  update_note();
+  // One progress line on a terminal (stderr a TTY, colour allowed, not -q).
+  const bool progress = ctx.options.color && ctx.options.log_level != LogLevel::kQuiet;
+  auto clear_progress = [&]() {
+    if (progress) ctx.err << "\r\033[K" << std::flush;
+  };
+  auto show_progress = [&]() {
+    if (!progress || rep.trials.empty()) return;
+    double best = std::numeric_limits<double>::quiet_NaN();
+    for (const Trial& t : rep.trials) {
+      if (t.value && (std::isnan(best) || (job.maximize ? *t.value > best : *t.value < best)))
+        best = *t.value;
+    }
+    const Trial& last = rep.trials.back();
+    const double spent = std::chrono::duration<double>(Clock::now() - t0).count();
+    const int left = job.n_calls - static_cast<int>(rep.trials.size());
+    const double eta = new_calls > 0 ? spent / new_calls * left : 0;
+    ctx.err << "\r\033[Ktrial " << rep.trials.size() << "/" << job.n_calls << "  best "
+            << (std::isnan(best) ? std::string("-") : format_number(best, 6)) << "  last "
+            << (last.value ? format_number(*last.value, 6) : std::string("failed")) << "  ETA "
+            << (format_number(std::round(eta), 6) + " s") << std::flush;
+  };
   while (static_cast<int>(rep.trials.size()) < job.n_calls) {
     const int batch = std::min(job.jobs, job.n_calls - static_cast<int>(rep.trials.size()));
     const auto a0 = Clock::now();
     const std::vector<bo::Proposal> props = opt.ask_batch(batch);
+    if (props.empty()) {
+      clear_progress();
+      ctx.log.warn(exhausted_note(job.space, rep.trials.size()));
+      break;
+    }
     const double suggest = std::chrono::duration<double>(Clock::now() - a0).count() / batch;
     std::vector<bo::Point> xs;
     for (const auto& p : props) xs.push_back(p.x);
@@ -1097,15 +1144,19 @@ ExitCode run_search(const Options& o, Context& ctx) {
         t.error = outs[i].error;
         t.tail = outs[i].tail;
         opt.tell_failed(xs[i]);
+        clear_progress();
         ctx.log.warn("trial " + std::to_string(t.trial) + " failed: " + t.error);
       }
       t.elapsed_s = elapsed_base + std::chrono::duration<double>(Clock::now() - t0).count();
       writer.write(trial_json(t));
       rep.trials.push_back(std::move(t));
     }
-    overhead += suggest * batch;
-    new_calls += batch;
+    overhead += suggest * static_cast<double>(props.size());
+    new_calls += static_cast<int>(props.size());
+    update_note();
+    show_progress();
   }
+  clear_progress();
   rep.overhead_per_call = new_calls > 0 ? overhead / new_calls : 0;
   return finish_report(rep, opt, o, ctx);
 }
@@ -1207,12 +1258,14 @@ void replay_records(bo::Optimizer& opt, const std::vector<bo::TrialRecord>& tria
   }
 }
 
-bo::Proposer proposer_for(const Job& job, const std::string& name) {
-  return [&job, name](const std::vector<bo::TrialRecord>& trials, int n) {
+// `exhausted` (optional) is set when a finite space has no point left to propose.
+bo::Proposer proposer_for(const Job& job, const std::string& name, bool* exhausted = nullptr) {
+  return [&job, name, exhausted](const std::vector<bo::TrialRecord>& trials, int n) {
     bo::Optimizer opt(job.space, job.settings);
     replay_records(opt, trials, job.space, job.maximize, name);
     const auto a0 = Clock::now();
     const std::vector<bo::Proposal> props = opt.ask_batch(n);
+    if (exhausted != nullptr && opt.exhausted()) *exhausted = true;
     const double suggest = std::chrono::duration<double>(Clock::now() - a0).count() / n;
     std::vector<bo::NewPoint> out;
     for (const auto& p : props) {
@@ -1319,7 +1372,8 @@ ExitCode run_workers(const Job& job_in, const bo::StorageUrl& url, const Options
   check_meta(job, meta, name);
   settings_from_meta(job, meta, name, ctx);
   const std::string worker = worker_id();
-  const bo::Proposer propose = proposer_for(job, name);
+  bool exhausted = false;
+  const bo::Proposer propose = proposer_for(job, name, &exhausted);
   Heartbeat beat(url, o.busy_timeout, worker, o.heartbeat_interval);
   const double poll = std::clamp(o.heartbeat_interval, 0.05, 2.0);
   int mine = 0;
@@ -1331,6 +1385,10 @@ ExitCode run_workers(const Job& job_in, const bo::StorageUrl& url, const Options
       ctx.log.warn(name + ": trial " + std::to_string(l.id) + " failed: " + l.error);
     if (res.trials.empty()) {
       if (res.finished >= job.n_calls) break;
+      if (exhausted && res.running == 0) {
+        ctx.log.warn(exhausted_note(job.space, static_cast<std::size_t>(res.finished)));
+        break;
+      }
       std::this_thread::sleep_for(std::chrono::duration<double>(poll));
       continue;
     }
@@ -1534,6 +1592,13 @@ ExitCode run_ask(const Options& o, Context& ctx) {
   const auto a0 = Clock::now();
   const std::vector<bo::Proposal> props = opt.ask_batch(o.n_ask);
   const double suggest = std::chrono::duration<double>(Clock::now() - a0).count();
+  if (opt.exhausted()) {
+    ctx.log.warn(
+        "all " + format_number(bo::finite_size(job.space).value_or(0), 15) +
+        " points of the search space have been evaluated or asked; " +
+        (props.empty() ? std::string("nothing") : std::to_string(props.size()) + " point(s)") +
+        " left to ask");
+  }
   json out = json::array();
   Table t;
   t.headers = {"ask"};

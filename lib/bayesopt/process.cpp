@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -37,9 +38,20 @@ constexpr int kMaxGroups = 1024;
 volatile sig_atomic_t g_groups[kMaxGroups];
 volatile sig_atomic_t g_count = 0;
 
+// Two note buffers: the handler reads the one g_note names while the other is rewritten.
+constexpr std::size_t kNoteCap = 1024;
+char g_notes[2][kNoteCap];
+std::size_t g_note_len[2] = {0, 0};
+volatile sig_atomic_t g_note = -1;
+
 void on_signal(int sig) {
   for (int i = 0; i < g_count; ++i) {
     if (g_groups[i] > 0) kill(-static_cast<pid_t>(g_groups[i]), SIGTERM);
+  }
+  const int n = g_note;
+  if (n >= 0) {
+    const ssize_t w = write(STDERR_FILENO, g_notes[n], g_note_len[n]);
+    (void)w;
   }
   signal(sig, SIG_DFL);
   raise(sig);
@@ -214,6 +226,31 @@ std::vector<ProcessResult> run_processes(const std::vector<std::vector<std::stri
     }
   }
   return results;
+}
+
+struct sigaction g_note_old_int {};
+struct sigaction g_note_old_term {};
+
+InterruptNote::InterruptNote() {
+  struct sigaction sa {};
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, &g_note_old_int);
+  sigaction(SIGTERM, &sa, &g_note_old_term);
+}
+
+InterruptNote::~InterruptNote() {
+  g_note = -1;
+  sigaction(SIGINT, &g_note_old_int, nullptr);
+  sigaction(SIGTERM, &g_note_old_term, nullptr);
+}
+
+void InterruptNote::set(const std::string& note) {
+  const int next = g_note == 0 ? 1 : 0;
+  const std::size_t n = std::min(note.size(), kNoteCap);
+  std::memcpy(g_notes[next], note.data(), n);
+  g_note_len[next] = n;
+  g_note = next;
 }
 
 }  // namespace rlab::bayesopt

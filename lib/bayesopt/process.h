@@ -25,4 +25,16 @@ struct ProcessResult {
 std::vector<ProcessResult> run_processes(const std::vector<std::vector<std::string>>& jobs,
                                          double timeout_s);
 
+/// While alive, SIGINT and SIGTERM print the current interrupt note on stderr (set_interrupt_note)
+/// before rlab ends by the signal (objective process groups are stopped as during a run).
+class InterruptNote {
+ public:
+  InterruptNote();
+  ~InterruptNote();
+  InterruptNote(const InterruptNote&) = delete;
+  InterruptNote& operator=(const InterruptNote&) = delete;
+  /// The text printed on an interrupt (copied; safe to call between trials).
+  static void set(const std::string& note);
+};
+
 }  // namespace rlab::bayesopt

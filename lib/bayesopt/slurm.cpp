@@ -429,4 +429,6 @@ std::vector<ProcessResult> run_slurm(const std::vector<std::vector<std::string>>
   return results;
 }
 
+std::string shell_word(const std::string& w) { return quote(w); }
+
 }  // namespace rlab::bayesopt

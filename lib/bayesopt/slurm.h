@@ -50,4 +50,7 @@ std::vector<ProcessResult> run_slurm(const std::vector<std::vector<std::string>>
                                      const SlurmSettings& settings, double timeout_s,
                                      long long first_trial);
 
+/// `w` in single quotes for a POSIX shell (a quote inside as '\\''), as in the job scripts.
+std::string shell_word(const std::string& w);
+
 }  // namespace rlab::bayesopt

@@ -8,7 +8,8 @@
 #   * overhead: optimiser seconds per call at 50 calls (from the same runs), and the time of one
 #     proposal with 200 and 500 observations already in the study, for rlab and Optuna TPE.
 # Usage: scripts/bench/bayesopt.sh [SEEDS]   (default 10; BO_BENCH_DIR=path/to/shared/bench/bo,
-#        RLAB_BIN=path/to/rlab to skip the release build)
+#        RLAB_BIN=path/to/rlab to skip the release build; BO_PART=scaling: only the proposal
+#        times at 50/200/500 observations)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 SEEDS=${1:-10}
@@ -28,10 +29,12 @@ fi
 OUT=build/release/bench/bayesopt
 rm -rf "$OUT" && mkdir -p "$OUT"
 
+if [ "${BO_PART:-all}" != scaling ]; then
 echo "== quality and overhead at 50 calls: $SEEDS seeds x 5 functions (rlab, optuna_tpe, random now; skopt from peers-full.json)"
 /usr/bin/python3 "$BENCH/peers.py" --seeds "$SEEDS" --methods optuna_tpe,random \
   --external "rlab=$RLAB bayesopt --builtin {function} --n-calls {n_calls} --n-initial-points {n_initial} --random-state {seed} --study {out} -q" \
   --out "$OUT/rlab-vs-peers.json" >"$OUT/harness.log"
+fi
 
 echo "== load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "== one proposal with 200 and 500 observations in the study (hartmann6, random observations)"
@@ -89,6 +92,13 @@ for n in (50, 200, 500):
 print(json.dumps(res))
 PY
 
+if [ "${BO_PART:-all}" = scaling ]; then
+  /usr/bin/python3 -c 'import json, sys
+for n, v in json.load(open(sys.argv[1])).items():
+    print("%s observations: rlab %.3g s per proposal (fit %.3g s, every %d), optuna_tpe %.3g s, TPE/rlab %.2f"
+          % (n, v["rlab_s"], v["rlab_refit_s"], v["refit_every"], v["optuna_tpe_s"], v["optuna_tpe_s"] / v["rlab_s"]))' "$OUT/scaling.json"
+  exit 0
+fi
 /usr/bin/python3 - "$OUT/rlab-vs-peers.json" "$BENCH/peers-full.json" "$OUT/scaling.json" <<'PY'
 import json, os, sys
 import numpy as np
