@@ -29,9 +29,13 @@ std::string seconds(std::chrono::milliseconds ms) {
   return std::to_string(s) + " s";
 }
 
+// Held as the concrete group type (ProcessGroupGloo, ProcessGroupNCCL): libtorch 1.13 derives
+// them from c10d::ProcessGroup, 2.x from c10d::Backend, and both declare allreduce and broadcast
+// on the concrete class, so no version test is needed here.
+template <typename Group>
 class GroupComm : public Comm {
  public:
-  GroupComm(c10::intrusive_ptr<c10d::Store> store, c10::intrusive_ptr<c10d::ProcessGroup> pg,
+  GroupComm(c10::intrusive_ptr<c10d::Store> store, c10::intrusive_ptr<Group> pg,
             const DistSpec& spec, std::string backend)
       : store_(std::move(store)), pg_(std::move(pg)), timeout_(spec.timeout) {
     rank_ = spec.rank;
@@ -76,7 +80,7 @@ class GroupComm : public Comm {
   }
 
   c10::intrusive_ptr<c10d::Store> store_;
-  c10::intrusive_ptr<c10d::ProcessGroup> pg_;
+  c10::intrusive_ptr<Group> pg_;
   std::chrono::milliseconds timeout_;
 };
 
@@ -111,7 +115,7 @@ std::unique_ptr<Comm> make_comm(const DistSpec& spec, const torch::Device& devic
       opts->timeout = spec.timeout;
       auto pg =
           c10::make_intrusive<c10d::ProcessGroupNCCL>(store, spec.rank, spec.world_size, opts);
-      return std::make_unique<GroupComm>(store, pg, spec, "nccl");
+      return std::make_unique<GroupComm<c10d::ProcessGroupNCCL>>(store, pg, spec, "nccl");
 #else
       throw DistError(where +
                       "data-parallel training on CUDA needs NCCL, and this libtorch was built "
@@ -129,7 +133,7 @@ std::unique_ptr<Comm> make_comm(const DistSpec& spec, const torch::Device& devic
       opts->devices.push_back(c10d::ProcessGroupGloo::createDefaultDevice());
     }
     auto pg = c10::make_intrusive<c10d::ProcessGroupGloo>(store, spec.rank, spec.world_size, opts);
-    return std::make_unique<GroupComm>(store, pg, spec, "gloo");
+    return std::make_unique<GroupComm<c10d::ProcessGroupGloo>>(store, pg, spec, "gloo");
 #else
     throw DistError(where +
                     "this training core was built without Gloo (install libgloo-dev and rebuild)");

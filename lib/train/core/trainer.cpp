@@ -11,8 +11,6 @@
 #include <torch/script.h>
 #include <torch/torch.h>
 
-#include <ATen/autocast_mode.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -26,6 +24,7 @@
 
 #include "../plugin_api.h"
 #include "distributed.h"
+#include "torch_compat.h"
 
 namespace rlab_core {
 
@@ -543,11 +542,8 @@ torch::Tensor Trainer::prepare(const torch::Tensor& raw) const {
 
 torch::Tensor Trainer::forward(const torch::Tensor& x, std::vector<ActStat>* stats) {
   if (!amp_) return net_->forward(x, stats);
-  at::autocast::set_enabled(true);
-  torch::Tensor out = net_->forward(x, stats).to(torch::kFloat32);
-  at::autocast::set_enabled(false);
-  at::autocast::clear_cache();
-  return out;
+  const CudaAutocastGuard autocast;
+  return net_->forward(x, stats).to(torch::kFloat32);
 }
 
 torch::Tensor Trainer::loss_of(const torch::Tensor& out, const torch::Tensor& x,
@@ -769,7 +765,7 @@ json Trainer::run() {
     }
   }
   amp_ = cfg_.at("amp").get<bool>() && device_.is_cuda();
-  if (amp_) at::autocast::set_autocast_gpu_dtype(at::kBFloat16);
+  if (amp_) set_cuda_autocast_dtype(at::kBFloat16);
   if (cfg_.at("amp").get<bool>() && !device_.is_cuda()) {
     emit({{"type", "log"}, {"message", "--amp applies to CUDA only; running in float32 on cpu"}});
   }
