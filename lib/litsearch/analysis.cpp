@@ -861,32 +861,55 @@ AnalysisResult analyse(const std::vector<Paper>& papers, const AnalysisOptions& 
   std::unordered_map<std::uint64_t, std::uint32_t> joins;  // (left gid << 32 | right) -> gid
   std::vector<std::uint8_t> join_left;                     // gid starts a rejoined pair
   if (o.rejoin_split_words && n_surf > 2) {
+    // prefix[a] / suffix[b]: a + b is a surface for some b / a (both parts of 3 characters or
+    // more, as shorter tokens are stop words or breaks).
     std::vector<std::uint8_t> prefix(n_surf, 0);
     std::vector<std::uint8_t> suffix(n_surf, 0);
-    {
-      std::vector<std::uint32_t> order(n_surf - 1);
-      for (std::uint32_t g = 1; g < n_surf; ++g) order[g - 1] = g;
-      std::sort(order.begin(), order.end(),
-                [&](std::uint32_t x, std::uint32_t y) { return surf_text[x] < surf_text[y]; });
-      for (std::size_t i = 0; i + 1 < order.size(); ++i) {
-        const std::string_view a = surf_text[order[i]];
-        const std::string_view b = surf_text[order[i + 1]];
-        if (b.size() > a.size() && b.compare(0, a.size(), a) == 0) prefix[order[i]] = 1;
-      }
-      std::vector<std::string> rev(n_surf);
-      for (std::uint32_t g = 1; g < n_surf; ++g)
-        rev[g].assign(surf_text[g].rbegin(), surf_text[g].rend());
-      std::sort(order.begin(), order.end(),
-                [&](std::uint32_t x, std::uint32_t y) { return rev[x] < rev[y]; });
-      for (std::size_t i = 0; i + 1 < order.size(); ++i) {
-        const std::string& a = rev[order[i]];
-        const std::string& b = rev[order[i + 1]];
-        if (b.size() > a.size() && b.compare(0, a.size(), a) == 0) suffix[order[i]] = 1;
+    for (std::uint32_t g = 1; g < n_surf; ++g) {
+      const std::string_view w = surf_text[g];
+      for (std::size_t cut = 3; cut + 3 <= w.size(); ++cut) {
+        const auto a = surf_id.find(w.substr(0, cut));
+        if (a == surf_id.end()) continue;
+        const auto b = surf_id.find(w.substr(cut));
+        if (b == surf_id.end()) continue;
+        prefix[a->second] = 1;
+        suffix[b->second] = 1;
       }
     }
     for (std::uint32_t g = 1; g < n_surf; ++g) {
       if ((prefix[g] != 0 || suffix[g] != 0) && stop_word(surf_text[g])) prefix[g] = suffix[g] = 0;
     }
+    // A part must be followed (preceded) by a suffix (prefix) at each of its occurrences: counted
+    // first with flags alone, so that the strings of only the few pairs left are looked up.
+    std::vector<std::vector<std::uint32_t>> left_ok(threads);
+    std::vector<std::vector<std::uint32_t>> right_ok(threads);
+    parallel(threads, [&](std::size_t t) {
+      const Shard& s = shards[t];
+      const std::vector<std::uint32_t>& gid = to_surf[t];
+      left_ok[t].assign(n_surf, 0);
+      right_ok[t].assign(n_surf, 0);
+      for (std::size_t k = 0; k < s.count; ++k) {
+        for (std::size_t i = s.start[k]; i + 1 < s.start[k + 1]; ++i) {
+          const std::uint32_t a = gid[s.tokens[i]];
+          const std::uint32_t b = gid[s.tokens[i + 1]];
+          if (prefix[a] == 0 || suffix[b] == 0) continue;
+          ++left_ok[t][a];
+          ++right_ok[t][b];
+        }
+      }
+    });
+    for (std::uint32_t g = 1; g < n_surf; ++g) {
+      long long l = 0;
+      long long r = 0;
+      for (std::size_t t = 0; t < threads; ++t) {
+        l += left_ok[t][g];
+        r += right_ok[t][g];
+      }
+      if (l != surf_count[g]) prefix[g] = 0;
+      if (r != surf_count[g]) suffix[g] = 0;
+    }
+    left_ok.clear();
+    right_ok.clear();
     std::vector<std::unordered_map<std::uint64_t, std::pair<std::uint32_t, long long>>> found(
         threads);
     parallel(threads, [&](std::size_t t) {
