@@ -26,11 +26,26 @@ echo
 echo "\$ rlab bayesopt configs/examples/bayesopt.yaml --plots build/release/bayesopt-plots"
 "$RLAB" bayesopt configs/examples/bayesopt.yaml --plots build/release/bayesopt-plots
 echo
-echo "\$ rlab lit-search configs/examples/lit-search.yaml --offline   # served from a local cache, no network"
-LIT_CACHE=$(mktemp -d)
-trap 'rm -rf "$LIT_CACHE"' EXIT
-/usr/bin/python3 scripts/lit_search_demo_cache.py "$LIT_CACHE"
-"$RLAB" lit-search configs/examples/lit-search.yaml --offline --cache-dir "$LIT_CACHE" --top 8
+# Real records where the shared data holds them: 200 OpenAlex works (CC0) found by OpenAlex for
+# "biodiversity AND finance" up to 2010, as the API returned them (see its README). Otherwise a
+# cache of invented papers.
+LIT_CORPUS=""
+for d in ../shared/data/lit-search ../../shared/data/lit-search /work/shared/data/lit-search; do
+  if [ -f "$d/openalex-biodiversity-finance.json" ]; then
+    LIT_CORPUS="$d/openalex-biodiversity-finance.json"
+    break
+  fi
+done
+if [ -n "$LIT_CORPUS" ]; then
+  echo "\$ rlab lit-search --from $LIT_CORPUS --query \"biodiversity finance\" --top 8   # real OpenAlex records, no network"
+  "$RLAB" lit-search --from "$LIT_CORPUS" --query "biodiversity finance" --top 8
+else
+  echo "\$ rlab lit-search configs/examples/lit-search.yaml --offline   # served from a local cache of invented papers, no network"
+  LIT_CACHE=$(mktemp -d)
+  trap 'rm -rf "$LIT_CACHE"' EXIT
+  /usr/bin/python3 scripts/lit_search_demo_cache.py "$LIT_CACHE"
+  "$RLAB" lit-search configs/examples/lit-search.yaml --offline --cache-dir "$LIT_CACHE" --top 8
+fi
 echo
 echo "\$ rlab prototype configs/examples/prototype.yaml --out build/demo-runs   # the lab's quick check on Fashion-MNIST"
 "$RLAB" prototype configs/examples/prototype.yaml --out build/demo-runs || true

@@ -11,6 +11,8 @@
 #include <dirent.h>
 
 #include <fstream>
+#include <map>
+#include <set>
 #include <sstream>
 
 #include "../lib/litsearch/disk_cache.h"
@@ -664,6 +666,7 @@ TEST(LitSearchAnalysis, MatchesThePythonReference) {
   const auto papers = reference_corpus(&ref);
   AnalysisOptions o;
   o.top = 1000;
+  o.min_z = -1e300;  // every z, to compare them all
   const auto a = analyse(papers, o);
   EXPECT_EQ(a.years, ref["years"].get<std::vector<int>>());
   std::map<std::string, Term> got;
@@ -682,14 +685,214 @@ TEST(LitSearchAnalysis, MatchesThePythonReference) {
       EXPECT_NEAR(dist[term].log_odds, r["log_odds"].get<double>(), 1e-9) << term;
     }
   }
+  ASSERT_EQ(a.bins.size(), ref["year_bins"].size());
+  for (std::size_t i = 0; i < a.bins.size(); ++i) {
+    EXPECT_EQ(a.bins[i].first, ref["year_bins"][i][0]);
+    EXPECT_EQ(a.bins[i].last, ref["year_bins"][i][1]);
+    EXPECT_EQ(a.bins[i].documents, ref["year_bins"][i][2]);
+  }
   for (const auto& row : a.trends) {
     const auto& shares = ref["terms"][row.term]["shares"];
     for (std::size_t y = 0; y < a.years.size(); ++y) {
       EXPECT_NEAR(row.shares[y], shares[std::to_string(a.years[y])].get<double>(), 1e-12)
           << row.term;
     }
+    EXPECT_EQ(row.bin_counts, ref["terms"][row.term]["bin_counts"].get<std::vector<long long>>())
+        << row.term;
+    for (std::size_t b = 0; b < a.bins.size(); ++b) {
+      EXPECT_DOUBLE_EQ(row.bin_shares[b], static_cast<double>(row.bin_counts[b]) /
+                                              static_cast<double>(a.bins[b].documents));
+    }
   }
-  EXPECT_EQ(a.keywords[0].text, "models");  // most documents (reference: df 5)
+  EXPECT_EQ(a.keywords[0].text, "models");  // most documents (reference: df 6)
+  // Folded plurals count as one keyword, shown as the commonest form.
+  EXPECT_TRUE(got.count("battery"));
+  EXPECT_FALSE(got.count("batteries"));
+  EXPECT_TRUE(got.count("kernels"));  // "graph kernels" twice, "kernel" once
+  EXPECT_FALSE(got.count("kernel"));
+
+  // By default only the significant rows are distinctive: z >= 1.96, or another threshold.
+  for (const double min_z : {1.96, 1.0, 0.1}) {
+    o.min_z = min_z;
+    const auto d = analyse(papers, o);
+    std::set<std::string> want;
+    long long tested = 0;
+    for (const auto& [term, r] : ref["terms"].items()) {
+      if (r["a"].get<int>() < 2) continue;
+      ++tested;
+      if (r["z"].get<double>() >= min_z) want.insert(term);
+    }
+    std::set<std::string> have;
+    for (const auto& t : d.distinctive) have.insert(t.text);
+    EXPECT_EQ(have, want) << min_z;
+    EXPECT_EQ(d.distinctive_tested, tested);
+    EXPECT_EQ(d.min_z, min_z);
+  }
+  o.min_z = 1.96;
+  EXPECT_TRUE(analyse(papers, o).distinctive.empty());  // no reference z reaches 1.96
+}
+
+TEST(LitSearchAnalysis, PluralFoldingMatchesThePythonReference) {
+  const json ref = json::parse(read_file(source_path("tests/reference/lit_search_folding.json")));
+  std::set<std::string> known;
+  const auto stop = ref["stop"].get<std::set<std::string>>();
+  for (const auto& w : ref["vocab"]) {
+    if (stop.count(w) == 0) known.insert(w.get<std::string>());
+  }
+  auto in = [&](std::string_view w) { return known.count(std::string(w)) != 0; };
+  for (const auto& [word, singular] : ref["fold"].items())
+    EXPECT_EQ(fold_plural(word, in), singular.get<std::string>()) << word;
+  // The plain English the rules are for, whatever the reference says.
+  const std::map<std::string, std::string> english = {{"models", "model"},
+                                                      {"studies", "study"},
+                                                      {"analyses", "analysis"},
+                                                      {"machines", "machine"},
+                                                      {"glass", ""},
+                                                      {"analysis", ""},
+                                                      {"bus", ""},
+                                                      {"physics", ""},
+                                                      {"processes", "process"},
+                                                      {"series", ""},
+                                                      {"species", ""},
+                                                      {"hypotheses", "hypothesis"}};
+  for (const auto& [word, singular] : english) EXPECT_EQ(fold_plural(word, in), singular) << word;
+  // Nothing folds to a word the corpus lacks.
+  EXPECT_EQ(fold_plural("models", [](std::string_view) { return false; }), "");
+}
+
+TEST(LitSearchAnalysis, YearBinsMatchThePythonReference) {
+  const json ref = json::parse(read_file(source_path("tests/reference/lit_search_folding.json")));
+  for (const auto& c : ref["bins"]) {
+    const auto bins = year_bins(c["years"].get<std::vector<int>>(),
+                                c["docs"].get<std::vector<long long>>(), c["min"].get<int>());
+    ASSERT_EQ(bins.size(), c["bins"].size()) << c.dump();
+    for (std::size_t i = 0; i < bins.size(); ++i) {
+      EXPECT_EQ(bins[i].first, c["bins"][i][0]) << c.dump();
+      EXPECT_EQ(bins[i].last, c["bins"][i][1]) << c.dump();
+      EXPECT_EQ(bins[i].documents, c["bins"][i][2]) << c.dump();
+    }
+  }
+  EXPECT_TRUE(year_bins({}, {}, 5).empty());
+  EXPECT_EQ((YearBin{1977, 1992, 6}).label(), "1977-1992");
+  EXPECT_EQ((YearBin{2008, 2008, 23}).label(), "2008");
+}
+
+Term* find_term(std::vector<Term>& ts, const std::string& text) {
+  for (auto& t : ts) {
+    if (t.text == text) return &t;
+  }
+  return nullptr;
+}
+
+std::vector<Paper> papers_of(const std::vector<std::pair<int, std::string>>& texts) {
+  std::vector<Paper> ps;
+  for (const auto& [year, text] : texts) {
+    Paper p;
+    p.title = text;
+    p.abstract = "";
+    if (year != 0) p.year = year;
+    ps.push_back(p);
+  }
+  return ps;
+}
+
+TEST(LitSearchAnalysis, QueryWordsAreLeftOutUnlessKept) {
+  const auto ps = papers_of({{1936, "Turing machines and computable numbers"},
+                             {1937, "Universal Turing machine tapes"},
+                             {1950, "Turing machine halting and computable numbers"},
+                             {1951, "Turing test of thinking machines"}});
+  AnalysisOptions o;
+  o.query = "Turing machine";
+  auto a = analyse(ps, o);
+  EXPECT_EQ(find_term(a.keywords, "turing"), nullptr);
+  EXPECT_EQ(find_term(a.keywords, "machines"), nullptr);       // folded with machine: a query word
+  EXPECT_EQ(find_term(a.phrases, "turing machine"), nullptr);  // only query words
+  ASSERT_NE(find_term(a.phrases, "computable numbers"), nullptr);
+  ASSERT_NE(find_term(a.keywords, "computable"), nullptr);
+  ASSERT_EQ(a.query_terms.size(), 2u);
+  EXPECT_EQ(a.query_terms[0].df, 4);
+  EXPECT_DOUBLE_EQ(a.query_terms[0].share, 1.0);
+  for (const auto& r : a.trends) EXPECT_NE(r.term, "turing");
+  // Kept on request, and nothing is left out without a query.
+  o.keep_query_terms = true;
+  a = analyse(ps, o);
+  ASSERT_NE(find_term(a.keywords, "turing"), nullptr);
+  EXPECT_EQ(find_term(a.keywords, "turing")->df, 4);
+  ASSERT_NE(find_term(a.keywords, "machine"), nullptr);  // machine 2, machines 2: the smaller
+  EXPECT_EQ(find_term(a.keywords, "machine")->df, 4);
+  o.keep_query_terms = false;
+  for (const char* q : {"", "the of and", "  ", "\u00e9\u00e9\u00e9 \xF0\x9F\x98\x80"}) {
+    o.query = q;
+    a = analyse(ps, o);
+    EXPECT_NE(find_term(a.keywords, "turing"), nullptr) << q;
+    EXPECT_TRUE(a.query_terms.empty()) << q;
+  }
+  // A unicode query word is matched as the tokenizer reads it (NFKC, lower case).
+  const auto u = papers_of({{2020, "Schr\u00f6dinger equation solvers"},
+                            {2021, "SCHR\u00d6DINGER bridges and equation fitting"}});
+  o.query = "schro\u0308dinger";  // decomposed o + combining diaeresis
+  a = analyse(u, o);
+  EXPECT_EQ(find_term(a.keywords, "schr\u00f6dinger"), nullptr);
+  EXPECT_NE(find_term(a.keywords, "equation"), nullptr);
+}
+
+TEST(LitSearchAnalysis, SplitWordsAreRejoinedOnlyWhenThePartsAreNoWords) {
+  const auto ps = papers_of({{1936, "A review of the litera ture on struc ture"},
+                             {1937, "Literature on structure and tempera- ture"},
+                             {1938, "Temperature and structure in the literature"},
+                             {1939, "The data base and a database; data and base"},
+                             {1940, "Data base design"}});
+  AnalysisOptions o;
+  auto a = analyse(ps, o);
+  EXPECT_EQ(find_term(a.keywords, "ture"), nullptr);
+  EXPECT_EQ(find_term(a.keywords, "litera"), nullptr);
+  ASSERT_NE(find_term(a.keywords, "literature"), nullptr);
+  EXPECT_EQ(find_term(a.keywords, "literature")->df, 3);
+  EXPECT_EQ(find_term(a.keywords, "structure")->df, 3);
+  EXPECT_EQ(find_term(a.keywords, "temperature")->df, 2);
+  EXPECT_EQ(a.rejoined, 3);  // litera ture, struc ture, tempera- ture
+  // "data" and "base" are words of their own: "data base" stays two words.
+  EXPECT_EQ(find_term(a.keywords, "database"), nullptr);  // one document
+  EXPECT_NE(find_term(a.phrases, "data base"), nullptr);
+  o.rejoin_split_words = false;
+  a = analyse(ps, o);
+  ASSERT_NE(find_term(a.keywords, "ture"), nullptr);
+  EXPECT_EQ(find_term(a.keywords, "ture")->df, 2);
+  EXPECT_EQ(a.rejoined, 0);
+}
+
+TEST(LitSearchAnalysis, SparseYearsAreMergedAndOneYearIsOneBin) {
+  std::vector<std::pair<int, std::string>> texts;
+  for (int i = 0; i < 29; ++i) texts.push_back({2010, "graphene sensors"});
+  texts.push_back({2011, "graphene"});
+  texts.push_back({2012, "graphene sensors"});
+  texts.push_back({2012, "graphene"});
+  AnalysisOptions o;
+  auto a = analyse(papers_of(texts), o);
+  ASSERT_EQ(a.bins.size(), 1u);  // 2011 and 2012 (3 papers) join 2010
+  EXPECT_EQ(a.bins[0].label(), "2010-2012");
+  ASSERT_NE(find_term(a.keywords, "sensors"), nullptr);
+  for (const auto& r : a.trends) {
+    if (r.term == "sensors") {
+      EXPECT_EQ(r.bin_counts, std::vector<long long>{30});
+    }
+  }
+  o.min_year_papers = 1;  // every year its own column
+  a = analyse(papers_of(texts), o);
+  EXPECT_EQ(a.bins.size(), 3u);
+  // All papers in one year: one bin, no year background, no distinctive terms.
+  a = analyse(papers_of({{2020, "solar cells"}, {2020, "solar cells"}, {2020, "solar panels"}}),
+              AnalysisOptions{});
+  ASSERT_EQ(a.bins.size(), 1u);
+  EXPECT_EQ(a.bins[0].documents, 3);
+  EXPECT_TRUE(a.background.empty());
+  EXPECT_TRUE(a.distinctive.empty());
+  // No years at all, and no papers at all.
+  a = analyse(papers_of({{0, "solar cells"}, {0, "solar cells"}}), AnalysisOptions{});
+  EXPECT_TRUE(a.bins.empty());
+  a = analyse({}, AnalysisOptions{});
+  EXPECT_TRUE(a.keywords.empty());
+  EXPECT_TRUE(a.bins.empty());
 }
 
 TEST(LitSearchAnalysis, StopwordsFileBoilerplateAndStemming) {
@@ -732,6 +935,10 @@ TEST(LitSearchAnalysis, StemmingShowsTheCommonestForm) {
     }
     return -1;
   };
+  // Plural folding (the default) joins them too, shown as the commoner form.
+  EXPECT_EQ(df_of(analyse(ps, o), "models"), 3);
+  EXPECT_EQ(df_of(analyse(ps, o), "model"), -1);
+  o.fold_plurals = false;
   EXPECT_EQ(df_of(analyse(ps, o), "models"), 2);
   EXPECT_EQ(df_of(analyse(ps, o), "model"), -1);  // one document < min_df 2
   o.stem = true;
@@ -1065,7 +1272,8 @@ TEST(LitSearchE2E, StopwordsFileAndBackgroundFileTakeEffect) {
   // --background FILE: document counts of the background and log-odds against it. Terms only
   // in the foreground (a = 2, b = 0) tie on z and are ordered by text; "battery" (a = 3, b = 2)
   // is less distinctive.
-  r = run_rlab({"lit-search", "--from", fg, "--background", bg, "--format", "json"}, env);
+  r = run_rlab(
+      {"lit-search", "--from", fg, "--background", bg, "--min-z", "-1e9", "--format", "json"}, env);
   ASSERT_EQ(r.code, 0) << r.err;
   const json a = json::parse(r.out);
   EXPECT_EQ(a["analysis"]["background"], "file");
@@ -1077,6 +1285,19 @@ TEST(LitSearchE2E, StopwordsFileAndBackgroundFileTakeEffect) {
   for (const auto& t : a["analysis"]["distinctive"]) order.push_back(t["term"]);
   EXPECT_EQ(order, (std::vector<std::string>{"anodes", "sodium", "sodium battery", "battery"}));
   EXPECT_LT(a["analysis"]["distinctive"][3]["z"].get<double>(), 0);
+  // By default only z >= 1.96 is distinctive; three papers against two reach none of it, and
+  // the table says so instead of listing noise.
+  r = run_rlab({"lit-search", "--from", fg, "--background", bg, "--format", "json"}, env);
+  ASSERT_EQ(r.code, 0) << r.err;
+  for (const auto& t : a["analysis"]["distinctive"]) ASSERT_LT(t["z"].get<double>(), 1.96);
+  EXPECT_TRUE(json::parse(r.out)["analysis"]["distinctive"].empty());
+  EXPECT_EQ(json::parse(r.out)["analysis"]["distinctive_tested"], 4);
+  r = run_rlab({"lit-search", "--from", fg, "--background", bg}, env);
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("No term is significantly more frequent than in file (none of 4 terms "
+                       "tested has z >= 1.96)."),
+            std::string::npos)
+      << r.out;
   // -vv says where the time went, step by step.
   r = run_rlab({"lit-search", "--from", fg, "--background", bg, "-vv"}, env);
   ASSERT_EQ(r.code, 0) << r.err;
@@ -1086,6 +1307,72 @@ TEST(LitSearchE2E, StopwordsFileAndBackgroundFileTakeEffect) {
     EXPECT_NE(r.err.find(step), std::string::npos) << step << "\n" << r.err;
   r = run_rlab({"lit-search", "--from", fg, "-v"}, env);
   EXPECT_EQ(r.err.find("timings"), std::string::npos) << r.err;
+}
+
+// An OpenAlex list response read with --from, a query whose words are left out, the top papers
+// listed with a line for the rest, and trend columns of merged sparse years with counts.
+TEST(LitSearchE2E, OpenAlexResponseTopPapersAndReadableAnalysis) {
+  TempDir home;
+  const std::vector<std::string> env = {"RLAB_HOME=" + home.path()};
+  json results = json::array();
+  const std::vector<int> years = {1977, 1990, 2008, 2008, 2008, 2008, 2008, 2009, 2009,
+                                  2009, 2009, 2009, 2010, 2010, 2010, 2010, 2010};
+  for (std::size_t i = 0; i < years.size(); ++i) {
+    const bool late = years[i] >= 2009;
+    results.push_back({{"id", "https://openalex.org/W" + std::to_string(100 + i)},
+                       {"title", "Biodiversity finance paper " + std::to_string(i)},
+                       {"publication_year", years[i]},
+                       {"cited_by_count", static_cast<int>(i)},
+                       {"abstract_inverted_index",
+                        {{"Biodiversity", {0}},
+                         {"offsets", {1}},
+                         {"and", {2}},
+                         {late ? "banks" : "funds", {3}}}}});
+  }
+  const std::string file = home.write(
+      "works.json", json({{"meta", {{"count", years.size()}}}, {"results", results}}).dump());
+  auto r = run_rlab({"lit-search", "--from", file, "--query", "biodiversity finance"}, env);
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("W100"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("W109"), std::string::npos);
+  EXPECT_EQ(r.out.find("W110"), std::string::npos);  // the 11th is not listed
+  EXPECT_NE(r.out.find("... and 7 more (--show 0 lists all; --csv or --json exports them)\n"),
+            std::string::npos);
+  EXPECT_NE(r.out.find("17 papers (0 duplicates merged, 0 without abstract)"), std::string::npos);
+  EXPECT_NE(r.out.find("(the query's words are left out: biodiversity 100%, finance 100% of "
+                       "papers; --keep-query-terms)"),
+            std::string::npos)
+      << r.out;
+  const auto from = r.out.find("Top keywords");
+  const auto keywords = r.out.substr(from, r.out.find("Top phrases") - from);
+  EXPECT_NE(keywords.find("\noffsets "), std::string::npos) << keywords;
+  EXPECT_EQ(keywords.find("\nbiodiversity"), std::string::npos) << keywords;
+  EXPECT_EQ(keywords.find("\nfinance"), std::string::npos) << keywords;
+  EXPECT_NE(r.out.find("years with fewer than 5 papers merged with neighbouring years"),
+            std::string::npos);
+  EXPECT_NE(r.out.find("1977-2008"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("7 (100%)"), std::string::npos) << r.out;
+  // --show-by citations lists the most cited first; --show 0 lists all.
+  r = run_rlab({"lit-search", "--from", file, "--show", "2", "--show-by", "citations"}, env);
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("W116"), std::string::npos);
+  EXPECT_NE(r.out.find("W115"), std::string::npos);
+  EXPECT_EQ(r.out.find("W100"), std::string::npos);
+  EXPECT_NE(r.out.find("... and 15 more"), std::string::npos);
+  r = run_rlab({"lit-search", "--from", file, "--show", "0"}, env);
+  EXPECT_NE(r.out.find("W116"), std::string::npos);
+  EXPECT_EQ(r.out.find("more (--show 0"), std::string::npos);
+  // Without a query nothing is left out; JSON keeps every paper and says what was done.
+  r = run_rlab({"lit-search", "--from", file, "--format", "json"}, env);
+  ASSERT_EQ(r.code, 0) << r.err;
+  const json j = json::parse(r.out);
+  EXPECT_EQ(j["papers"].size(), 17u);
+  EXPECT_TRUE(j["analysis"]["query_terms"].empty());
+  EXPECT_EQ(j["analysis"]["keywords"][0]["term"], "biodiversity");
+  EXPECT_EQ(j["analysis"]["year_bins"].size(), 3u);
+  r = run_rlab({"lit-search", "--from", file, "--show-by", "year"}, env);
+  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(r.err, "rlab: error: --show-by 'year': must be relevance or citations\n");
 }
 
 TEST(LitSearchE2E, ApiFailureIsExit4WithTheApiMessage) {

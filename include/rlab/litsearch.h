@@ -6,6 +6,7 @@
 #include "rlab/http.h"
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -184,7 +185,26 @@ struct AnalysisOptions {
   int recent_years = 3;   ///< Trend background: the last N years vs the years before.
   double prior = 10.0;    ///< Dirichlet prior strength a0 (log-odds).
   int threads = 0;        ///< Worker threads; 0: hardware concurrency. Results do not depend on it.
+  /// The search text: its words (after plural folding) are left out of the keywords, of the
+  /// phrases made only of them, of the distinctive terms and of the trends, since every paper
+  /// found contains them. Empty: nothing is left out.
+  std::string query;
+  bool keep_query_terms = false;  ///< Keep the query's words all the same.
+  /// Light English plural folding (models -> model, studies -> study, analyses -> analysis)
+  /// where the singular occurs in the corpus too; shown as the commonest form. --stem wins.
+  bool fold_plurals = true;
+  /// Rejoin words broken by a stray space or a line-end hyphen ("litera ture") when the joined
+  /// word occurs in the corpus and neither part occurs anywhere else.
+  bool rejoin_split_words = true;
+  double min_z = 1.96;      ///< Distinctive terms need a z-score at least this large.
+  int min_year_papers = 5;  ///< Trend bins: years with fewer papers are merged with neighbours.
 };
+
+/// The singular that light plural folding gives `word` (lower-case), or "" when the word is not
+/// folded: the first of its candidate singulars (studies: study; analyses: analysis; boxes: box;
+/// models: model) for which `known` is true. Words ending in ss, us, is or ics are left alone,
+/// as are words of fewer than 4 letters and words with other than a-z and '-'.
+std::string fold_plural(std::string_view word, const std::function<bool(std::string_view)>& known);
 
 /// Lower-cased tokens of `text` (NFKC, HTML/TeX stripped, hyphenated compounds kept as one
 /// token, acronyms of 2-5 upper-case letters kept although short). Sentence/clause punctuation
@@ -211,18 +231,40 @@ struct TrendRow {
   std::string term;
   std::vector<double> shares;  ///< Aligned with AnalysisResult::years.
   std::vector<long long> counts;
+  std::vector<long long> bin_counts;  ///< Aligned with AnalysisResult::bins.
+  std::vector<double> bin_shares;
 };
+
+/// A run of consecutive years (first..last) of the trend table, holding at least
+/// AnalysisOptions::min_year_papers papers unless all papers together hold fewer.
+struct YearBin {
+  int first = 0;
+  int last = 0;
+  long long documents = 0;
+  [[nodiscard]] std::string label() const;  ///< "2008" or "1977-1994".
+};
+
+/// Groups sorted `years` with their paper counts into bins of at least `min_papers` papers:
+/// years are taken from the earliest on until the bin holds enough; a last bin short of it joins
+/// the one before.
+std::vector<YearBin> year_bins(const std::vector<int>& years, const std::vector<long long>& docs,
+                               int min_papers);
 
 struct AnalysisResult {
   long long documents = 0;
   long long null_abstracts = 0;  ///< Papers whose abstract was null.
   long long background_documents = 0;
-  std::string background;         ///< "years <= Y" / "file" / "" when none.
-  std::vector<Term> keywords;     ///< Single tokens by document frequency.
-  std::vector<Term> phrases;      ///< 2..3-grams by document frequency.
-  std::vector<Term> distinctive;  ///< All n-grams by log-odds z vs the background.
-  std::vector<int> years;         ///< Sorted years present.
+  std::string background;            ///< "years <= Y" / "file" / "" when none.
+  std::vector<Term> keywords;        ///< Single tokens by document frequency.
+  std::vector<Term> phrases;         ///< 2..3-grams by document frequency.
+  std::vector<Term> distinctive;     ///< n-grams with z >= min_z vs the background, by z.
+  long long distinctive_tested = 0;  ///< n-grams whose z was computed.
+  double min_z = 0;                  ///< The threshold the distinctive terms passed.
+  std::vector<Term> query_terms;     ///< The query's words found in the corpus, left out (or kept).
+  long long rejoined = 0;            ///< Split words rejoined (occurrences).
+  std::vector<int> years;            ///< Sorted years present.
   std::vector<long long> docs_per_year;
+  std::vector<YearBin> bins;     ///< The trend table's columns.
   std::vector<TrendRow> trends;  ///< For the top keywords and phrases.
   /// Wall seconds of each step (prepare, tokenise, count, phrases, rank, trends), for -vv.
   std::vector<std::pair<std::string, double>> timings;

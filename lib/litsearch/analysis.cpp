@@ -579,6 +579,60 @@ void scan_tokens(std::string_view text, std::string& lw, Token&& token, Break&& 
 
 }  // namespace
 
+std::string fold_plural(std::string_view w, const std::function<bool(std::string_view)>& known) {
+  if (w.size() < 4) return "";
+  for (const char c : w) {
+    if ((c < 'a' || c > 'z') && c != '-') return "";
+  }
+  auto ends = [&](std::string_view suffix) {
+    return w.size() > suffix.size() && w.substr(w.size() - suffix.size()) == suffix;
+  };
+  if (w.back() != 's' || ends("ss") || ends("us") || ends("is") || ends("ics") || ends("-s"))
+    return "";
+  const std::string_view stem = w.substr(0, w.size() - 1);  // without the s
+  std::vector<std::string> cand;
+  auto drop = [&](std::size_t n, std::string_view add) {
+    std::string c(w.substr(0, w.size() - n));
+    c += add;
+    cand.push_back(std::move(c));
+  };
+  if (ends("yses") || ends("eses") || ends("oses")) drop(2, "is");  // analyses, theses, diagnoses
+  if (ends("ies")) drop(3, "y");                                    // studies
+  if (ends("xes") || ends("ches") || ends("shes") || ends("sses") || ends("zes") || ends("oes"))
+    drop(2, "");            // boxes, approaches, processes, heroes
+  cand.emplace_back(stem);  // models, machines, movies
+  for (const std::string& c : cand) {
+    if (c.size() >= 3 && c.back() != '-' && known(c)) return c;
+  }
+  return "";
+}
+
+std::string YearBin::label() const {
+  return first == last ? std::to_string(first) : std::to_string(first) + "-" + std::to_string(last);
+}
+
+std::vector<YearBin> year_bins(const std::vector<int>& years, const std::vector<long long>& docs,
+                               int min_papers) {
+  std::vector<YearBin> bins;
+  bool open = false;
+  for (std::size_t i = 0; i < years.size(); ++i) {
+    if (!open) {
+      bins.push_back({years[i], years[i], 0});
+      open = true;
+    }
+    bins.back().last = years[i];
+    bins.back().documents += i < docs.size() ? docs[i] : 0;
+    if (bins.back().documents >= min_papers) open = false;
+  }
+  if (open && bins.size() >= 2) {  // a short last bin joins the one before
+    const YearBin tail = bins.back();
+    bins.pop_back();
+    bins.back().last = tail.last;
+    bins.back().documents += tail.documents;
+  }
+  return bins;
+}
+
 std::vector<std::string> tokenize(const std::string& raw) {
   std::string buf;
   std::string lw;
@@ -777,37 +831,200 @@ AnalysisResult analyse(const std::vector<Paper>& papers, const AnalysisOptions& 
     s.start.push_back(s.tokens.size());
   });
 
-  // The shared vocabulary, ids in order of first appearance (shard by shard, so the same as
-  // one pass over all documents): id 0 = break, ids >= 1 tokens (stemmed when stemming).
+  // Every distinct surface of all shards, ids (gids) in order of first appearance (shard by
+  // shard, so the same as one pass over all documents), with its number of occurrences.
+  std::unordered_map<std::string_view, std::uint32_t> surf_id;
+  std::vector<std::string_view> surf_text = {std::string_view()};
+  std::vector<long long> surf_count = {0};
+  std::vector<std::vector<std::uint32_t>> to_surf(threads);
+  for (std::size_t t = 0; t < threads; ++t) {
+    const Interner& in = shards[t].surfaces;
+    to_surf[t].assign(in.size() + 1, 0);
+    for (std::uint32_t sid = 1; sid <= in.size(); ++sid) {
+      const std::string_view v = in.view(sid);
+      auto [it, inserted] = surf_id.emplace(v, static_cast<std::uint32_t>(surf_text.size()));
+      if (inserted) {
+        surf_text.push_back(v);
+        surf_count.push_back(0);
+      }
+      to_surf[t][sid] = it->second;
+      surf_count[it->second] += static_cast<long long>(in.count(sid));
+    }
+  }
+  const std::size_t n_surf = surf_text.size();
+  auto stop_word = [&](std::string_view w) { return stop.count(std::string(w)) != 0; };
+
+  // Words broken by a stray space or a line-end hyphen ("litera ture"): a pair of neighbouring
+  // tokens whose concatenation is a word of the corpus is rejoined when neither part occurs
+  // anywhere but in such pairs (on its side). Only pairs whose left part is the prefix and
+  // whose right part is the suffix of some longer surface are looked up.
+  std::unordered_map<std::uint64_t, std::uint32_t> joins;  // (left gid << 32 | right) -> gid
+  std::vector<std::uint8_t> join_left;                     // gid starts a rejoined pair
+  if (o.rejoin_split_words && n_surf > 2) {
+    // prefix[a] / suffix[b]: a + b is a surface for some b / a (both parts of 3 characters or
+    // more, as shorter tokens are stop words or breaks).
+    std::vector<std::uint8_t> prefix(n_surf, 0);
+    std::vector<std::uint8_t> suffix(n_surf, 0);
+    for (std::uint32_t g = 1; g < n_surf; ++g) {
+      const std::string_view w = surf_text[g];
+      for (std::size_t cut = 3; cut + 3 <= w.size(); ++cut) {
+        const auto a = surf_id.find(w.substr(0, cut));
+        if (a == surf_id.end()) continue;
+        const auto b = surf_id.find(w.substr(cut));
+        if (b == surf_id.end()) continue;
+        prefix[a->second] = 1;
+        suffix[b->second] = 1;
+      }
+    }
+    for (std::uint32_t g = 1; g < n_surf; ++g) {
+      if ((prefix[g] != 0 || suffix[g] != 0) && stop_word(surf_text[g])) prefix[g] = suffix[g] = 0;
+    }
+    // A part must be followed (preceded) by a suffix (prefix) at each of its occurrences: counted
+    // first with flags alone, so that the strings of only the few pairs left are looked up.
+    std::vector<std::vector<std::uint32_t>> left_ok(threads);
+    std::vector<std::vector<std::uint32_t>> right_ok(threads);
+    parallel(threads, [&](std::size_t t) {
+      const Shard& s = shards[t];
+      const std::vector<std::uint32_t>& gid = to_surf[t];
+      left_ok[t].assign(n_surf, 0);
+      right_ok[t].assign(n_surf, 0);
+      for (std::size_t k = 0; k < s.count; ++k) {
+        for (std::size_t i = s.start[k]; i + 1 < s.start[k + 1]; ++i) {
+          const std::uint32_t a = gid[s.tokens[i]];
+          const std::uint32_t b = gid[s.tokens[i + 1]];
+          if (prefix[a] == 0 || suffix[b] == 0) continue;
+          ++left_ok[t][a];
+          ++right_ok[t][b];
+        }
+      }
+    });
+    for (std::uint32_t g = 1; g < n_surf; ++g) {
+      long long l = 0;
+      long long r = 0;
+      for (std::size_t t = 0; t < threads; ++t) {
+        l += left_ok[t][g];
+        r += right_ok[t][g];
+      }
+      if (l != surf_count[g]) prefix[g] = 0;
+      if (r != surf_count[g]) suffix[g] = 0;
+    }
+    left_ok.clear();
+    right_ok.clear();
+    std::vector<std::unordered_map<std::uint64_t, std::pair<std::uint32_t, long long>>> found(
+        threads);
+    parallel(threads, [&](std::size_t t) {
+      const Shard& s = shards[t];
+      const std::vector<std::uint32_t>& gid = to_surf[t];
+      std::string buf;
+      for (std::size_t k = 0; k < s.count; ++k) {
+        for (std::size_t i = s.start[k]; i + 1 < s.start[k + 1]; ++i) {
+          const std::uint32_t a = gid[s.tokens[i]];
+          const std::uint32_t b = gid[s.tokens[i + 1]];
+          if (prefix[a] == 0 || suffix[b] == 0) continue;
+          buf.assign(surf_text[a]);
+          buf += surf_text[b];
+          const auto it = surf_id.find(std::string_view(buf));
+          if (it == surf_id.end()) continue;
+          auto& f = found[t][(std::uint64_t{a} << 32) | b];
+          f.first = it->second;
+          ++f.second;
+        }
+      }
+    });
+    std::unordered_map<std::uint64_t, std::pair<std::uint32_t, long long>> pairs;
+    for (const auto& f : found) {
+      for (const auto& [key, v] : f) {
+        auto& p = pairs[key];
+        p.first = v.first;
+        p.second += v.second;
+      }
+    }
+    std::unordered_map<std::uint32_t, long long> as_left;
+    std::unordered_map<std::uint32_t, long long> as_right;
+    for (const auto& [key, v] : pairs) {
+      as_left[static_cast<std::uint32_t>(key >> 32)] += v.second;
+      as_right[static_cast<std::uint32_t>(key & 0xFFFFFFFFu)] += v.second;
+    }
+    join_left.assign(n_surf, 0);
+    for (const auto& [key, v] : pairs) {
+      const auto a = static_cast<std::uint32_t>(key >> 32);
+      const auto b = static_cast<std::uint32_t>(key & 0xFFFFFFFFu);
+      if (as_left[a] != surf_count[a] || as_right[b] != surf_count[b]) continue;
+      joins.emplace(key, v.first);
+      join_left[a] = 1;
+      res.rejoined += v.second;
+    }
+    for (const auto& [key, joined] : joins) {
+      const long long n = pairs[key].second;
+      surf_count[joined] += n;
+      surf_count[key >> 32] -= n;
+      surf_count[key & 0xFFFFFFFFu] -= n;
+    }
+  }
+
+  // The shared vocabulary: id 0 = break, ids >= 1 keys (a surface, its singular when folding
+  // plurals, its Snowball stem when stemming), in order of first appearance.
   auto stemmer = make_stemmer();
+  auto known = [&](std::string_view w) {
+    const auto it = surf_id.find(w);
+    return it != surf_id.end() && surf_count[it->second] > 0 && !stop_word(w);
+  };
+  const bool fold = o.fold_plurals && !o.stem;
+  auto key_of = [&](const std::string& surface) {
+    std::string key = surface;
+    if (o.stem && stemmer && stop.count(surface) == 0) {
+      const sb_symbol* st =
+          sb_stemmer_stem(stemmer.get(), reinterpret_cast<const sb_symbol*>(surface.data()),
+                          static_cast<int>(surface.size()));
+      if (st != nullptr)
+        key.assign(reinterpret_cast<const char*>(st),
+                   static_cast<std::size_t>(sb_stemmer_length(stemmer.get())));
+    } else if (fold && !stop_word(surface)) {
+      std::string singular = fold_plural(surface, known);
+      if (!singular.empty()) key = std::move(singular);
+    }
+    return key;
+  };
   std::unordered_map<std::string, std::uint32_t> vocab;
   std::vector<std::string> key_text = {""};
   std::vector<std::uint8_t> is_stop = {1};
-  std::vector<std::unordered_map<std::string, long long>> surfaces = {{}};
+  std::vector<std::uint32_t> gid_key(n_surf, 0);
+  for (std::uint32_t g = 1; g < n_surf; ++g) {
+    std::string key = key_of(std::string(surf_text[g]));
+    auto [it, inserted] = vocab.emplace(key, static_cast<std::uint32_t>(key_text.size()));
+    if (inserted) {
+      // A surface that is a stop word is its own key, so the key decides.
+      is_stop.push_back(stop.count(key) != 0 ? 1 : 0);
+      key_text.push_back(std::move(key));
+    }
+    gid_key[g] = it->second;
+  }
+  // Display text of a key: its commonest surface (the smaller one on a tie).
+  std::vector<std::string> display(key_text.size());
+  {
+    std::vector<long long> best(key_text.size(), -1);
+    for (std::uint32_t g = 1; g < n_surf; ++g) {
+      const std::uint32_t k = gid_key[g];
+      const long long n = surf_count[g];
+      if (n > best[k] || (n == best[k] && surf_text[g] < display[k])) {
+        best[k] = n;
+        display[k] = std::string(surf_text[g]);
+      }
+    }
+  }
   std::vector<std::vector<std::uint32_t>> renumber(threads);
   for (std::size_t t = 0; t < threads; ++t) {
-    const Interner& in = shards[t].surfaces;
-    renumber[t].assign(in.size() + 1, 0);
-    for (std::uint32_t sid = 1; sid <= in.size(); ++sid) {
-      std::string surface(in.view(sid));
-      std::string key = surface;
-      if (o.stem && stemmer && stop.count(surface) == 0) {
-        const sb_symbol* st =
-            sb_stemmer_stem(stemmer.get(), reinterpret_cast<const sb_symbol*>(surface.data()),
-                            static_cast<int>(surface.size()));
-        if (st != nullptr)
-          key.assign(reinterpret_cast<const char*>(st),
-                     static_cast<std::size_t>(sb_stemmer_length(stemmer.get())));
-      }
-      auto [it, inserted] = vocab.emplace(key, static_cast<std::uint32_t>(key_text.size()));
-      if (inserted) {
-        // A surface that is a stop word is its own key, so the key decides.
-        is_stop.push_back(stop.count(key) != 0 ? 1 : 0);
-        key_text.push_back(std::move(key));
-        surfaces.emplace_back();
-      }
-      renumber[t][sid] = it->second;
-      if (o.stem) surfaces[it->second][surface] += static_cast<long long>(in.count(sid));
+    renumber[t].resize(to_surf[t].size());
+    for (std::size_t sid = 0; sid < to_surf[t].size(); ++sid)
+      renumber[t][sid] = gid_key[to_surf[t][sid]];
+  }
+  // The query's words (as keys) are left out of what is ranked.
+  std::vector<std::uint8_t> is_query(key_text.size(), 0);
+  if (!o.query.empty()) {
+    for (const std::string& w : tokenize(o.query)) {
+      if (w.empty() || stop_word(w)) continue;
+      const auto it = vocab.find(key_of(w));
+      if (it != vocab.end()) is_query[it->second] = 1;
     }
   }
 
@@ -843,7 +1060,32 @@ AnalysisResult analyse(const std::vector<Paper>& papers, const AnalysisOptions& 
   };
   parallel(threads, [&](std::size_t t) {
     Shard& s = shards[t];
-    for (std::uint32_t& id : s.tokens) id = renumber[t][id];
+    if (joins.empty()) {
+      for (std::uint32_t& id : s.tokens) id = renumber[t][id];
+    } else {
+      // Rejoined pairs become one token; the documents are compacted in place.
+      const std::vector<std::uint32_t>& gid = to_surf[t];
+      std::size_t w = 0;
+      for (std::size_t k = 0; k < s.count; ++k) {
+        const std::size_t b = s.start[k];
+        const std::size_t e = s.start[k + 1];
+        s.start[k] = w;
+        for (std::size_t i = b; i < e; ++i) {
+          const std::uint32_t g = gid[s.tokens[i]];
+          if (join_left[g] != 0 && i + 1 < e) {
+            const auto it = joins.find((std::uint64_t{g} << 32) | gid[s.tokens[i + 1]]);
+            if (it != joins.end()) {
+              s.tokens[w++] = gid_key[it->second];
+              ++i;
+              continue;
+            }
+          }
+          s.tokens[w++] = gid_key[g];
+        }
+      }
+      s.start[s.count] = w;
+      s.tokens.resize(w);
+    }
     std::vector<Counts>& uni = unigrams[t];
     uni.assign(vocab_size, Counts{});
     struct Mark {
@@ -942,21 +1184,7 @@ AnalysisResult analyse(const std::vector<Paper>& papers, const AnalysisOptions& 
   step_done("phrases");
   sketch = HugeVector<std::atomic<std::uint64_t>>();
 
-  // Display text of an n-gram: each token's key, or its most frequent surface when stemming.
-  std::vector<std::string> display(key_text.size());
-  for (std::size_t id = 1; id < key_text.size(); ++id) {
-    if (!o.stem) {
-      display[id] = key_text[id];
-      continue;
-    }
-    long long best = -1;
-    for (const auto& [sf, n] : surfaces[id]) {
-      if (n > best || (n == best && sf < display[id])) {
-        best = n;
-        display[id] = sf;
-      }
-    }
-  }
+  // Display text of an n-gram: the display forms of its tokens.
   auto text_of = [&](std::uint64_t key) {
     const int n = gram_len(key);
     std::string s;
@@ -1005,6 +1233,40 @@ AnalysisResult analyse(const std::vector<Paper>& papers, const AnalysisOptions& 
   multi.reserve(in_tables);
   for (const GramTable& table : tables) table.each(candidate(multi));
   tables.clear();
+  // The query's words, and phrases made of nothing else, are counted (the log-odds totals keep
+  // them) but not ranked.
+  auto query_only = [&](std::uint64_t key) {
+    const int n = gram_len(key);
+    for (int i = 0; i < n; ++i) {
+      const std::uint32_t id = gram_token(key, n, i);
+      if (is_query[id] == 0 && is_stop[id] == 0) return false;
+    }
+    return true;
+  };
+  if (std::find(is_query.begin(), is_query.end(), 1) != is_query.end()) {
+    std::vector<Cand> dropped;
+    auto split_off = [&](HugeVector<Cand>& v) {
+      const auto keep = std::stable_partition(v.begin(), v.end(),
+                                              [&](const Cand& c) { return !query_only(c.key); });
+      if (v.data() == uni.data()) dropped.assign(keep, v.end());
+      if (o.keep_query_terms) return;
+      v.erase(keep, v.end());
+    };
+    split_off(uni);
+    split_off(multi);
+    std::sort(dropped.begin(), dropped.end(), [&](const Cand& x, const Cand& y) {
+      if (x.c.df != y.c.df) return x.c.df > y.c.df;
+      return text_less(x.key, y.key);
+    });
+    for (const Cand& c : dropped) {
+      Term t;
+      t.text = text_of(c.key);
+      t.df = c.c.df;
+      t.share =
+          res.documents > 0 ? static_cast<double>(c.c.df) / static_cast<double>(res.documents) : 0;
+      res.query_terms.push_back(std::move(t));
+    }
+  }
   const bool have_bg = !res.background.empty() && n_a > 0 && n_b > 0;
   auto log_odds = [&](const Counts& c, double* z) {
     const double a0 = o.prior;
@@ -1039,6 +1301,7 @@ AnalysisResult analyse(const std::vector<Paper>& papers, const AnalysisOptions& 
   };
   top_of(uni, res.keywords);
   top_of(multi, res.phrases);
+  res.min_z = o.min_z;
   if (have_bg) {
     struct Scored {
       double z;
@@ -1051,7 +1314,8 @@ AnalysisResult analyse(const std::vector<Paper>& papers, const AnalysisOptions& 
         if (static_cast<int>(c.c.a) >= o.min_df) {
           double z = 0;
           log_odds(c.c, &z);
-          all.push_back({z, &c});
+          ++res.distinctive_tested;
+          if (z >= o.min_z) all.push_back({z, &c});
         }
       }
     }
@@ -1125,6 +1389,17 @@ AnalysisResult analyse(const std::vector<Paper>& papers, const AnalysisOptions& 
                                  : 0.0);
       }
       res.trends.push_back(std::move(row));
+    }
+  }
+  res.bins = year_bins(years, res.docs_per_year, o.min_year_papers);
+  for (TrendRow& row : res.trends) {
+    std::size_t y = 0;
+    for (const YearBin& b : res.bins) {
+      long long n = 0;
+      for (; y < years.size() && years[y] <= b.last; ++y) n += row.counts[y];
+      row.bin_counts.push_back(n);
+      row.bin_shares.push_back(
+          b.documents > 0 ? static_cast<double>(n) / static_cast<double>(b.documents) : 0.0);
     }
   }
   step_done("trends");

@@ -39,8 +39,10 @@ struct Options {
   std::string api_base, openalex_base, cache_dir, from, background, stopwords;
   std::string ids_file, citations_of, references_of;
   bool offline = false, refresh = false, stem = false, no_boilerplate = false;
-  std::optional<double> cache_ttl_hours, timeout, rate;
-  std::optional<int> retries, ngram, min_df, top, recent_years, threads;
+  bool keep_query_terms = false, no_fold_plurals = false, no_rejoin = false;
+  std::optional<double> cache_ttl_hours, timeout, rate, min_z;
+  std::optional<int> retries, ngram, min_df, top, recent_years, threads, min_year_papers, show;
+  std::string show_by;
   std::string svg, csv, json, jsonl, bibtex, ris, summary, output;
 };
 
@@ -90,9 +92,21 @@ const std::vector<std::string> kKeys = {
     "references_of",   "api_base", "openalex_base", "mailto",
     "cache_ttl_hours", "rate",     "timeout",       "retries",
     "analysis",        "exports"};
-const std::vector<std::string> kAnalysisKeys = {"ngram",       "min_df",    "top",          "stem",
-                                                "boilerplate", "stopwords", "recent_years", "prior",
-                                                "background",  "threads"};
+const std::vector<std::string> kAnalysisKeys = {"ngram",
+                                                "min_df",
+                                                "top",
+                                                "stem",
+                                                "boilerplate",
+                                                "stopwords",
+                                                "recent_years",
+                                                "prior",
+                                                "background",
+                                                "threads",
+                                                "keep_query_terms",
+                                                "fold_plurals",
+                                                "rejoin",
+                                                "min_z",
+                                                "min_year_papers"};
 const std::vector<std::string> kExportKeys = {"csv", "json",    "jsonl", "bibtex",
                                               "ris", "summary", "svg"};
 
@@ -159,6 +173,14 @@ void read_config(const ConfigNode& s, Options& o, AnalysisOptions& ao, std::stri
       o.background = a["background"].as_string();
     if (!o.threads && !a["threads"].is_null())
       o.threads = static_cast<int>(a["threads"].as_int(1, 256));
+    if (!o.keep_query_terms && !a["keep_query_terms"].is_null())
+      o.keep_query_terms = a["keep_query_terms"].as_bool();
+    if (!o.no_fold_plurals && !a["fold_plurals"].is_null())
+      o.no_fold_plurals = !a["fold_plurals"].as_bool();
+    if (!o.no_rejoin && !a["rejoin"].is_null()) o.no_rejoin = !a["rejoin"].as_bool();
+    if (!o.min_z && !a["min_z"].is_null()) o.min_z = a["min_z"].as_double(-1e300, 1e300);
+    if (!o.min_year_papers && !a["min_year_papers"].is_null())
+      o.min_year_papers = static_cast<int>(a["min_year_papers"].as_int(1, 1000000));
   }
   const ConfigNode x = s["exports"];
   if (x.defined() && !x.is_null()) {
@@ -216,22 +238,72 @@ Table terms_table(const std::vector<Term>& ts, bool bg) {
   return t;
 }
 
+// Columns are the year bins; each cell is the number of papers of the bin with the term and
+// its share of them.
 Table trend_table(const AnalysisResult& a) {
   Table t;
   t.headers = {"term"};
-  for (std::size_t i = 0; i < a.years.size(); ++i) {
-    t.headers.push_back(std::to_string(a.years[i]));
+  for (std::size_t i = 0; i < a.bins.size(); ++i) {
+    t.headers.push_back(a.bins[i].label());
     t.numeric_columns.push_back(i + 1);
   }
   std::vector<std::string> n = {"(papers)"};
-  for (long long d : a.docs_per_year) n.push_back(std::to_string(d));
+  for (const YearBin& b : a.bins) n.push_back(std::to_string(b.documents));
   t.rows.push_back(n);
   for (const TrendRow& r : a.trends) {
     std::vector<std::string> row = {r.term};
-    for (double s : r.shares) row.push_back(num(s, 2));
+    for (std::size_t i = 0; i < r.bin_counts.size(); ++i) {
+      row.push_back(std::to_string(r.bin_counts[i]) + " (" +
+                    format_fixed(100 * r.bin_shares[i], 0) + "%)");
+    }
     t.rows.push_back(row);
   }
   return t;
+}
+
+std::string trend_title(const AnalysisResult& a, int min_year_papers) {
+  std::string s = "Trends (papers with the term, and their share of the column's papers";
+  if (min_year_papers > 1 && a.bins.size() < a.years.size()) {
+    s += "; years with fewer than " + std::to_string(min_year_papers) +
+         " papers merged with neighbouring years";
+  }
+  return s + ")";
+}
+
+std::string percent(double share) { return format_fixed(100 * share, 0) + "%"; }
+
+// The line under the keyword heading naming the query's words left out (or kept).
+std::string query_note(const AnalysisResult& a, bool kept) {
+  if (a.query_terms.empty()) return "";
+  std::string words;
+  for (const Term& t : a.query_terms)
+    words += (words.empty() ? "" : ", ") + t.text + " " + percent(t.share);
+  return kept ? "(the query's words are kept: " + words + ")\n"
+              : "(the query's words are left out: " + words + " of papers; --keep-query-terms)\n";
+}
+
+std::string distinctive_none(const AnalysisResult& a) {
+  return "No term is significantly more frequent than in " + a.background + " (none of " +
+         std::to_string(a.distinctive_tested) + " terms tested has z >= " + num(a.min_z, 2) +
+         ").\n";
+}
+
+// The papers the table shows: the first `show` (0: all) in result order or by citations.
+std::vector<Paper> shown_papers(const std::vector<Paper>& ps, std::size_t show, bool by_citations) {
+  std::vector<Paper> out = ps;
+  if (by_citations) {
+    std::stable_sort(out.begin(), out.end(), [](const Paper& x, const Paper& y) {
+      return x.citations.value_or(-1) > y.citations.value_or(-1);
+    });
+  }
+  if (show > 0 && out.size() > show) out.resize(show);
+  return out;
+}
+
+std::string more_line(std::size_t shown, std::size_t total) {
+  if (shown >= total) return "";
+  return "... and " + std::to_string(total - shown) +
+         " more (--show 0 lists all; --csv or --json exports them)\n";
 }
 
 void write_out(const std::string& path, const std::string& text, Context& ctx) {
@@ -297,6 +369,16 @@ ExitCode run(Options o, Context& ctx) {
   if (o.threads) ao.threads = *o.threads;
   ao.stem = o.stem;
   ao.boilerplate = !o.no_boilerplate;
+  ao.query = q.text;
+  ao.keep_query_terms = o.keep_query_terms;
+  ao.fold_plurals = !o.no_fold_plurals;
+  ao.rejoin_split_words = !o.no_rejoin;
+  if (o.min_z) ao.min_z = *o.min_z;
+  if (o.min_year_papers) ao.min_year_papers = *o.min_year_papers;
+  if (!o.show_by.empty() && o.show_by != "relevance" && o.show_by != "citations")
+    throw UsageError("--show-by '" + o.show_by + "': must be relevance or citations");
+  const std::size_t show = static_cast<std::size_t>(o.show.value_or(10));
+  const bool by_citations = o.show_by == "citations";
   if (!o.stopwords.empty()) {
     for (const std::string& w : tokenize(read_file(o.stopwords))) {
       if (!w.empty()) ao.extra_stopwords.insert(w);
@@ -419,6 +501,10 @@ ExitCode run(Options o, Context& ctx) {
       steps += (steps.empty() ? "" : ", ") + step + " " + format_fixed(seconds, 3);
     step_done("analysis (" + steps + ")");
   }
+  if (a.rejoined > 0) {
+    ctx.log.info("rejoined " + std::to_string(a.rejoined) +
+                 " word(s) broken by a space or a line-end hyphen");
+  }
   if (a.null_abstracts > 0) {
     ctx.log.warn(std::to_string(a.null_abstracts) + " of " + std::to_string(a.documents) +
                  " papers have no abstract (analysed by title only)");
@@ -454,29 +540,42 @@ ExitCode run(Options o, Context& ctx) {
     case Format::kCsv:
       text = to_csv(papers);
       break;
-    case Format::kMd:
-      text = "## Papers\n\n" + render_markdown(papers_table(papers, true)) + "\n## Keywords\n\n" +
+    case Format::kMd: {
+      const std::vector<Paper> shown = shown_papers(papers, show, by_citations);
+      const std::string more = more_line(shown.size(), papers.size());
+      text = "## Papers\n\n" + render_markdown(papers_table(shown, true)) +
+             (more.empty() ? "" : "\n" + more) + "\n## Keywords\n\n" +
+             query_note(a, ao.keep_query_terms) + (a.query_terms.empty() ? "" : "\n") +
              render_markdown(terms_table(a.keywords, bgcols)) + "\n## Phrases\n\n" +
              render_markdown(terms_table(a.phrases, bgcols)) + "\n";
-      if (!a.distinctive.empty())
-        text += "## Distinctive vs " + a.background + "\n\n" +
-                render_markdown(terms_table(a.distinctive, true)) + "\n";
-      if (!a.years.empty())
-        text += "## Trends (share of papers per year)\n\n" + render_markdown(trend_table(a));
-      break;
-    default: {
-      text = render_plain(papers_table(papers, false)) + "\n";
-      text += std::to_string(papers.size()) + " papers (" + std::to_string(removed) +
-              " duplicates merged, " + std::to_string(a.null_abstracts) +
-              " without abstract)\n\nTop keywords\n" +
-              render_plain(terms_table(a.keywords, false)) + "\nTop phrases\n" +
-              render_plain(terms_table(a.phrases, false));
-      if (!a.distinctive.empty()) {
-        text += "\nDistinctive terms (log-odds z vs " + a.background + ")\n" +
-                render_plain(terms_table(a.distinctive, true));
+      if (bgcols) {
+        text += "## Distinctive vs " + a.background + " (z >= " + num(a.min_z, 2) + ")\n\n" +
+                (a.distinctive.empty() ? distinctive_none(a)
+                                       : render_markdown(terms_table(a.distinctive, true))) +
+                "\n";
       }
       if (!a.years.empty())
-        text += "\nTrends (share of papers per year)\n" + render_plain(trend_table(a));
+        text +=
+            "## " + trend_title(a, ao.min_year_papers) + "\n\n" + render_markdown(trend_table(a));
+      break;
+    }
+    default: {
+      const std::vector<Paper> shown = shown_papers(papers, show, by_citations);
+      text =
+          render_plain(papers_table(shown, false)) + more_line(shown.size(), papers.size()) + "\n";
+      text += std::to_string(papers.size()) + " papers (" + std::to_string(removed) +
+              " duplicates merged, " + std::to_string(a.null_abstracts) +
+              " without abstract)\n\nTop keywords\n" + query_note(a, ao.keep_query_terms) +
+              render_plain(terms_table(a.keywords, false)) + "\nTop phrases\n" +
+              render_plain(terms_table(a.phrases, false));
+      if (bgcols) {
+        text += "\nDistinctive terms (log-odds z >= " + num(a.min_z, 2) + " vs " + a.background +
+                ")\n" +
+                (a.distinctive.empty() ? distinctive_none(a)
+                                       : render_plain(terms_table(a.distinctive, true)));
+      }
+      if (!a.years.empty())
+        text += "\n" + trend_title(a, ao.min_year_papers) + "\n" + render_plain(trend_table(a));
     }
   }
   write_out(o.output.empty() ? "-" : o.output, text, ctx);
@@ -565,6 +664,27 @@ Command lit_search_command() {
             ->type_name("N")
             ->check(cli::whole<int>(1, 256));
         sub.add_flag("--stem", o->stem, "Snowball English stemming (shown as the commonest form)");
+        sub.add_flag("--keep-query-terms", o->keep_query_terms,
+                     "Keep the query's own words among the keywords (left out by default)");
+        sub.add_flag("--no-fold-plurals", o->no_fold_plurals,
+                     "Keep plurals apart (default: models -> model where both occur)");
+        sub.add_flag("--no-rejoin", o->no_rejoin,
+                     "Keep words broken by a space or a line-end hyphen (\"litera ture\") apart");
+        sub.add_option("--min-z", o->min_z,
+                       "Distinctive terms need a log-odds z-score of at least Z (default 1.96)")
+            ->type_name("Z")
+            ->check(CLI::Range(-1e300, 1e300));
+        sub.add_option("--min-year-papers", o->min_year_papers,
+                       "Trend columns: years with fewer papers merge with neighbours (default 5)")
+            ->type_name("N")
+            ->check(CLI::Range(1, 1000000));
+        sub.add_option("--show", o->show,
+                       "Papers listed in the table and Markdown (default 10; 0: all)")
+            ->type_name("N")
+            ->check(CLI::Range(0, 10000000));
+        sub.add_option("--show-by", o->show_by,
+                       "Which papers are listed: relevance (result order, default) or citations")
+            ->type_name("ORDER");
         sub.add_flag("--no-boilerplate", o->no_boilerplate,
                      "Keep academic boilerplate words (paper, propose, ...)");
         sub.add_option("--stopwords", o->stopwords, "More stop words, whitespace-separated")

@@ -740,11 +740,24 @@ json analysis_json(const AnalysisResult& r) {
     an[key] = json::array();
     for (const Term& t : *list) an[key].push_back(term_json(t, bg));
   }
+  an["distinctive_min_z"] = r.min_z;
+  an["distinctive_tested"] = r.distinctive_tested;
+  an["query_terms"] = json::array();
+  for (const Term& t : r.query_terms)
+    an["query_terms"].push_back({{"term", t.text}, {"docs", t.df}, {"share", t.share}});
+  an["rejoined_words"] = r.rejoined;
   an["years"] = r.years;
   an["docs_per_year"] = r.docs_per_year;
+  an["year_bins"] = json::array();
+  for (const YearBin& b : r.bins)
+    an["year_bins"].push_back({{"first", b.first}, {"last", b.last}, {"documents", b.documents}});
   an["trends"] = json::array();
   for (const TrendRow& row : r.trends) {
-    an["trends"].push_back({{"term", row.term}, {"counts", row.counts}, {"shares", row.shares}});
+    an["trends"].push_back({{"term", row.term},
+                            {"counts", row.counts},
+                            {"shares", row.shares},
+                            {"bin_counts", row.bin_counts},
+                            {"bin_shares", row.bin_shares}});
   }
   return an;
 }
@@ -813,13 +826,22 @@ std::vector<Paper> read_papers(std::string_view text, const std::string& name, i
       list = &whole["papers"];
     if (whole.is_object() && whole.contains("data") && whole["data"].is_array())
       list = &whole["data"];
+    // An OpenAlex list response (GET /works): its `results` are OpenAlex works.
+    if (list == nullptr && whole.is_object() && whole.contains("results") &&
+        whole["results"].is_array()) {
+      for (const auto& j : whole["results"]) {
+        if (j.is_object()) out.push_back(parse_openalex_work(j.dump()));
+      }
+      return out;
+    }
     if (list == nullptr && whole.is_object() && whole.contains("title")) {
       out.push_back(paper_from_json(whole));
       return out;
     }
     if (list == nullptr)
       throw InputError(name +
-                       ":1:1: expected a JSON list of papers, an object with 'papers', or JSONL");
+                       ":1:1: expected a JSON list of papers, an object with 'papers', an OpenAlex "
+                       "response with 'results', or JSONL");
     for (const auto& j : *list) {
       if (j.is_object()) out.push_back(paper_from_json(j));
     }

@@ -4,13 +4,19 @@
 Re-implements, from the documented rules (docs/lit-search.md), the candidate n-grams (1..3
 tokens, not crossing clause punctuation, not starting or ending with a stop word, in >= 2
 documents), document frequencies, per-year shares and the log-odds ratio with an informative
-Dirichlet prior (Monroe, Colaresi & Quinn 2008) of the recent years against the earlier ones.
-Writes lit_search_keywords.json next to this script.
+Dirichlet prior (Monroe, Colaresi & Quinn 2008) of the recent years against the earlier ones,
+with light plural folding (the rules of lit_search_folding.py: a plural whose singular is a word
+of the corpus counts as that word and is shown as the commonest of the forms) and the year bins
+of the trend table (years gathered until a bin holds 5 papers). Writes lit_search_keywords.json
+next to this script.
 """
+import collections
 import json
 import math
 import os
 import re
+
+from lit_search_folding import bins, singular
 
 SNOWBALL = set("""i me my myself we our ours ourselves you your yours yourself yourselves he him
 his himself she her hers herself it its itself they them their theirs themselves what which who
@@ -84,7 +90,16 @@ def grams(toks, stop):
 
 def main():
     stop = SNOWBALL | BOILER
-    docs = [(y, grams(tokens(t + " . " + a), stop)) for y, t, a in CORPUS]
+    toks = [tokens(t + " . " + a) for _, t, a in CORPUS]
+    occurrences = collections.Counter(w for ts in toks for w in ts if w)
+    known = {w for w in occurrences if w not in stop}
+    key = {w: (singular(w, known) or w) if w not in stop else w for w in occurrences}
+    forms = collections.defaultdict(list)
+    for w, n in occurrences.items():
+        forms[key[w]].append((-n, w))
+    shown = {k: min(v)[1] for k, v in forms.items()}
+    folded = [[shown[key[w]] if w else "" for w in ts] for ts in toks]
+    docs = [(y, grams(ts, stop)) for (y, _, _), ts in zip(CORPUS, folded)]
     years = sorted({y for y, _ in docs})
     split = years[-1] - 3  # recent_years = 3
     df, da, db = {}, {}, {}
@@ -100,6 +115,7 @@ def main():
     n_b = sum(db.get(x, 0) for x in cands)
     a0 = 10.0
     terms = {}
+    year_bins = bins(years, [sum(1 for yy, _ in docs if yy == y) for y in years], 5)
     for x in sorted(cands):
         ya, yb = da.get(x, 0), db.get(x, 0)
         alpha = a0 * (ya + yb) / (n_a + n_b)
@@ -109,9 +125,14 @@ def main():
         for y in years:
             ny = sum(1 for yy, _ in docs if yy == y)
             per_year[str(y)] = sum(1 for yy, g in docs if yy == y and x in g) / ny
-        terms[x] = {"df": df[x], "a": ya, "b": yb, "log_odds": d, "z": z, "shares": per_year}
+        per_bin = []
+        for first, last, n in year_bins:
+            per_bin.append(sum(1 for yy, g in docs if first <= yy <= last and x in g))
+        terms[x] = {"df": df[x], "a": ya, "b": yb, "log_odds": d, "z": z, "shares": per_year,
+                    "bin_counts": per_bin}
     out = {"corpus": [{"year": y, "title": t, "abstract": a} for y, t, a in CORPUS],
-           "years": years, "terms": terms,
+           "years": years, "terms": terms, "year_bins": year_bins,
+           "folded": {w: k for w, k in sorted(key.items()) if k != w},
            "not_candidates": sorted(x for x, c in df.items() if c < 2)[:20]}
     path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "lit_search_keywords.json")
     with open(path, "w") as f:
