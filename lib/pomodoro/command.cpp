@@ -222,7 +222,7 @@ void make_dirs(const std::string& dir) {
     cur = dir.substr(0, pos);
     if (cur.empty()) continue;
     if (::mkdir(cur.c_str(), 0755) != 0 && errno != EEXIST) {
-      throw EnvironmentError(cur + ": cannot create directory: " + std::strerror(errno));
+      throw_file_error(cur + ": cannot create directory", errno);
     }
   }
 }
@@ -240,7 +240,7 @@ bool exists(const std::string& path) {
 void append_line(const std::string& path, const std::string& line) {
   make_dirs(dir_of(path));
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  if (fd < 0) throw EnvironmentError(path + ": cannot open for appending: " + std::strerror(errno));
+  if (fd < 0) throw_file_error(path + ": cannot open for appending", errno);
   const std::string data = line + "\n";
   const ssize_t n = ::write(fd, data.data(), data.size());
   const bool ok = n == static_cast<ssize_t>(data.size()) && ::fsync(fd) == 0;
