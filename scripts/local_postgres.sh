@@ -8,9 +8,16 @@ set -euo pipefail
 
 cmd=${1:?usage: local_postgres.sh start|stop DIR [PASSWORD]}
 dir=${2:?usage: local_postgres.sh start|stop DIR [PASSWORD]}
-bindir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+# The server binaries: Debian's /usr/lib/postgresql/VERSION/bin (the newest), else initdb on PATH.
+bindir=""
+for d in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V -r); do
+  if [ -x "$d/initdb" ]; then bindir=$d; break; fi
+done
+if [ -z "$bindir" ] && command -v initdb >/dev/null; then
+  bindir=$(dirname "$(realpath "$(command -v initdb)")")
+fi
 if [ -z "$bindir" ]; then
-  echo "local_postgres: no PostgreSQL server binaries under /usr/lib/postgresql (apt-get install postgresql)" >&2
+  echo "local_postgres: no PostgreSQL server binaries (initdb, pg_ctl) under /usr/lib/postgresql/*/bin or on PATH (apt-get install postgresql)" >&2
   exit 4
 fi
 owner=$(id -un)

@@ -31,6 +31,7 @@ PACKAGES=(
   # tests
   libgtest-dev        # unit and end-to-end tests
   graphviz            # checks that `prioritize --format dot` is valid Graphviz
+  librsvg2-bin        # chart tests: every SVG rlab draws is rendered to PNG by rsvg-convert
   zsh                 # checks that the zsh completion script parses
   libcpp-httplib-dev  # lit-search tests: loopback HTTP servers
   python3-sklearn     # lit-search benchmark: CountVectorizer comparison
@@ -40,6 +41,9 @@ PACKAGES=(
   python3-yaml        # tests/reference/trl_reference.py reads the TRL example and scale
   tzdata              # pomodoro: time zones (/usr/share/zoneinfo)
   python3-icalendar   # pomodoro tests: --ics output parsed by a real iCalendar parser
+  python3-torch       # prototype benchmark (scripts/bench/prototype.sh): PyTorch in Python beside rlab
+  slurm-wlm           # scripts/test-slurm.sh: a real single-node Slurm (slurmctld, slurmd, sbatch)
+  munge               # scripts/test-slurm.sh: Slurm's authentication daemon
   libgloo-dev         # training core: Gloo headers for data-parallel training (torch.distributed)
   clang-14            # sanitizer build (preset asan: ASan + UBSan) and libFuzzer targets
   libclang-rt-14-dev  # clang's sanitizer and libFuzzer runtimes (preset asan, scripts/fuzz.sh)

@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "support/run.h"
+#include "support/svg.h"
 
 namespace rlab::bayesopt {
 namespace {
@@ -446,6 +447,70 @@ TEST(BayesoptE2e, BuiltinRunWritesHarnessTrialFormat) {
   std::stringstream ss;
   ss << svg.rdbuf();
   EXPECT_NE(ss.str().find("partial dependence: color"), std::string::npos);
+}
+
+std::string slurp_file(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// A built-in objective with --plots into d/plots.
+RunResult run_with_plots(const TempDir& d, const std::string& name, int calls) {
+  return run_rlab({"bayesopt", "--builtin", name, "--n-calls", std::to_string(calls),
+                   "--n-initial-points", std::to_string(std::min(calls, 5)), "--random-state", "5",
+                   "--format", "json", "--plots", d.path() + "/plots"});
+}
+
+TEST(BayesoptE2e, PlotsRenderWithRoundTicksAndCategoriesAsPoints) {
+  TempDir d;
+  const RunResult r = run_with_plots(d, "mixed4", 10);
+  ASSERT_EQ(r.code, 0) << r.err;
+  const std::string conv = slurp_file(d.path() + "/plots/convergence.svg");
+  EXPECT_EQ(test::render_png(conv, d.path() + "/conv.png"), "");
+  EXPECT_EQ(test::tick_problem(test::svg_texts(conv, "xtick")), "");
+  const auto yt = test::svg_texts(conv, "ytick");
+  EXPECT_EQ(test::tick_problem(yt), "");
+  EXPECT_GE(yt.size(), 4U);
+  EXPECT_LE(yt.size(), 8U);
+  // The worst trial is inside the frame, not on or past it.
+  EXPECT_EQ(test::markers_outside_frames(conv), std::vector<std::string>{});
+  EXPECT_EQ(test::svg_texts(conv, "legend"),
+            (std::vector<std::string>{"each trial", "best so far"}));
+  EXPECT_EQ(test::svg_texts(conv, "xtitle"), std::vector<std::string>{"trial"});
+
+  const std::string pd = slurp_file(d.path() + "/plots/partial_dependence.svg");
+  EXPECT_EQ(test::render_png(pd, d.path() + "/pd.png"), "");
+  EXPECT_EQ(test::markers_outside_frames(pd), std::vector<std::string>{});
+  const Space space = builtin("mixed4")->space;
+  const auto xt = test::svg_texts(pd, "xtick");
+  for (const Dimension& dim : space.dims) {
+    if (dim.kind != Dimension::Kind::kCategorical) continue;
+    for (const auto& c : dim.categories)
+      EXPECT_NE(std::find(xt.begin(), xt.end(), c), xt.end()) << c;
+  }
+  // No numeric tick at -0.5 or between categories.
+  for (const auto& t : xt) {
+    EXPECT_NE(t, "-0.5");
+    EXPECT_NE(t, "2.5");
+  }
+  // One point with a whisker per category: circles of the model in the categorical panel.
+  EXPECT_NE(pd.find("1 sd"), std::string::npos);
+}
+
+TEST(BayesoptE2e, PlotsWithoutAModelSaySo) {
+  TempDir d;
+  const RunResult r = run_with_plots(d, "branin", 1);
+  ASSERT_EQ(r.code, 0) << r.err;
+  const std::string pd = slurp_file(d.path() + "/plots/partial_dependence.svg");
+  EXPECT_EQ(test::render_png(pd, d.path() + "/pd.png"), "");
+  EXPECT_NE(pd.find("fewer than 2 successful trials: no model"), std::string::npos);
+  const std::string conv = slurp_file(d.path() + "/plots/convergence.svg");
+  EXPECT_EQ(test::render_png(conv, d.path() + "/conv.png"), "");
+  EXPECT_EQ(test::tick_problem(test::svg_texts(conv, "xtick")), "");
+  EXPECT_EQ(test::svg_texts(conv, "legend"),
+            (std::vector<std::string>{"each trial", "best so far"}));
 }
 
 TEST(BayesoptE2e, ResumedRunEqualsAnUninterruptedOne) {

@@ -18,6 +18,7 @@
 namespace rlab::cost {
 namespace {
 
+using nlohmann::json;
 using rlab::test::run_rlab;
 using rlab::test::source_path;
 using rlab::test::TempDir;
@@ -460,17 +461,70 @@ INSTANTIATE_TEST_SUITE_P(
       return n;
     });
 
-TEST(E2eCost, BudgetBelowTheCheapestPossiblePlanIsExitThree) {
-  // The cheapest plan (all spot on p3.2xlarge us-east-1) comes from the reference script.
+TEST(E2eCost, BudgetBelowTheCheapestPossiblePlanIsInfeasibleNotAnError) {
+  // A valid question whose answer is no: the cheapest plan (all spot on p3.2xlarge us-east-1,
+  // from the reference script) and INFEASIBLE; exit 0, or 1 under --fail-over-budget.
   char figure[32];
   std::snprintf(figure, sizeof figure, "%.2f",
                 reference()["ok_yaml_cheapest_plan_usd"].get<double>());
-  const auto r = run_rlab({"cost", "plan", source_path("tests/data/cost/budget_low.yaml")}, kToday);
-  EXPECT_EQ(r.code, 3);
-  EXPECT_EQ(r.err, "rlab: error: " + source_path("tests/data/cost/budget_low.yaml") +
-                       ":7:15: budget 100.00 $ is below the cheapest possible plan, " + figure +
-                       " $ (aws us-east-1 p3.2xlarge at spot share 1.00, interruptions "
-                       "included)\n");
+  const std::string plan = source_path("tests/data/cost/budget_low.yaml");
+  const std::string reason = std::string("budget 100.00 $ is below the cheapest possible plan, ") +
+                             figure +
+                             " $ (aws us-east-1 p3.2xlarge at spot share 1.00, interruptions "
+                             "included)";
+  auto r = run_rlab({"cost", "plan", plan}, kToday);
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.err, "");
+  EXPECT_NE(r.out.find("budget 100.00 $: OVER by "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("minimum spot share meeting it: none\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("verdict: INFEASIBLE\n  " + reason + "\n"), std::string::npos) << r.out;
+  // The reason is said once, not again for the chosen offer.
+  EXPECT_EQ(r.out.find("is below the cheapest plan on"), std::string::npos) << r.out;
+  r = run_rlab({"cost", "plan", plan, "--fail-over-budget"}, kToday);
+  EXPECT_EQ(r.code, 1) << r.err;
+  EXPECT_NE(r.out.find("verdict: INFEASIBLE\n  " + reason + "\n"), std::string::npos) << r.out;
+  r = run_rlab({"cost", "plan", plan, "--format", "json"}, kToday);
+  ASSERT_EQ(r.code, 0) << r.err;
+  const json j = json::parse(r.out);
+  EXPECT_EQ(j["feasible"], false);
+  EXPECT_EQ(j["over_budget"], true);
+  EXPECT_TRUE(j["min_spot_share_for_budget"].is_null());
+  EXPECT_EQ(j["reasons"][0], reason);
+  EXPECT_EQ(j["chosen"]["instance"], "p3.2xlarge");
+  r = run_rlab({"cost", "plan", plan, "--format", "json", "--fail-over-budget"}, kToday);
+  EXPECT_EQ(r.code, 1) << r.err;
+  // The same from the command line, and in a diff's head plan.
+  r = run_rlab({"cost", "plan", source_path("configs/examples/cost.yaml"), "--budget", "1"},
+               kToday);
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("verdict: INFEASIBLE\n  budget 1.00 $ is below the cheapest possible "
+                       "plan, "),
+            std::string::npos)
+      << r.out;
+  r = run_rlab(
+      {"cost", "diff", source_path("configs/examples/cost.yaml"), plan, "--fail-over-budget"},
+      kToday);
+  EXPECT_EQ(r.code, 1) << r.err;
+}
+
+TEST(E2eCost, DeadlineNoShareMeetsIsInfeasibleNotAnError) {
+  // 500 GPU-hours cannot finish in 10 hours on one GPU at any spot share.
+  const std::string example = source_path("configs/examples/cost.yaml");
+  auto r = run_rlab({"cost", "plan", example, "--deadline", "10"}, kToday);
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("verdict: INFEASIBLE\n  deadline 10.0 h cannot be met at P90 on aws "
+                       "us-east-1 p3.2xlarge with any spot share: all on-demand takes "),
+            std::string::npos)
+      << r.out;
+  r = run_rlab({"cost", "plan", example, "--deadline", "10", "--format", "json"}, kToday);
+  ASSERT_EQ(r.code, 0) << r.err;
+  const json j = json::parse(r.out);
+  EXPECT_EQ(j["feasible"], false);
+  EXPECT_TRUE(j["max_spot_share_for_deadline"].is_null());
+  // Within the budget, so --fail-over-budget (a gate on cost) still passes.
+  EXPECT_EQ(
+      run_rlab({"cost", "plan", example, "--deadline", "10", "--fail-over-budget"}, kToday).code,
+      0);
 }
 
 TEST(E2eCost, InterruptionsTooFrequentToEverFinishIsExitThree) {

@@ -1,4 +1,6 @@
 // End-to-end: run the built binary, check stdout, stderr and exit codes.
+#include "rlab/text.h"
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -164,6 +166,37 @@ TEST(E2ePrioritize, DotIsValidGraphviz) {
   const std::string f = dir.path() + "/g.dot";
   ASSERT_EQ(run_rlab({"prioritize", kExample, "--format", "dot", "-o", f}).code, 0);
   EXPECT_EQ(run_program({"/bin/sh", "-c", "dot -Tsvg '" + f + "' > /dev/null"}).code, 0);
+}
+
+TEST(E2ePrioritize, NewlinesAndWideTitlesInEveryTextFormat) {
+  TempDir dir;
+  const std::string plan =
+      dir.write("p.yaml",
+                "version: 1\nchallenges:\n"
+                "  - {id: a, title: \"two\\nlines\\tand a bell\\a\", impact: 9, difficulty: 1}\n"
+                "  - {id: b, title: \"深層学習の電池\", impact: 5, difficulty: 4}\n");
+  const RunResult table = run_rlab({"prioritize", plan});
+  ASSERT_EQ(table.code, 0) << table.err;
+  // One line per challenge, the wide title padded by its display width (2 columns a character).
+  std::vector<std::string> lines;
+  for (std::size_t p = 0, q; (q = table.out.find('\n', p)) != std::string::npos; p = q + 1)
+    lines.push_back(table.out.substr(p, q - p));
+  ASSERT_GE(lines.size(), 4U) << table.out;
+  EXPECT_NE(lines[2].find("two\\nlines\\tand a bell\\x07"), std::string::npos) << table.out;
+  // The rows end with the right-aligned "order" column ("blocked by" is empty): the same
+  // display width for both, the header's less its "  blocked by".
+  EXPECT_EQ(display_width(lines[2]), display_width(lines[0]) - 12) << table.out;
+  EXPECT_EQ(display_width(lines[3]), display_width(lines[0]) - 12) << table.out;
+  const RunResult md = run_rlab({"prioritize", plan, "--format", "md"});
+  EXPECT_NE(md.out.find("two<br>lines\\tand a bell\\x07"), std::string::npos) << md.out;
+  const RunResult mm = run_rlab({"prioritize", plan, "--format", "mermaid"});
+  EXPECT_NE(mm.out.find("[\"a<br/>two<br/>lines and a bell <br/>score"), std::string::npos)
+      << mm.out;
+  const RunResult dot = run_rlab({"prioritize", plan, "--format", "dot"});
+  EXPECT_NE(dot.out.find("label=\"a\\ntwo\\nlines and a bell \\nscore"), std::string::npos)
+      << dot.out;
+  const RunResult csv = run_rlab({"prioritize", plan, "--format", "csv"});
+  EXPECT_NE(csv.out.find(",\"two\nlines\tand a bell\a\","), std::string::npos) << csv.out;
 }
 
 TEST(E2ePrioritize, OutputFileIsWrittenAtomically) {

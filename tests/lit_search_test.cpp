@@ -16,6 +16,7 @@
 #include "../lib/litsearch/disk_cache.h"
 #include "support/lit_server.h"
 #include "support/run.h"
+#include "support/svg.h"
 
 namespace rlab::test {
 namespace {
@@ -1167,6 +1168,35 @@ TEST(LitSearchE2E, BadInputs) {
             0u)
       << r.err;
   EXPECT_NE(r.err.find(": Couldn't connect to server\n"), std::string::npos) << r.err;
+}
+
+TEST(LitSearchTrendSvg, RoundPercentTicksYearsAndDistinctLines) {
+  AnalysisResult a;
+  a.years = {1990, 1995, 2001, 2010, 2024};
+  a.docs_per_year = {2, 10, 20, 25, 29};
+  a.trends = {TrendRow{"learning", {0.0, 0.1, 0.45, 0.3, 0.2}, {0, 1, 9, 8, 6}},
+              TrendRow{"neural", {0.0, 0.1, 0.45, 0.3, 0.2}, {0, 1, 9, 8, 6}},
+              TrendRow{"graph <net>", {0.5, 0.2, 0.05, 0.1, 0.12}, {1, 2, 1, 3, 3}}};
+  const std::string svg = trend_svg(a);
+  TempDir d;
+  EXPECT_EQ(render_png(svg, d.path() + "/trend.png"), "");
+  // 0..45 %: ticks on round percentages, never 23/45/68 %.
+  EXPECT_EQ(svg_texts(svg, "ytick"),
+            (std::vector<std::string>{"0%", "10%", "20%", "30%", "40%", "50%"}));
+  EXPECT_EQ(svg_texts(svg, "xtick"),
+            (std::vector<std::string>{"1990", "1995", "2000", "2005", "2010", "2015", "2020"}));
+  EXPECT_EQ(svg_texts(svg, "legend"),
+            (std::vector<std::string>{"learning", "neural (= learning)", "graph <net>"}));
+  EXPECT_EQ(markers_outside_frames(svg), std::vector<std::string>{});
+  const auto notes = svg_texts(svg, "note");
+  ASSERT_EQ(notes.size(), 2U);
+  EXPECT_EQ(notes[0], "'neural' and 'learning' are identical: drawn over each other");
+  EXPECT_EQ(notes[1], "86 papers with a year, 5 years; 3 of 3 terms drawn");
+
+  const std::string empty = trend_svg(AnalysisResult{});
+  EXPECT_EQ(render_png(empty, d.path() + "/empty.png"), "");
+  EXPECT_NE(empty.find("no papers with a publication year"), std::string::npos);
+  EXPECT_TRUE(svg_texts(empty, "ytick").empty());
 }
 
 }  // namespace

@@ -16,6 +16,7 @@
 #include <sstream>
 
 #include "support/run.h"
+#include "support/svg.h"
 
 namespace rlab::test {
 namespace {
@@ -507,7 +508,8 @@ TEST(PomodoroE2E, TasksThatCannotFitAreListed) {
                                     "  - {title: Big, type: coding, sessions: 3}\n"
                                     "  - {title: Read, type: reading, sessions: 2, priority: 4}\n");
   const RunResult r = run_rlab({"pomodoro", "plan", f}, e.env("2025-03-01T08:00:00Z"));
-  EXPECT_EQ(r.code, 3);
+  EXPECT_EQ(r.code, 1);  // a valid day whose answer is no
+  EXPECT_EQ(r.out, "");
   // 09:00-09:50 + 10, 10:00-10:50 + 10: the third coding session needs 50 minutes from 11:00.
   // Reading (priority 4) then finds nothing either.
   EXPECT_EQ(r.err,
@@ -793,6 +795,35 @@ TEST(PomodoroE2E, JournalWeekAndSlotsWithSvg) {
   int filled = 0;
   for (const auto& sl : ref["slots"]) filled += sl["samples"].get<int>() > 0 ? 1 : 0;
   EXPECT_EQ(py.out, std::to_string(filled) + " True True\n") << py.err;
+}
+
+TEST(PomodoroSlots, SvgRendersWithRoundTicksAndEverySlot) {
+  pd::SlotAnalysis a;
+  for (int k = 0; k < 12; ++k) a.slots[static_cast<std::size_t>(k)].start_hour = 2 * k;
+  a.slots[4] = {8, 5, 5.8, 1.3};
+  a.slots[7] = {14, 12, 6.25, 2.1};
+  a.slots[9] = {18, 3, 9.5, 0.9};  // mean + sd past the scale's 10: the axis grows, no clipping
+  a.best = 9;
+  const std::string svg = pd::slots_svg(a, "Energy <by> slot");
+  TempDir d;
+  EXPECT_EQ(render_png(svg, d.path() + "/slots.png"), "");
+  const auto y = svg_texts(svg, "ytick");
+  EXPECT_EQ(tick_problem(y), "");
+  EXPECT_EQ(y.front(), "0");
+  EXPECT_GE(label_values(y).back(), 10.4);
+  const auto x = svg_texts(svg, "xtick");
+  ASSERT_EQ(x.size(), 12U);
+  EXPECT_EQ(x[0], "00-02");
+  EXPECT_EQ(x[11], "22-24");
+  const auto texts = svg_texts(svg);
+  EXPECT_NE(std::find(texts.begin(), texts.end(), "n=12"), texts.end());
+  EXPECT_NE(std::find(texts.begin(), texts.end(), "Energy <by> slot"), texts.end());
+  EXPECT_EQ(svg_texts(svg, "ytitle"), std::vector<std::string>{"mean energy (1-10)"});
+  // Empty: a sentence, not an empty frame.
+  pd::SlotAnalysis none;
+  const std::string empty = pd::slots_svg(none, "none");
+  EXPECT_EQ(render_png(empty, d.path() + "/none.png"), "");
+  EXPECT_NE(empty.find("no energy samples"), std::string::npos);
 }
 
 TEST(PomodoroE2E, RepeatReportsByWeekAndTagAndExportRange) {

@@ -159,6 +159,8 @@ class PropertyWalk : public ::testing::Test {
     ::setenv("RLAB_S2_API_BASE", "http://127.0.0.1:9/graph/v1", 1);
     ::setenv("RLAB_OPENALEX_API_BASE", "http://127.0.0.1:9", 1);
     ::unsetenv("S2_API_KEY");
+    // An empty runs folder: `exp list` of a folder that does not exist is an error.
+    ::mkdir((work_.path() + "/runs").c_str(), 0755);
   }
   void TearDown() override {
     for (auto& [k, v] : saved_) {

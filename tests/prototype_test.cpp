@@ -18,6 +18,7 @@
 #include <set>
 
 #include "support/run.h"
+#include "support/svg.h"
 
 namespace rlab::test {
 namespace {
@@ -235,6 +236,54 @@ TEST(PrototypeRecord, SvgHasBothCurves) {
        pos = svg.find("<polyline", pos + 1))
     ++lines;
   EXPECT_EQ(lines, 3U);
+}
+
+TEST(PrototypeRecord, SvgShowsValidationAndTheFinalTestMetric) {
+  // The default profile evaluates only at the end: metrics.jsonl holds training loss only, the
+  // record's results hold the final validation and test values.
+  std::vector<json> rows;
+  for (int s = 50; s <= 500; s += 50)
+    rows.push_back({{"step", s}, {"train_loss", 2.3 / (1 + s / 60.0)}});
+  const json results = {{"steps", 500},
+                        {"metrics",
+                         {{"train_loss", 0.25},
+                          {"val_loss", 0.41},
+                          {"val_accuracy", 0.861},
+                          {"test_loss", 0.44},
+                          {"test_accuracy", 0.853}}}};
+  const std::string svg = p::render_svg(rows, "EXP-1 run", results);
+  TempDir d;
+  EXPECT_EQ(render_png(svg, d.path() + "/curve.png"), "");
+  EXPECT_EQ(markers_outside_frames(svg), std::vector<std::string>{});
+  EXPECT_EQ(svg_texts(svg, "legend"),
+            (std::vector<std::string>{"train loss", "final validation loss", "test loss",
+                                      "final validation accuracy", "test accuracy"}));
+  // Both panels share the step axis, 0 to the last step.
+  const auto x = svg_texts(svg, "xtick");
+  ASSERT_EQ(x.size() % 2, 0U);
+  const std::vector<std::string> x1(x.begin(), x.begin() + static_cast<long>(x.size() / 2));
+  EXPECT_EQ(std::vector<std::string>(x.begin() + static_cast<long>(x.size() / 2), x.end()), x1);
+  EXPECT_EQ(tick_problem(x1), "");
+  EXPECT_EQ(x1.front(), "0");
+  EXPECT_EQ(x1.back(), "500");
+  // Loss ticks, then accuracy ticks in per cent (the accuracy panel's end in "%").
+  const auto y = svg_texts(svg, "ytick");
+  std::vector<std::string> loss_ticks;
+  std::vector<std::string> acc_ticks;
+  for (const auto& t : y) (t.back() == '%' ? acc_ticks : loss_ticks).push_back(t);
+  EXPECT_EQ(tick_problem(loss_ticks), "");
+  EXPECT_EQ(tick_problem(acc_ticks), "");
+  const auto titles = svg_texts(svg, "ytitle");
+  EXPECT_EQ(titles, (std::vector<std::string>{"loss (cross-entropy)", "accuracy (%)"}));
+  const auto notes = svg_texts(svg, "note");
+  ASSERT_EQ(notes.size(), 1U);
+  EXPECT_EQ(notes[0], "after training: test accuracy 85.30 %, test loss 0.44");
+  const auto texts = svg_texts(svg);
+  EXPECT_NE(std::find(texts.begin(), texts.end(), "85.3%"), texts.end());
+  // No rows and no results: a sentence.
+  const std::string empty = p::render_svg({}, "nothing");
+  EXPECT_EQ(render_png(empty, d.path() + "/empty.png"), "");
+  EXPECT_NE(empty.find("no loss recorded"), std::string::npos);
 }
 
 TEST(PrototypeRecord, MarkdownFollowsTheLabTemplate) {

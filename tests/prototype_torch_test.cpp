@@ -254,6 +254,47 @@ TEST_F(PrototypeTrain, FlatLossIsReported) {
       << r.err;
 }
 
+// Real runs, several seeds, AMP off and on in the config, and a failed and a diverged run in the
+// same folder: rlab validate reads the folder back (the failed and diverged runs named and
+// skipped), exp list lists every run, exp show shows the failed run's error.
+TEST_F(PrototypeTrain, EveryRecordWrittenIsReadBack) {
+  const std::string runs = dir.path() + "/runs";
+  const std::string base =
+      "prototype:\n  data: {dataset: synthetic, samples: 64, size: 8}\n"
+      "  budget: {max_batches: 2}\n  batch_size: 16\n";
+  for (const std::string seed : {"0", "7", "123456789"}) {
+    const RunResult r = run(base + "  seed: " + seed +
+                            "\n  amp: " + (seed == "7" ? "true" : "false") + "\n  device: cpu\n");
+    ASSERT_EQ(r.code, 0) << r.err;
+  }
+  const RunResult failed =
+      run("prototype:\n  data: {dataset: synthetic, samples: 32, size: 8}\n"
+          "  model: {torchscript: " +
+          data("not_a_module.pt") + "}\n");
+  ASSERT_EQ(failed.code, 3);
+  const RunResult diverged =
+      run("prototype:\n  data: {dataset: synthetic, samples: 64, size: 8}\n"
+          "  model: {type: classifier, channels: [4], hidden: 8}\n  optimizer: {name: sgd, lr: "
+          "1.0e+12, momentum: 0}\n  budget: {max_batches: 200}\n  batch_size: 16\n");
+  ASSERT_EQ(diverged.code, 1);
+  const RunResult v =
+      run_rlab({"validate", runs, runs, "--metric", "test_psnr:higher", "--format", "json"});
+  ASSERT_EQ(v.code, 0) << v.err;
+  EXPECT_EQ(json::parse(v.out)["metrics"][0]["baseline"]["n"], 3);
+  EXPECT_NE(v.err.find(" has no results, status 'failed': "), std::string::npos) << v.err;
+  EXPECT_NE(v.err.find(" has no results, status 'diverged' (skipped)"), std::string::npos) << v.err;
+  const RunResult list = run_rlab({"exp", "list", "--runs", runs, "--format", "json"});
+  ASSERT_EQ(list.code, 0) << list.err;
+  const json l = json::parse(list.out)["runs"];
+  ASSERT_EQ(l.size(), 5U);
+  EXPECT_EQ(l[3]["status"], "failed");
+  const std::string error = l[3]["error"];
+  EXPECT_NE(error.find("cannot load TorchScript module"), std::string::npos) << error;
+  const RunResult show = run_rlab({"exp", "show", l[3]["id"], "--runs", runs});
+  ASSERT_EQ(show.code, 0) << show.err;
+  EXPECT_NE(show.out.find("- error: " + error + "\n"), std::string::npos) << show.out;
+}
+
 TEST_F(PrototypeTrain, CudaWithoutGpuIsExitFour) {
   const RunResult r =
       run("prototype:\n  data: {dataset: synthetic, samples: 32, size: 8}\n", {"--device", "cuda"});

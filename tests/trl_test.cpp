@@ -398,12 +398,23 @@ TEST(TrlE2e, RecordHistoryAndDiff) {
   // An answers file works as an operand too; a missing record is a usage error.
   EXPECT_EQ(run_rlab({"trl", "diff", "previous", v2, "--history", hist}).code, 0);
   EXPECT_EQ(run_rlab({"trl", "diff", "1", "7", "--history", hist}).code, 2);
-  // A broken history line is reported with its position.
+  // A broken history line among good records is reported with its position and skipped.
   const std::string bad = dir.write("bad.jsonl", l1 + "\n{oops\n");
   const RunResult b = run_rlab({"trl", "history", "--history", bad});
-  EXPECT_EQ(b.code, 3);
-  EXPECT_EQ(b.err.rfind("rlab: error: " + bad + ":2:1: invalid JSON in the history", 0), 0U)
+  EXPECT_EQ(b.code, 0) << b.err;
+  EXPECT_EQ(b.err.rfind("rlab: warning: " + bad + ":2:1: invalid JSON in the history", 0), 0U)
       << b.err;
+  EXPECT_NE(b.err.find(" (skipped)\n"), std::string::npos) << b.err;
+  EXPECT_EQ(b.out,
+            run_rlab({"trl", "history", "--history", dir.write("good.jsonl", l1 + "\n")}).out);
+  // A history with no good record at all is an error.
+  const std::string all_bad = dir.write("allbad.jsonl", "{oops\n[1]\n");
+  const RunResult ab = run_rlab({"trl", "history", "--history", all_bad});
+  EXPECT_EQ(ab.code, 3);
+  EXPECT_EQ(ab.err.rfind("rlab: error: " + all_bad + ":1:1: invalid JSON in the history", 0), 0U)
+      << ab.err;
+  EXPECT_NE(ab.err.find("2 lines of " + all_bad + " hold no valid record"), std::string::npos)
+      << ab.err;
 }
 
 struct BadCase {

@@ -209,6 +209,7 @@ class Optimizer {
 struct PartialDependence {
   std::vector<double> x;     ///< Grid in the user's scale (category index for categoricals).
   std::vector<double> mean;  ///< Averaged posterior mean.
+  std::vector<double> sd;    ///< Spread of the posterior mean over the other dimensions' samples.
 };
 PartialDependence partial_dependence(const Space& space, const Gp& gp, int dim, int grid,
                                      int samples, std::uint64_t seed);

@@ -25,12 +25,15 @@ struct Table {
   std::vector<std::size_t> numeric_columns;
 };
 
-/// Aligned plain-text columns separated by two spaces, header underlined by dashes.
+/// Aligned plain-text columns separated by two spaces, header underlined by dashes. Columns
+/// align by terminal display width (wide characters 2, combining marks 0); control characters
+/// in cells are written as escapes so that each row stays one line.
 std::string render_plain(const Table& table);
 /// RFC 4180 CSV: header line, CRLF-free "\n" line ends, fields quoted when they hold a comma,
 /// quote, CR or LF (quotes doubled).
 std::string render_csv(const Table& table);
-/// GitHub-flavoured Markdown table; '|' in cells escaped.
+/// GitHub-flavoured Markdown table; '|' in cells escaped, newlines as <br>, other control
+/// characters as escapes.
 std::string render_markdown(const Table& table);
 /// Renders `table` as table/csv/md; other formats throw std::logic_error.
 std::string render(const Table& table, Format format);

@@ -202,8 +202,11 @@ struct Session {
 std::string format_history_line(const Session& s);
 /// Parses one history line; throws InputError "<path>:<line>:<col>: ..." when malformed.
 Session parse_history_line(const std::string& line, const std::string& path, int line_no);
-/// All sessions in a history file's text (blank lines skipped).
-std::vector<Session> parse_history(const std::string& text, const std::string& path);
+/// All sessions in a history file's text (blank lines skipped). With `skipped`, a malformed
+/// line (a torn write, a hand edit) is noted there as "<path>:<line>:<col>: ... (skipped)"
+/// and left out; without it, it throws.
+std::vector<Session> parse_history(const std::string& text, const std::string& path,
+                                   std::vector<std::string>* skipped = nullptr);
 
 /// Completed work sessions whose start falls on the local day of `now`.
 int completed_on_day(const std::vector<Session>& history, long long now, int offset);
@@ -238,8 +241,10 @@ struct Mood {
 };
 
 std::string encode_mood(const Mood& m);
-/// Parses a JSON Lines journal; InputError "<path>:<line>:1: ..." on a bad line.
-std::vector<Mood> parse_journal(const std::string& text, const std::string& path);
+/// Parses a JSON Lines journal; InputError "<path>:<line>:1: ..." on a bad line, or, with
+/// `skipped`, the same message with " (skipped)" noted there and the line left out.
+std::vector<Mood> parse_journal(const std::string& text, const std::string& path,
+                                std::vector<std::string>* skipped = nullptr);
 
 struct WeekSummary {
   int iso_year = 0;

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace rlab::prototype {
@@ -85,6 +86,28 @@ Expectation parse_expectation(const std::string& text, const std::string& where)
 std::string resolve_metric(const Expectation& e, const nlohmann::json& metrics);
 bool expectation_met(const Expectation& e, double actual);
 
+/// The metrics a finished run reports, in the order the training core writes them: train_loss;
+/// per evaluated split (val_ when `validation`, test_ when `test`) loss and accuracy for
+/// classification, loss, mse and psnr for reconstruction; compression_ratio for the
+/// autoencoder. Header-only, so a command can check a metric name before it starts a run.
+inline std::vector<std::string> produced_metrics(const std::string& task,
+                                                 const std::string& model_type, bool validation,
+                                                 bool test) {
+  std::vector<std::string> out = {"train_loss"};
+  for (const auto& [split, on] :
+       {std::pair<const char*, bool>{"val_", validation}, {"test_", test}}) {
+    if (!on) continue;
+    const std::string p = split;
+    if (task == "classification") {
+      out.insert(out.end(), {p + "loss", p + "accuracy"});
+    } else {
+      out.insert(out.end(), {p + "loss", p + "mse", p + "psnr"});
+    }
+  }
+  if (model_type == "autoencoder") out.emplace_back("compression_ratio");
+  return out;
+}
+
 /// The next run id EXP-YYYYMMDD-NNN for `date` (YYYYMMDD) given the names already present.
 std::string next_run_id(const std::vector<std::string>& existing, const std::string& date);
 
@@ -92,9 +115,12 @@ std::string next_run_id(const std::vector<std::string>& existing, const std::str
 /// reads back exactly. Used for record.yaml.
 std::string to_yaml(const nlohmann::json& value);
 
-/// An SVG line chart of the training and validation curves in `rows` (metrics.jsonl objects):
-/// loss on the left panel, the task metric (accuracy or PSNR) on the right when present.
-std::string render_svg(const std::vector<nlohmann::json>& rows, const std::string& title);
+/// An SVG chart of a run: the training and validation curves in `rows` (metrics.jsonl objects)
+/// with loss on the left panel and the task metric (accuracy or PSNR) on the right, and the
+/// final validation and test values of `results` (record.yaml's results: metrics, steps) as
+/// points at the last step.
+std::string render_svg(const std::vector<nlohmann::json>& rows, const std::string& title,
+                       const nlohmann::json& results = nlohmann::json());
 
 /// The record as Markdown in the lab's log template: goal, parameters, expected, actual,
 /// failure analysis (from the diagnostics), next steps.

@@ -112,8 +112,12 @@ struct Run {
 /// metric, optional `seed`), .jsonl (one record per line), .json/.yaml/.yml (one record, a list
 /// of records, or {runs: [...]}; rlab experiment records `record.yaml` included). A record is
 /// {seed, metrics: {...}} or {seed, results: {...}}. Throws InputError "file:line:col: ..." for
-/// a non-numeric or non-finite value, an empty file, malformed records.
-std::vector<Run> parse_runs(const std::string& text, const std::string& name);
+/// a non-numeric or non-finite value, an empty file, malformed records. An rlab experiment
+/// record (one with a `status` or a `config`) that holds no result (a failed, interrupted,
+/// diverged or unfinished run) gives no run: a line "file:line:col: run ID has no results,
+/// status 'failed': ERROR (skipped)" goes to `skipped` instead (when given).
+std::vector<Run> parse_runs(const std::string& text, const std::string& name,
+                            std::vector<std::string>* skipped = nullptr);
 
 // ---------------------------------------------------------------------------------------------
 // Analysis.

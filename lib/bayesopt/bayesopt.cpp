@@ -1034,6 +1034,8 @@ PartialDependence partial_dependence(const Space& space, const Gp& gp, int dim, 
     Eigen::VectorXd mu;
     gp.predict(Z, &mu, nullptr);
     pd.mean.push_back(mu.mean());
+    pd.sd.push_back(samples > 1 ? std::sqrt((mu.array() - mu.mean()).square().sum() / (samples - 1))
+                                : 0.0);
   }
   return pd;
 }

@@ -1,11 +1,13 @@
 // `rlab bayesopt`: YAML space + objective -> Optimizer ask/tell loop -> study file, report,
 // SVG plots. Also `rlab bayesopt ask` / `tell` on a study file for trials that run elsewhere.
 #include "rlab/bayesopt.h"
+#include "rlab/chart.h"
 #include "rlab/cli_checks.h"
 #include "rlab/commands.h"
 #include "rlab/config.h"
 #include "rlab/error.h"
 #include "rlab/files.h"
+#include "rlab/prototype.h"
 #include "rlab/study_storage.h"
 #include "rlab/text.h"
 #include "rlab/version.h"
@@ -295,6 +297,52 @@ bool metric_is_maximised(const std::string& metric) {
   return m == "accuracy" || m == "psnr";
 }
 
+// A metric that no run of the prototype's model reports would fail every trial, each after its
+// training: it is checked once, before anything runs (unless the space varies the kind of
+// model; model.hidden or model.channels do not change the metrics).
+void check_prototype_metric(const Objective& ob, const bo::Space& space, const ConfigNode& obj) {
+  for (const auto& d : space.dims) {
+    for (const char* k : {"model", "model.type", "model.task", "model.torchscript", "model.file"})
+      if (d.name == k) return;
+  }
+  std::string type = "autoencoder";
+  std::string task;
+  try {
+    const ConfigNode root = load_config_file(ob.proto_config);
+    const ConfigNode s = select_section(root, "prototype");
+    if (s.is_map() && s.has("model")) {
+      const ConfigNode m = s["model"];
+      if (m.is_scalar()) {
+        type = m.as_string();
+      } else if (m.is_map()) {
+        if (m.has("type")) {
+          type = m["type"].as_string();
+        } else if (m.has("torchscript")) {
+          type = "torchscript";
+        }
+        if (m.has("task")) task = m["task"].as_string();
+      }
+    }
+  } catch (const Error&) {
+    return;  // rlab prototype reports its own config's errors, with their place
+  }
+  if (type == "autoencoder") task = "reconstruction";
+  if (type == "classifier") task = "classification";
+  std::vector<std::string> names;
+  for (const std::string t : {"classification", "reconstruction"}) {
+    if (!task.empty() && t != task) continue;
+    for (const auto& n : prototype::produced_metrics(t, type, true, true)) {
+      if (std::find(names.begin(), names.end(), n) == names.end()) names.push_back(n);
+    }
+  }
+  if (std::find(names.begin(), names.end(), ob.metric) != names.end()) return;
+  std::string list;
+  for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
+  obj["metric"].fail("'objective.metric' " + ob.metric + " is not reported by the " + type +
+                     " model of " + ob.proto_config + did_you_mean(ob.metric, names) +
+                     " (its runs report: " + list + ")");
+}
+
 Job read_job(const ConfigNode& s, const std::string& config_dir) {
   s.check_keys(bo::with_executor_keys(kTopKeys));
   Job job;
@@ -311,6 +359,7 @@ Job read_job(const ConfigNode& s, const std::string& config_dir) {
     job.space.where = s.location().str();
   }
   if (s.has("space") || job.objective.type != "builtin") bo::validate_space(job.space);
+  if (job.objective.type == "prototype") check_prototype_metric(job.objective, job.space, obj);
   if (job.objective.type == "command") {
     // Every placeholder must name a parameter (checked once, before anything runs).
     bo::Point probe(job.space.dims.size(), 0.0);
@@ -736,153 +785,107 @@ json report_json(const Report& r) {
 // ---------------------------------------------------------------------------------------------
 // SVG plots
 
-std::string fmt(double v) { return format_fixed(v, 1); }
-
-// One panel: axes box, ticks at min/max, polyline + points. Coordinates in panel space.
-struct Panel {
-  double x0, y0, w, h;
-  double xmin, xmax, ymin, ymax;
-  bool xlog = false;
-  [[nodiscard]] double px(double x) const {
-    const double a = xlog ? std::log10(x) : x;
-    const double lo = xlog ? std::log10(xmin) : xmin;
-    const double hi = xlog ? std::log10(xmax) : xmax;
-    return x0 + (hi > lo ? (a - lo) / (hi - lo) : 0.5) * w;
-  }
-  [[nodiscard]] double py(double y) const {
-    return y0 + h - (ymax > ymin ? (y - ymin) / (ymax - ymin) : 0.5) * h;
-  }
-};
-
-std::string axes(const Panel& p, const std::string& title, const std::string& xlabel,
-                 const std::string& ylabel) {
-  std::string s;
-  s += "<rect x=\"" + fmt(p.x0) + "\" y=\"" + fmt(p.y0) + "\" width=\"" + fmt(p.w) +
-       "\" height=\"" + fmt(p.h) + "\" fill=\"none\" stroke=\"#333\"/>\n";
-  s += "<text x=\"" + fmt(p.x0 + p.w / 2) + "\" y=\"" + fmt(p.y0 - 8) +
-       "\" text-anchor=\"middle\" font-size=\"13\">" + xml_escape(title) + "</text>\n";
-  s += "<text x=\"" + fmt(p.x0 + p.w / 2) + "\" y=\"" + fmt(p.y0 + p.h + 32) +
-       "\" text-anchor=\"middle\" font-size=\"11\">" + xml_escape(xlabel) + "</text>\n";
-  s += "<text x=\"" + fmt(p.x0 - 48) + "\" y=\"" + fmt(p.y0 + p.h / 2) +
-       "\" text-anchor=\"middle\" font-size=\"11\" transform=\"rotate(-90 " + fmt(p.x0 - 48) + " " +
-       fmt(p.y0 + p.h / 2) + ")\">" + xml_escape(ylabel) + "</text>\n";
-  auto tick = [&](double x, double y, const std::string& label, const char* anchor) {
-    s += "<text x=\"" + fmt(x) + "\" y=\"" + fmt(y) + "\" text-anchor=\"" + anchor +
-         "\" font-size=\"10\" fill=\"#555\">" + xml_escape(label) + "</text>\n";
-  };
-  tick(p.x0, p.y0 + p.h + 14, format_number(p.xmin, 3), "start");
-  tick(p.x0 + p.w, p.y0 + p.h + 14, format_number(p.xmax, 3), "end");
-  tick(p.x0 - 4, p.y0 + p.h, format_number(p.ymin, 4), "end");
-  tick(p.x0 - 4, p.y0 + 10, format_number(p.ymax, 4), "end");
-  return s;
+// The objective's axis title: the metric or JSON key it reads, when it names one.
+std::string objective_title(const Job& job) {
+  const std::string& name =
+      !job.objective.metric.empty() ? job.objective.metric : job.objective.json_key;
+  return name.empty() ? "objective" : "objective: " + name;
 }
 
+// Convergence: every trial's value (points) and the best so far (steps).
 std::string convergence_svg(const Report& r) {
-  std::vector<std::pair<double, double>> pts;
-  std::vector<std::pair<double, double>> best;
-  double b = std::numeric_limits<double>::infinity();
   const bool maxi = r.job->maximize;
+  chart::Chart c;
+  c.title =
+      std::string("Convergence: best value so far (") + (maxi ? "maximised" : "minimised") + ")";
+  c.x.title = "trial";
+  c.x.integer = true;
+  c.y.title = objective_title(*r.job);
+  c.y.scale = chart::Scale::kAuto;
+  c.plot_width = 520;
+  c.plot_height = 300;
+  chart::Series each{"each trial", {}, {}};
+  each.style = chart::Style::kPoints;
+  each.color = "#9ca3af";
+  chart::Series best{"best so far", {}, {}};
+  best.style = chart::Style::kStep;
+  best.color = "#2563eb";
+  double b = std::numeric_limits<double>::infinity();
   for (const Trial& t : r.trials) {
     if (!t.value) continue;
     const double v = *t.value;
-    pts.emplace_back(static_cast<double>(t.trial + 1), v);
+    const auto x = static_cast<double>(t.trial + 1);
+    each.x.push_back(x);
+    each.y.push_back(v);
     b = std::isinf(b) ? v : (maxi ? std::max(b, v) : std::min(b, v));
-    best.emplace_back(static_cast<double>(t.trial + 1), b);
+    best.x.push_back(x);
+    best.y.push_back(b);
   }
-  Panel p{70, 40, 560, 300, 1, std::max(2.0, static_cast<double>(r.trials.size())), 0, 1};
-  if (!pts.empty()) {
-    p.ymin = p.ymax = pts[0].second;
-    for (const auto& q : pts) {
-      p.ymin = std::min(p.ymin, q.second);
-      p.ymax = std::max(p.ymax, q.second);
-    }
-  }
-  std::string s =
-      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"660\" height=\"400\" "
-      "font-family=\"sans-serif\">\n";
-  s += "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n";
-  s += axes(
-      p, std::string("Convergence: best value so far (") + (maxi ? "maximised" : "minimised") + ")",
-      "trial", "objective");
-  for (const auto& q : pts) {
-    s += "<circle cx=\"" + fmt(p.px(q.first)) + "\" cy=\"" + fmt(p.py(q.second)) +
-         "\" r=\"2.5\" fill=\"#9ca3af\"/>\n";
-  }
-  if (!best.empty()) {
-    s += "<polyline fill=\"none\" stroke=\"#2563eb\" stroke-width=\"2\" points=\"";
-    double prev_y = best[0].second;
-    for (std::size_t i = 0; i < best.size(); ++i) {
-      if (i > 0) s += fmt(p.px(best[i].first)) + "," + fmt(p.py(prev_y)) + " ";
-      s += fmt(p.px(best[i].first)) + "," + fmt(p.py(best[i].second)) + " ";
-      prev_y = best[i].second;
-    }
-    s += "\"/>\n";
-  }
-  s += "<text x=\"640\" y=\"390\" text-anchor=\"end\" font-size=\"10\" fill=\"#555\">grey: each "
-       "trial; blue: best so far</text>\n";
-  return s + "</svg>\n";
+  c.series = {each, best};
+  c.empty_note = "no successful trial yet";
+  return chart::render(c);
 }
 
+// Partial dependence of the model's mean on each dimension, the others averaged out; a
+// categorical dimension as one point per category with the spread over the other dimensions.
 std::string partial_dependence_svg(const Report& r, const bo::Optimizer& opt) {
   const bo::Space& space = r.job->space;
   const auto gp = opt.model();
   const int n = static_cast<int>(space.dims.size());
-  const int cols = std::min(n, 3);
-  const int rows = (n + cols - 1) / cols;
-  const double pw = 260;
-  const double ph = 170;
-  const double W = cols * (pw + 90) + 20;
-  const double H = rows * (ph + 80) + 20;
-  std::string s =
-      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" + fmt(W) + "\" height=\"" + fmt(H) +
-      "\" font-family=\"sans-serif\">\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n";
-  if (!gp)
-    return s + "<text x=\"20\" y=\"30\">fewer than 2 successful trials: no model</text>\n</svg>\n";
+  std::vector<chart::Chart> panels;
   const double sign = r.job->maximize ? -1 : 1;
+  const std::string ytitle = objective_title(*r.job);
   for (int k = 0; k < n; ++k) {
     const bo::Dimension& d = space.dims[static_cast<std::size_t>(k)];
+    chart::Chart c;
+    c.title = "partial dependence: " + d.name;
+    c.y.title = ytitle;
+    c.y.scale = chart::Scale::kAuto;
+    c.plot_width = 300;
+    c.plot_height = 180;
+    const bool cat = d.kind == bo::Dimension::Kind::kCategorical;
+    if (!gp) {
+      c.empty_note = "fewer than 2 successful trials: no model";
+      panels.push_back(c);
+      continue;
+    }
     const bo::PartialDependence pd =
         bo::partial_dependence(space, *gp, k, 40, 200, 7 + static_cast<std::uint64_t>(k));
-    std::vector<double> ys;
-    for (double m : pd.mean) ys.push_back(sign * m);
-    const double x0 = 80 + (k % cols) * (pw + 90);
-    const double y0 = 40 + (k / cols) * (ph + 80);
-    const bool cat = d.kind == bo::Dimension::Kind::kCategorical;
-    Panel p{x0,
-            y0,
-            pw,
-            ph,
-            cat ? -0.5 : d.low,
-            cat ? static_cast<double>(d.categories.size()) - 0.5 : d.high,
-            *std::min_element(ys.begin(), ys.end()),
-            *std::max_element(ys.begin(), ys.end())};
-    p.xlog = d.log;
-    // Observed points as a rug on the x axis.
+    chart::Series model{"", pd.x, {}};
+    for (double m : pd.mean) model.y.push_back(sign * m);
+    model.color = "#2563eb";
+    chart::Series trials{"", {}, {}};
+    trials.style = chart::Style::kRug;
+    trials.color = "#6b7280";
     for (const Trial& t : r.trials) {
-      if (!t.value) continue;
-      const double xv = t.x[static_cast<std::size_t>(k)];
-      s += "<line x1=\"" + fmt(p.px(xv)) + "\" x2=\"" + fmt(p.px(xv)) + "\" y1=\"" + fmt(y0 + ph) +
-           "\" y2=\"" + fmt(y0 + ph - 6) + "\" stroke=\"#9ca3af\"/>\n";
+      if (t.value) trials.x.push_back(t.x[static_cast<std::size_t>(k)]);
     }
-    std::string title = "partial dependence: " + d.name;
-    s += axes(p, title, d.name + (d.log ? " (log scale)" : ""), "objective");
     if (cat) {
-      for (std::size_t c = 0; c < pd.x.size(); ++c) {
-        const double cx = p.px(pd.x[c]);
-        s += "<rect x=\"" + fmt(cx - 12) + "\" y=\"" + fmt(p.py(ys[c]) - 3) +
-             "\" width=\"24\" height=\"6\" fill=\"#2563eb\"/>\n";
-        s += "<text x=\"" + fmt(cx) + "\" y=\"" + fmt(y0 + ph + 14) +
-             "\" text-anchor=\"middle\" font-size=\"10\">" + xml_escape(d.categories[c]) +
-             "</text>\n";
+      c.x.categories = d.categories;
+      c.x.title = d.name;
+      model.style = chart::Style::kPoints;
+      model.spread = pd.sd;
+      std::vector<int> count(d.categories.size(), 0);
+      for (double x : trials.x) {
+        const auto i = static_cast<std::size_t>(x);
+        if (i < count.size()) ++count[i];
       }
+      for (int m : count) c.x.category_notes.push_back(std::to_string(m) + " trials");
+      c.notes.push_back("point: mean over the other dimensions; bar: their spread (1 sd)");
+      c.series = {model};
     } else {
-      s += "<polyline fill=\"none\" stroke=\"#2563eb\" stroke-width=\"2\" points=\"";
-      for (std::size_t g = 0; g < pd.x.size(); ++g)
-        s += fmt(p.px(pd.x[g])) + "," + fmt(p.py(ys[g])) + " ";
-      s += "\"/>\n";
+      c.x.title = d.name + (d.log ? " (log scale)" : "");
+      c.x.scale = d.log ? chart::Scale::kLog : chart::Scale::kLinear;
+      c.x.integer = d.kind == bo::Dimension::Kind::kInteger;
+      c.x.min = d.low;
+      c.x.max = d.high;
+      c.notes.push_back("ticks on the x axis: the trials");
+      c.series = {model, trials};
     }
+    panels.push_back(c);
   }
-  return s + "</svg>\n";
+  return chart::render_grid("Partial dependence: the model's mean, other dimensions averaged out",
+                            panels, std::min(n, 3));
 }
 
 // ---------------------------------------------------------------------------------------------

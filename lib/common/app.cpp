@@ -362,12 +362,6 @@ std::vector<Node> describe(const std::vector<Command>& table) {
   return nodes;
 }
 
-std::string join(const std::vector<std::string>& v, const char* sep = " ") {
-  std::string s;
-  for (const auto& x : v) s += (s.empty() ? "" : sep) + x;
-  return s;
-}
-
 std::string zsh_escape(const std::string& s) {
   std::string r;
   for (char c : s) {
@@ -424,7 +418,7 @@ std::string bash_script(const std::vector<Node>& nodes) {
     s += "    " + pattern + ") ";
     switch (v.kind) {
       case ValueKind::kWords:
-        s += "COMPREPLY=($(compgen -W \"" + join(v.words) + "\" -- \"$cur\"))";
+        s += "COMPREPLY=($(compgen -W \"" + join(v.words, " ") + "\" -- \"$cur\"))";
         break;
       case ValueKind::kFiles:
         s += "COMPREPLY=($(compgen -f -- \"$cur\"))";
@@ -439,14 +433,14 @@ std::string bash_script(const std::vector<Node>& nodes) {
     s += "; return ;;\n";
   });
   s += "  esac\n";
-  s += "  local subs=\"\" opts=\"" + join(nodes.front().flags) + "\" files=0\n";
+  s += "  local subs=\"\" opts=\"" + join(nodes.front().flags, " ") + "\" files=0\n";
   s += "  case \"$cpath\" in\n";
   for (const Node& n : nodes) {
     std::vector<std::string> subs;
     for (const auto& sub : n.subs) subs.push_back(sub.first);
     subs.insert(subs.end(), n.words.begin(), n.words.end());
-    s += "    \"" + n.path + "\") subs=\"" + join(subs) + "\"";
-    if (n.path != "rlab") s += "; opts=\"$opts " + join(n.flags) + "\"";
+    s += "    \"" + n.path + "\") subs=\"" + join(subs, " ") + "\"";
+    if (n.path != "rlab") s += "; opts=\"$opts " + join(n.flags, " ") + "\"";
     s += "; files=" + std::string(n.files ? "1" : "0") + " ;;\n";
   }
   s += "  esac\n";
@@ -483,7 +477,7 @@ std::string zsh_script(const std::vector<Node>& nodes) {
     s += "    (" + pattern + ") ";
     switch (v.kind) {
       case ValueKind::kWords:
-        s += "compadd -- " + join(v.words);
+        s += "compadd -- " + join(v.words, " ");
         break;
       case ValueKind::kFiles:
         s += "_files";
@@ -500,16 +494,16 @@ std::string zsh_script(const std::vector<Node>& nodes) {
   s += "  esac\n";
   s += "  local -a subs opts vals\n";
   s += "  local files=0\n";
-  s += "  opts=(" + join(nodes.front().flags) + ")\n";
+  s += "  opts=(" + join(nodes.front().flags, " ") + ")\n";
   s += "  case \"$cpath\" in\n";
   for (const Node& n : nodes) {
     s += "    (\"" + n.path + "\") subs=(";
     std::vector<std::string> subs;
     for (const auto& sub : n.subs)
       subs.push_back("'" + zsh_escape(sub.first) + ":" + zsh_escape(sub.second) + "'");
-    s += join(subs) + ")";
-    if (!n.words.empty()) s += "; vals=(" + join(n.words) + ")";
-    if (n.path != "rlab") s += "; opts+=(" + join(n.flags) + ")";
+    s += join(subs, " ") + ")";
+    if (!n.words.empty()) s += "; vals=(" + join(n.words, " ") + ")";
+    if (n.path != "rlab") s += "; opts+=(" + join(n.flags, " ") + ")";
     s += "; files=" + std::string(n.files ? "1" : "0") + " ;;\n";
   }
   s += "  esac\n";

@@ -74,14 +74,8 @@ bool parse_int(const std::string& s, long long& out) {
   return true;
 }
 
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
-
 bool parse_bool(const std::string& s, bool& out) {
-  const std::string l = lower(s);
+  const std::string l = ascii_lower(s);
   if (l == "true" || l == "yes" || l == "on") {
     out = true;
     return true;
@@ -249,7 +243,7 @@ double ConfigNode::as_double() const {
   const NumberCheck c = check_number(text, NumberRule{});
   if (c.value) return *c.value;
   // YAML spells the non-finite floats .nan, .inf and -.inf (any case).
-  const std::string l = lower(text);
+  const std::string l = ascii_lower(text);
   const bool spelled_as_number = c.error.rfind("must be a finite", 0) == 0 || l == ".nan" ||
                                  l == ".inf" || l == "+.inf" || l == "-.inf";
   fail("'" + display_path(path_) + "' must be a " + (spelled_as_number ? "finite " : "") +

@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <ostream>
 #include <sstream>
 #include <vector>
 
@@ -51,7 +52,14 @@ std::string read_file(const std::string& path) {
   return text;
 }
 
-namespace {
+void write_output(std::ostream& out, const std::string& path, const std::string& text) {
+  if (path.empty() || path == "-") {
+    out << text;
+  } else {
+    write_file_atomic(path, text);
+  }
+}
+
 std::string dir_of(const std::string& path) {
   const auto slash = path.rfind('/');
   if (slash == std::string::npos) return ".";
@@ -59,6 +67,30 @@ std::string dir_of(const std::string& path) {
   return path.substr(0, slash);
 }
 
+std::string resolve_beside(const std::string& base_file, const std::string& path) {
+  const auto slash = base_file.rfind('/');
+  if (slash == std::string::npos || (!path.empty() && path[0] == '/')) return path;
+  return base_file.substr(0, slash + 1) + path;
+}
+
+bool path_exists(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0;
+}
+
+void append_line_durable(const std::string& path, const std::string& line) {
+  make_dirs(dir_of(path));
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (fd < 0) throw_file_error(path + ": cannot open for appending", errno);
+  const std::string data = line + "\n";
+  const ssize_t n = ::write(fd, data.data(), data.size());
+  const bool ok = n == static_cast<ssize_t>(data.size()) && ::fsync(fd) == 0;
+  const int saved = errno;
+  ::close(fd);
+  if (!ok) throw EnvironmentError(path + ": cannot append: " + std::strerror(saved));
+}
+
+namespace {
 std::string base_of(const std::string& path) {
   const auto slash = path.rfind('/');
   return slash == std::string::npos ? path : path.substr(slash + 1);
@@ -218,7 +250,7 @@ std::string executable_dir() {
   return dir_of(std::string(buf.data(), static_cast<std::size_t>(n)));
 }
 
-void make_dirs(const std::string& path) {
+void make_dirs(const std::string& path, unsigned mode) {
   std::string cur;
   std::stringstream ss(path);
   std::string part;
@@ -226,7 +258,7 @@ void make_dirs(const std::string& path) {
   while (std::getline(ss, part, '/')) {
     if (part.empty()) continue;
     cur += part + "/";
-    if (::mkdir(cur.c_str(), 0755) != 0 && errno != EEXIST) {
+    if (::mkdir(cur.c_str(), static_cast<mode_t>(mode)) != 0 && errno != EEXIST) {
       throw_file_error(cur + ": cannot create directory", errno);
     }
   }

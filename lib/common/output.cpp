@@ -1,6 +1,7 @@
 #include "rlab/output.h"
 
 #include "rlab/error.h"
+#include "rlab/text.h"
 
 #include <algorithm>
 #include <stdexcept>
@@ -15,11 +16,6 @@ const std::vector<std::pair<std::string, Format>>& format_names() {
   return kNames;
 }
 
-// Display width in terminal columns: counts UTF-8 code points, not bytes.
-std::size_t display_width(const std::string& s) {
-  return static_cast<std::size_t>(std::count_if(
-      s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
-}
 }  // namespace
 
 Format parse_format(const std::string& name) {
@@ -48,7 +44,30 @@ void require_format(Format format, std::initializer_list<Format> supported,
                    ")");
 }
 
-std::string render_plain(const Table& table) {
+std::string render_plain(const Table& in) {
+  // One line per row: control characters in cells are written as escapes (\n, \t, \x07), on
+  // a copy made only when some cell has one.
+  auto has_control = [](const std::vector<std::string>& row) {
+    return std::any_of(row.begin(), row.end(), [](const std::string& c) {
+      for (std::size_t i = 0; i < c.size(); ++i) {
+        const auto b = static_cast<unsigned char>(c[i]);
+        if (b < 0x20 || b == 0x7F ||
+            (b == 0xC2 && i + 1 < c.size() && static_cast<unsigned char>(c[i + 1]) < 0xA0))
+          return true;
+      }
+      return false;
+    });
+  };
+  const bool escape =
+      has_control(in.headers) || std::any_of(in.rows.begin(), in.rows.end(), has_control);
+  Table escaped;
+  if (escape) {
+    escaped = in;
+    for (std::string& h : escaped.headers) h = escape_controls(h);
+    for (auto& row : escaped.rows)
+      for (std::string& c : row) c = escape_controls(c);
+  }
+  const Table& table = escape ? escaped : in;
   std::vector<std::size_t> width(table.headers.size(), 0);
   auto measure = [&](const std::vector<std::string>& row) {
     for (std::size_t i = 0; i < row.size() && i < width.size(); ++i) {
@@ -104,7 +123,7 @@ std::string md_cell(const std::string& s) {
       r += c;
     }
   }
-  return r;
+  return escape_controls(r);
 }
 }  // namespace
 

@@ -1,5 +1,8 @@
 #include "rlab/text.h"
 
+#include <unicode/uchar.h>
+#include <unicode/utf8.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -87,10 +90,113 @@ std::string xml_escape(const std::string& s) {
         r += "&apos;";
         break;
       default:
-        r += c;
+        if (static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n' && c != '\r') {
+          r += "\xEF\xBF\xBD";  // U+FFFD: XML 1.0 has no way to write these
+        } else {
+          r += c;
+        }
     }
   }
   return r;
+}
+
+namespace {
+
+// Columns of one code point, after wcwidth's rules with ICU's Unicode data.
+int codepoint_width(UChar32 c) {
+  if (c == 0) return 0;
+  if (c < 0x20 || (c >= 0x7F && c < 0xA0)) return 0;
+  if (c < 0x300) return 1;  // Latin before the combining marks: the common case, no look-up
+  if (c >= 0x1160 && c <= 0x11FF) return 0;  // Hangul medial vowels and final consonants
+  if (c == 0x200B) return 0;
+  const auto gc = static_cast<UCharCategory>(u_charType(c));
+  if (gc == U_NON_SPACING_MARK || gc == U_ENCLOSING_MARK || gc == U_FORMAT_CHAR) return 0;
+  const int ea = u_getIntPropertyValue(c, UCHAR_EAST_ASIAN_WIDTH);
+  if (ea == U_EA_WIDE || ea == U_EA_FULLWIDTH) return 2;
+  if (u_hasBinaryProperty(c, UCHAR_EMOJI_PRESENTATION)) return 2;
+  return 1;
+}
+
+}  // namespace
+
+std::size_t display_width(std::string_view s) {
+  std::size_t w = 0;
+  const auto* p = reinterpret_cast<const std::uint8_t*>(s.data());
+  const auto n = static_cast<std::int32_t>(s.size());
+  std::int32_t i = 0;
+  while (i < n) {
+    if (p[i] < 0x80) {  // ASCII
+      w += p[i] >= 0x20 && p[i] != 0x7F ? 1 : 0;
+      ++i;
+      continue;
+    }
+    UChar32 c = 0;
+    U8_NEXT(p, i, n, c);
+    w += c < 0 ? 1 : static_cast<std::size_t>(codepoint_width(c));
+  }
+  return w;
+}
+
+std::string escape_controls(const std::string& s) {
+  const auto needs = [](unsigned char c) { return c < 0x20 || c == 0x7F || c == 0xC2; };
+  if (std::none_of(s.begin(), s.end(),
+                   [&](char c) { return needs(static_cast<unsigned char>(c)); }))
+    return s;
+  std::string r;
+  char buf[8];
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c == '\n') {
+      r += "\\n";
+    } else if (c == '\r') {
+      r += "\\r";
+    } else if (c == '\t') {
+      r += "\\t";
+    } else if (c < 0x20 || c == 0x7F) {
+      std::snprintf(buf, sizeof buf, "\\x%02X", c);
+      r += buf;
+    } else if (c == 0xC2 && i + 1 < s.size() && static_cast<unsigned char>(s[i + 1]) >= 0x80 &&
+               static_cast<unsigned char>(s[i + 1]) < 0xA0) {
+      std::snprintf(buf, sizeof buf, "\\u%04X", static_cast<unsigned char>(s[i + 1]));
+      r += buf;
+      ++i;
+    } else {
+      r += static_cast<char>(c);
+    }
+  }
+  return r;
+}
+
+std::string join(const std::vector<std::string>& items, std::string_view sep) {
+  std::string s;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (i > 0) s += sep;
+    s += items[i];
+  }
+  return s;
+}
+
+std::string ascii_lower(std::string s) {
+  for (char& c : s) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return s;
+}
+
+std::string trim(std::string_view s, std::string_view chars) {
+  const auto b = s.find_first_not_of(chars);
+  if (b == std::string_view::npos) return "";
+  const auto e = s.find_last_not_of(chars);
+  return std::string(s.substr(b, e - b + 1));
+}
+
+std::uint64_t fnv1a(std::string_view s) {
+  std::uint64_t h = 1469598103934665603ULL;
+  for (const unsigned char c : s) {
+    h ^= c;
+    h *= 1099511628211ULL;
+  }
+  return h;
 }
 
 }  // namespace rlab

@@ -81,11 +81,6 @@ struct Loaded {
   std::string prices;  // catalogue path from the plan ("" = none), resolved against the file
 };
 
-std::string dir_of(const std::string& path) {
-  const auto p = path.find_last_of('/');
-  return p == std::string::npos ? "" : path.substr(0, p + 1);
-}
-
 Loaded read_request(const std::string& file, const Context& ctx) {
   const ConfigNode root = load_config_file(file);
   const ConfigNode s = select_section(root, "cost");
@@ -150,7 +145,7 @@ Loaded read_request(const std::string& file, const Context& ctx) {
   if (s.has("seed")) q.seed = static_cast<std::uint64_t>(s["seed"].as_int(0, (1LL << 62)));
   if (s.has("prices")) {
     const std::string p = s["prices"].as_string();
-    l.prices = (!p.empty() && p[0] == '/') ? p : dir_of(file) + p;
+    l.prices = resolve_beside(file, p);
   }
   return l;
 }
@@ -179,8 +174,7 @@ cost::Catalogue load_catalogue(const std::string& path, const std::string& cloud
   std::string provider = cloud;
   if (provider.empty()) {
     // SkyPilot keeps one directory per cloud: catalogs/v7/aws/vms.csv.
-    const std::string d = dir_of(path);
-    const std::string parent = d.size() > 1 ? d.substr(0, d.size() - 1) : "";
+    const std::string parent = path.find('/') == std::string::npos ? "" : dir_of(path);
     const auto p = parent.find_last_of('/');
     const std::string last = p == std::string::npos ? parent : parent.substr(p + 1);
     for (const char* c : {"aws", "gcp", "azure", "lambda", "oci", "ibm", "runpod", "paperspace",
@@ -412,11 +406,7 @@ nlohmann::json to_json(const Planned& p) {
 }
 
 void emit(const Options& o, Context& ctx, const std::string& text) {
-  if (o.output.empty() || o.output == "-") {
-    ctx.out << text;
-  } else {
-    write_file_atomic(o.output, text);
-  }
+  write_output(ctx.out, o.output, text);
 }
 
 ExitCode run_plan(const std::string& file, const Options& o, Context& ctx) {

@@ -124,18 +124,6 @@ std::vector<Row> parse_csv(const std::string& text, const std::string& name) {
   return rows;
 }
 
-std::string trim(const std::string& s) {
-  const auto b = s.find_first_not_of(" \t");
-  if (b == std::string::npos) return "";
-  const auto e = s.find_last_not_of(" \t");
-  return s.substr(b, e - b + 1);
-}
-
-std::string lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
 std::string at(const std::string& name, const Field& f) {
   return name + ":" + std::to_string(f.line) + ":" + std::to_string(f.column);
 }
@@ -148,7 +136,7 @@ bool parse_number(const std::string& s, double& out) {
 }
 
 double price_field(const std::string& name, const Field& f, const std::string& column) {
-  const std::string v = trim(f.text);
+  const std::string v = trim(f.text, " \t");
   if (v.empty()) throw InputError(at(name, f) + ": missing " + column + " price");
   double d = 0;
   if (!parse_number(v, d)) {
@@ -185,7 +173,8 @@ std::optional<long> civil_days(const std::string& s) {
 
 std::map<std::string, std::size_t> header_index(const Row& header) {
   std::map<std::string, std::size_t> idx;
-  for (std::size_t k = 0; k < header.fields.size(); ++k) idx[trim(header.fields[k].text)] = k;
+  for (std::size_t k = 0; k < header.fields.size(); ++k)
+    idx[trim(header.fields[k].text, " \t")] = k;
   return idx;
 }
 
@@ -219,37 +208,37 @@ Catalogue parse_rlab(const std::vector<Row>& rows, const std::string& name) {
     auto f = [&](const std::string& c) -> const Field& { return row.fields[idx.at(c)]; };
     Offer o;
     o.where = name + ":" + std::to_string(row.line);
-    o.provider = trim(f("provider").text);
-    o.region = trim(f("region").text);
-    o.instance = trim(f("instance").text);
+    o.provider = trim(f("provider").text, " \t");
+    o.region = trim(f("region").text, " \t");
+    o.instance = trim(f("instance").text, " \t");
     for (const char* c : {"provider", "region", "instance"}) {
-      if (trim(f(c).text).empty()) throw InputError(at(name, f(c)) + ": empty " + c);
+      if (trim(f(c).text, " \t").empty()) throw InputError(at(name, f(c)) + ": empty " + c);
     }
     double g = 0;
-    const std::string gs = trim(f("gpus").text);
+    const std::string gs = trim(f("gpus").text, " \t");
     if (!parse_number(gs, g) || g < 1 || g != std::floor(g) || g > 1024) {
       throw InputError(at(name, f("gpus")) + ": gpus must be a whole number >= 1, got '" + gs +
                        "'");
     }
     o.gpus = static_cast<int>(g);
-    o.gpu_type = trim(f("gpu_type").text);
+    o.gpu_type = trim(f("gpu_type").text, " \t");
     o.on_demand = price_field(name, f("on_demand"), "on-demand");
-    const std::string sp = trim(f("spot").text);
-    if (lower(sp) != "none") {
+    const std::string sp = trim(f("spot").text, " \t");
+    if (ascii_lower(sp) != "none") {
       if (sp.empty()) {
         throw InputError(at(name, f("spot")) +
                          ": missing spot price (write 'none' when no spot is offered)");
       }
       o.spot = price_field(name, f("spot"), "spot");
     }
-    o.band = trim(f("interruption").text);
+    o.band = trim(f("interruption").text, " \t");
     if (!o.band.empty() &&
         std::find(band_names().begin(), band_names().end(), o.band) == band_names().end()) {
       throw InputError(at(name, f("interruption")) + ": unknown interruption band '" + o.band +
                        "' (use <5, 5-10, 10-15, 15-20, >20 or leave empty)");
     }
-    o.source = trim(f("source").text);
-    o.as_of = trim(f("as_of").text);
+    o.source = trim(f("source").text, " \t");
+    o.as_of = trim(f("as_of").text, " \t");
     if (!o.as_of.empty() && !civil_days(o.as_of)) {
       throw InputError(at(name, f("as_of")) + ": as_of must be a date YYYY-MM-DD, got '" + o.as_of +
                        "'");
@@ -281,10 +270,10 @@ Catalogue parse_skypilot(const std::vector<Row>& rows, const std::string& name,
     const Row& row = rows[r];
     check_width(name, row, rows[0].fields.size());
     auto f = [&](const char* c) -> const Field& { return row.fields[idx.at(c)]; };
-    const std::string acc = trim(f("AcceleratorName").text);
+    const std::string acc = trim(f("AcceleratorName").text, " \t");
     if (acc.empty()) continue;  // no GPU
     double g = 0;
-    const std::string gs = trim(f("AcceleratorCount").text);
+    const std::string gs = trim(f("AcceleratorCount").text, " \t");
     if (!parse_number(gs, g) || g < 0) {
       throw InputError(at(name, f("AcceleratorCount")) +
                        ": AcceleratorCount must be a number, got '" + gs + "'");
@@ -292,10 +281,10 @@ Catalogue parse_skypilot(const std::vector<Row>& rows, const std::string& name,
     if (g < 1 || g != std::floor(g)) continue;  // fractional GPUs are not modelled
     const double od = price_field(name, f("Price"), "on-demand (Price)");
     std::optional<double> spot;
-    if (!trim(f("SpotPrice").text).empty())
+    if (!trim(f("SpotPrice").text, " \t").empty())
       spot = price_field(name, f("SpotPrice"), "spot (SpotPrice)");
-    const std::string inst = trim(f("InstanceType").text);
-    const std::string region = trim(f("Region").text);
+    const std::string inst = trim(f("InstanceType").text, " \t");
+    const std::string region = trim(f("Region").text, " \t");
     if (inst.empty()) throw InputError(at(name, f("InstanceType")) + ": empty InstanceType");
     const auto key = std::make_pair(inst, region);
     const auto it = pos.find(key);
@@ -638,9 +627,9 @@ Result plan(const Request& q, const Catalogue& catalogue, const std::string& tod
   std::vector<Offer> offers;
   for (const auto& o : catalogue.offers) {
     if (!q.instance.empty() && o.instance != q.instance) continue;
-    if (!q.provider.empty() && lower(o.provider) != lower(q.provider)) continue;
+    if (!q.provider.empty() && ascii_lower(o.provider) != ascii_lower(q.provider)) continue;
     if (!q.region.empty() && o.region != q.region) continue;
-    if (!q.gpu_type.empty() && lower(o.gpu_type) != lower(q.gpu_type)) continue;
+    if (!q.gpu_type.empty() && ascii_lower(o.gpu_type) != ascii_lower(q.gpu_type)) continue;
     if (o.gpus < q.gpus) continue;
     Offer x = o;
     if (q.price_on_demand) x.on_demand = *q.price_on_demand;
@@ -750,17 +739,21 @@ Result plan(const Request& q, const Catalogue& catalogue, const std::string& tod
                      std::tie(b.expected.cost, b.offer.provider, b.offer.region, b.offer.instance);
             });
 
-  // Budget below the cheapest possible plan is an input error.
+  // A budget below the cheapest possible plan is a question whose answer is no: the plan is
+  // infeasible, and the reason names the cheapest plan there is.
+  bool below_cheapest = false;
   if (q.budget) {
     const auto best = std::min_element(
         res.candidates.begin(), res.candidates.end(),
         [](const Candidate& a, const Candidate& b) { return a.cheapest < b.cheapest; });
     if (*q.budget < best->cheapest) {
-      throw InputError(q.where_budget + ": budget " + money(*q.budget) +
-                       " is below the cheapest possible plan, " + money(best->cheapest) + " (" +
-                       best->offer.provider + " " + best->offer.region + " " +
-                       best->offer.instance + " at spot share " + share(best->cheapest_share) +
-                       ", interruptions included)");
+      below_cheapest = true;
+      res.feasible = false;
+      res.infeasible.push_back("budget " + money(*q.budget) +
+                               " is below the cheapest possible plan, " + money(best->cheapest) +
+                               " (" + best->offer.provider + " " + best->offer.region + " " +
+                               best->offer.instance + " at spot share " +
+                               share(best->cheapest_share) + ", interruptions included)");
     }
   }
 
@@ -791,9 +784,10 @@ Result plan(const Request& q, const Catalogue& catalogue, const std::string& tod
     res.min_share_budget = min_share_for_budget(c.model, *q.budget, c.offer.spot.has_value());
     if (!res.min_share_budget) {
       res.feasible = false;
-      res.infeasible.push_back("budget " + money(*q.budget) + " is below the cheapest plan on " +
-                               name + " (" + money(c.cheapest) + " at spot share " +
-                               share(c.cheapest_share) + ")");
+      if (!below_cheapest)
+        res.infeasible.push_back("budget " + money(*q.budget) + " is below the cheapest plan on " +
+                                 name + " (" + money(c.cheapest) + " at spot share " +
+                                 share(c.cheapest_share) + ")");
     }
   }
   if (q.deadline) {

@@ -2,6 +2,7 @@
 
 #include "rlab/error.h"
 #include "rlab/files.h"
+#include "rlab/text.h"
 
 #include <nlohmann/json.hpp>
 
@@ -15,29 +16,8 @@
 
 namespace rlab::litsearch {
 
-namespace {
-
-void make_dirs(const std::string& dir) {
-  std::string path;
-  std::size_t pos = 0;
-  while (pos != std::string::npos) {
-    pos = dir.find('/', pos + 1);
-    path = dir.substr(0, pos);
-    if (path.empty()) continue;
-    if (::mkdir(path.c_str(), 0700) != 0 && errno != EEXIST) {
-      throw EnvironmentError(path + ": cannot create the cache directory");
-    }
-  }
-}
-
-}  // namespace
-
 std::string DiskCache::file_name(const std::string& key) {
-  std::uint64_t h = 1469598103934665603ULL;
-  for (unsigned char c : key) {
-    h ^= c;
-    h *= 1099511628211ULL;
-  }
+  const std::uint64_t h = fnv1a(key);
   char buf[32];
   std::snprintf(buf, sizeof buf, "%016llx.json", static_cast<unsigned long long>(h));
   return buf;
@@ -75,7 +55,7 @@ std::optional<CachedResponse> DiskCache::get(const std::string& key) {
 }
 
 void DiskCache::put(const std::string& key, const CachedResponse& value) {
-  make_dirs(dir_);
+  make_dirs(dir_, 0700);
   nlohmann::json j;
   j["request"] = key;
   j["status"] = value.status;

@@ -1,5 +1,6 @@
 // Exports: CSV, JSON, JSONL, BibTeX, RIS, one-page Markdown summaries, SVG trend chart; and
 // reading rlab's own JSON/JSONL back.
+#include "rlab/chart.h"
 #include "rlab/error.h"
 #include "rlab/huge_pages.h"
 #include "rlab/litsearch.h"
@@ -24,12 +25,6 @@ namespace rlab::litsearch {
 using nlohmann::json;
 
 namespace {
-
-std::string join(const std::vector<std::string>& v, const char* sep) {
-  std::string s;
-  for (const auto& x : v) s += (s.empty() ? "" : sep) + x;
-  return s;
-}
 
 json paper_json(const Paper& p) {
   json j;
@@ -1003,62 +998,35 @@ std::string to_summary_markdown(const std::vector<Paper>& papers, const std::str
 }
 
 std::string trend_svg(const AnalysisResult& a, std::size_t max_lines) {
-  const double w = 720;
-  const double h = 400;
-  const double ml = 60;
-  const double mr = 190;
-  const double mt = 30;
-  const double mb = 40;
-  std::ostringstream o;
-  o << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << w << "\" height=\"" << h
-    << "\" viewBox=\"0 0 " << w << " " << h << "\" font-family=\"sans-serif\" font-size=\"11\">\n";
-  o << "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n";
-  o << "<text x=\"" << ml
-    << "\" y=\"18\" font-size=\"13\">Keyword trends: share of papers per year</text>\n";
-  const std::size_t ny = a.years.size();
+  chart::Chart c;
+  c.title = "Keyword trends: share of papers per year";
+  c.x.title = "publication year";
+  c.x.integer = true;
+  c.y.title = "share of the year's papers (%)";
+  c.y.percent = true;
+  c.y.min = 0;
+  c.plot_width = 520;
+  c.plot_height = 300;
   const std::size_t nl = std::min(max_lines, a.trends.size());
-  double ymax = 0;
-  for (std::size_t i = 0; i < nl; ++i) {
-    for (double v : a.trends[i].shares) ymax = std::max(ymax, v);
-  }
-  if (ymax <= 0) ymax = 1;
-  ymax = std::ceil(ymax * 10) / 10;
-  const double pw = w - ml - mr;
-  const double ph = h - mt - mb;
-  auto x = [&](std::size_t i) {
-    return ml + (ny <= 1 ? pw / 2 : pw * static_cast<double>(i) / static_cast<double>(ny - 1));
-  };
-  auto y = [&](double v) { return mt + ph * (1 - v / ymax); };
-  o << "<line x1=\"" << ml << "\" y1=\"" << mt + ph << "\" x2=\"" << ml + pw << "\" y2=\""
-    << mt + ph << "\" stroke=\"#333\"/>\n";
-  o << "<line x1=\"" << ml << "\" y1=\"" << mt << "\" x2=\"" << ml << "\" y2=\"" << mt + ph
-    << "\" stroke=\"#333\"/>\n";
-  for (int k = 0; k <= 4; ++k) {
-    const double v = ymax * k / 4;
-    o << "<text x=\"" << ml - 6 << "\" y=\"" << y(v) + 4 << "\" text-anchor=\"end\">"
-      << std::lround(v * 100) << "%</text>\n";
-    o << "<line x1=\"" << ml << "\" y1=\"" << y(v) << "\" x2=\"" << ml + pw << "\" y2=\"" << y(v)
-      << "\" stroke=\"#eee\"/>\n";
-  }
-  const std::size_t step = std::max<std::size_t>(1, ny / 12);
-  for (std::size_t i = 0; i < ny; i += step) {
-    o << "<text x=\"" << x(i) << "\" y=\"" << mt + ph + 16 << "\" text-anchor=\"middle\">"
-      << a.years[i] << "</text>\n";
-  }
-  static const char* kColors[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
-                                  "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"};
   for (std::size_t i = 0; i < nl; ++i) {
     const TrendRow& r = a.trends[i];
-    const char* c = kColors[i % 10];
-    o << "<polyline fill=\"none\" stroke=\"" << c << "\" stroke-width=\"2\" points=\"";
-    for (std::size_t k = 0; k < ny && k < r.shares.size(); ++k)
-      o << (k ? " " : "") << x(k) << "," << y(r.shares[k]);
-    o << "\"/>\n";
-    o << "<text x=\"" << ml + pw + 10 << "\" y=\"" << mt + 14 * static_cast<double>(i + 1)
-      << "\" fill=\"" << c << "\">" << xml_escape(r.term) << "</text>\n";
+    chart::Series s{r.term, {}, {}};
+    for (std::size_t k = 0; k < a.years.size() && k < r.shares.size(); ++k) {
+      s.x.push_back(a.years[k]);
+      s.y.push_back(r.shares[k]);
+    }
+    c.series.push_back(std::move(s));
   }
-  o << "</svg>\n";
-  return o.str();
+  if (!a.years.empty()) {
+    long long papers = 0;
+    for (long long n : a.docs_per_year) papers += n;
+    c.notes.push_back(std::to_string(papers) + " papers with a year, " +
+                      std::to_string(a.years.size()) + " years; " +
+                      std::to_string(a.trends.size() > nl ? nl : a.trends.size()) + " of " +
+                      std::to_string(a.trends.size()) + " terms drawn");
+  }
+  c.empty_note = a.years.empty() ? "no papers with a publication year" : "no keyword trends";
+  return chart::render(c);
 }
 
 }  // namespace rlab::litsearch

@@ -2,6 +2,7 @@
 // behind a response cache; parsing, error messages, deduplication and local filters.
 #include "rlab/error.h"
 #include "rlab/litsearch.h"
+#include "rlab/text.h"
 
 #include <nlohmann/json.hpp>
 
@@ -34,23 +35,12 @@ std::optional<long long> integer(const json& j, const char* key) {
   return static_cast<long long>(d);
 }
 
-std::string lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
 std::string clean_doi(std::string d) {
-  d = lower(d);
+  d = ascii_lower(d);
   for (const char* p : {"https://doi.org/", "http://doi.org/", "https://dx.doi.org/", "doi:"}) {
     if (d.rfind(p, 0) == 0) d = d.substr(std::string(p).size());
   }
   return d;
-}
-
-std::string join(const std::vector<std::string>& v, const char* sep) {
-  std::string s;
-  for (const auto& x : v) s += (s.empty() ? "" : sep) + x;
-  return s;
 }
 
 json parse_json_or(const std::string& text, bool* ok) {
@@ -257,7 +247,7 @@ std::string error_message(int status, const std::string& content_type, const std
       msg = str(j["error"], "message");
   }
   if (msg.empty() && !body.empty()) {
-    std::string lb = lower(body);
+    std::string lb = ascii_lower(body);
     const auto t = lb.find("<title>");
     const auto te = lb.find("</title>");
     if (t != std::string::npos && te != std::string::npos && te > t) {

@@ -2,6 +2,7 @@
 // energy slots, SVG chart and iCalendar text. No I/O and no clock.
 #include "rlab/pomodoro.h"
 
+#include "rlab/chart.h"
 #include "rlab/error.h"
 #include "rlab/text.h"
 
@@ -543,12 +544,6 @@ std::string logfmt_value(const std::string& v) {
   return r + "\"";
 }
 
-std::string join(const std::vector<std::string>& v, const char* sep) {
-  std::string s;
-  for (const auto& x : v) s += (s.empty() ? "" : sep) + x;
-  return s;
-}
-
 std::vector<std::string> split_tags(const std::string& s) {
   std::vector<std::string> out;
   std::string cur;
@@ -669,7 +664,8 @@ Session parse_history_line(const std::string& line, const std::string& path, int
   return s;
 }
 
-std::vector<Session> parse_history(const std::string& text, const std::string& path) {
+std::vector<Session> parse_history(const std::string& text, const std::string& path,
+                                   std::vector<std::string>* skipped) {
   std::vector<Session> out;
   std::istringstream in(text);
   std::string line;
@@ -678,7 +674,12 @@ std::vector<Session> parse_history(const std::string& text, const std::string& p
     ++n;
     if (!line.empty() && line.back() == '\r') line.pop_back();
     if (line.find_first_not_of(" \t") == std::string::npos) continue;
-    out.push_back(parse_history_line(line, path, n));
+    try {
+      out.push_back(parse_history_line(line, path, n));
+    } catch (const InputError& e) {
+      if (skipped == nullptr) throw;
+      skipped->push_back(std::string(e.what()) + " (skipped)");
+    }
   }
   return out;
 }
@@ -783,7 +784,8 @@ std::string encode_mood(const Mood& m) {
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-std::vector<Mood> parse_journal(const std::string& text, const std::string& path) {
+std::vector<Mood> parse_journal(const std::string& text, const std::string& path,
+                                std::vector<std::string>* skipped) {
   std::vector<Mood> out;
   std::istringstream in(text);
   std::string line;
@@ -794,28 +796,33 @@ std::vector<Mood> parse_journal(const std::string& text, const std::string& path
     auto fail = [&](const std::string& why) -> InputError {
       return InputError(path + ":" + std::to_string(n) + ":1: " + why);
     };
-    nlohmann::json j;
     try {
-      j = nlohmann::json::parse(line);
-    } catch (const nlohmann::json::exception&) {
-      throw fail("not a JSON object");
-    }
-    if (!j.is_object()) throw fail("not a JSON object");
-    Mood m;
-    if (!j.contains("ts") || !j["ts"].is_string() ||
-        !parse_iso(j["ts"].get<std::string>(), &m.ts, &m.offset)) {
-      throw fail("'ts' must be an ISO 8601 timestamp with UTC offset");
-    }
-    for (const char* key : {"mood", "energy"}) {
-      if (!j.contains(key) || !j[key].is_number_integer() || j[key].get<long long>() < 1 ||
-          j[key].get<long long>() > 10) {
-        throw fail(std::string("'") + key + "' must be an integer from 1 to 10");
+      nlohmann::json j;
+      try {
+        j = nlohmann::json::parse(line);
+      } catch (const nlohmann::json::exception&) {
+        throw fail("not a JSON object");
       }
+      if (!j.is_object()) throw fail("not a JSON object");
+      Mood m;
+      if (!j.contains("ts") || !j["ts"].is_string() ||
+          !parse_iso(j["ts"].get<std::string>(), &m.ts, &m.offset)) {
+        throw fail("'ts' must be an ISO 8601 timestamp with UTC offset");
+      }
+      for (const char* key : {"mood", "energy"}) {
+        if (!j.contains(key) || !j[key].is_number_integer() || j[key].get<long long>() < 1 ||
+            j[key].get<long long>() > 10) {
+          throw fail(std::string("'") + key + "' must be an integer from 1 to 10");
+        }
+      }
+      m.mood = j["mood"].get<int>();
+      m.energy = j["energy"].get<int>();
+      if (j.contains("note") && j["note"].is_string()) m.note = j["note"].get<std::string>();
+      out.push_back(m);
+    } catch (const InputError& e) {
+      if (skipped == nullptr) throw;
+      skipped->push_back(std::string(e.what()) + " (skipped)");
     }
-    m.mood = j["mood"].get<int>();
-    m.energy = j["energy"].get<int>();
-    if (j.contains("note") && j["note"].is_string()) m.note = j["note"].get<std::string>();
-    out.push_back(m);
   }
   return out;
 }
@@ -885,75 +892,42 @@ SlotAnalysis energy_slots(const std::vector<Mood>& entries, int min_samples) {
 }
 
 std::string slots_svg(const SlotAnalysis& a, const std::string& title) {
-  const int w = 760;
-  const int h = 400;
-  const int left = 60;
-  const int right = 20;
-  const int top = 50;
-  const int bottom = 70;
-  const double plot_w = w - left - right;
-  const double plot_h = h - top - bottom;
-  const double bar_w = plot_w / 12.0;
-  std::ostringstream s;
-  char buf[1024];
-  s << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << w << "\" height=\"" << h
-    << "\" viewBox=\"0 0 " << w << " " << h << "\" font-family=\"DejaVu Sans, sans-serif\">\n";
-  s << "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n";
-  s << "<text x=\"" << w / 2 << "\" y=\"28\" font-size=\"18\" text-anchor=\"middle\">"
-    << xml_escape(title) << "</text>\n";
-  for (int v = 0; v <= 10; v += 2) {
-    const double y = top + plot_h - plot_h * v / 10.0;
-    std::snprintf(buf, sizeof buf,
-                  "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#ddd\"/>\n"
-                  "<text x=\"%d\" y=\"%.1f\" font-size=\"12\" text-anchor=\"end\">%d</text>\n",
-                  left, y, w - right, y, left - 8, y + 4, v);
-    s << buf;
-  }
-  std::snprintf(buf, sizeof buf,
-                "<text x=\"16\" y=\"%.1f\" font-size=\"13\" text-anchor=\"middle\" "
-                "transform=\"rotate(-90 16 %.1f)\">mean energy (1-10)</text>\n",
-                top + plot_h / 2, top + plot_h / 2);
-  s << buf;
+  chart::Chart c;
+  c.title = title;
+  c.x.title = "time of day (two-hour slots)";
+  c.y.title = "mean energy (1-10)";
+  c.y.min = 0;
+  c.y.max = 10;
+  c.plot_width = 620;
+  c.plot_height = 260;
+  chart::Series bars{"", {}, {}};
+  bars.style = chart::Style::kBars;
+  char buf[512];
   for (int k = 0; k < 12; ++k) {
     const Slot& sl = a.slots[k];
-    const double x = left + k * bar_w;
-    const bool best = a.best && *a.best == k;
-    if (sl.samples > 0) {
-      const double bh = plot_h * sl.mean / 10.0;
-      std::snprintf(buf, sizeof buf,
-                    "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\"/>\n"
-                    "<text x=\"%.1f\" y=\"%.1f\" font-size=\"12\" text-anchor=\"middle\">%.1f"
-                    "</text>\n",
-                    x + 6, top + plot_h - bh, bar_w - 12, bh, best ? "#16a34a" : "#60a5fa",
-                    x + bar_w / 2, top + plot_h - bh - 6, sl.mean);
-      s << buf;
-    }
-    std::snprintf(buf, sizeof buf,
-                  "<text x=\"%.1f\" y=\"%.1f\" font-size=\"12\" text-anchor=\"middle\">"
-                  "%02d-%02d</text>\n"
-                  "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" text-anchor=\"middle\" "
-                  "fill=\"#555\">n=%d</text>\n",
-                  x + bar_w / 2, top + plot_h + 18, sl.start_hour, sl.start_hour + 2, x + bar_w / 2,
-                  top + plot_h + 34, sl.samples);
-    s << buf;
+    std::snprintf(buf, sizeof buf, "%02d-%02d", sl.start_hour, sl.start_hour + 2);
+    c.x.categories.emplace_back(buf);
+    c.x.category_notes.push_back("n=" + std::to_string(sl.samples));
+    if (sl.samples == 0) continue;
+    bars.x.push_back(k);
+    bars.y.push_back(sl.mean);
+    bars.spread.push_back(sl.sd);
+    std::snprintf(buf, sizeof buf, "%.1f", sl.mean);
+    bars.labels.emplace_back(buf);
+    bars.colors.emplace_back(a.best && *a.best == k ? "#16a34a" : "#60a5fa");
   }
-  std::snprintf(buf, sizeof buf,
-                "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#333\"/>\n", left,
-                top + plot_h, w - right, top + plot_h);
-  s << buf;
-  std::string foot;
+  c.series.push_back(std::move(bars));
   if (a.best) {
     const Slot& b = a.slots[*a.best];
     std::snprintf(buf, sizeof buf, "best slot %02d:00-%02d:00 (green), mean %.2f over %d samples",
                   b.start_hour, b.start_hour + 2, b.mean, b.samples);
-    foot = buf;
+    c.notes.emplace_back(buf);
   } else {
-    foot = "no best slot: " + a.reason;
+    c.notes.push_back("no best slot: " + a.reason);
   }
-  s << "<text x=\"" << w / 2 << "\" y=\"" << h - 14 << "\" font-size=\"13\" text-anchor=\"middle\">"
-    << xml_escape(foot) << "</text>\n";
-  s << "</svg>\n";
-  return s.str();
+  c.notes.emplace_back("whiskers: one standard deviation of the samples");
+  c.empty_note = "no energy samples";
+  return chart::render(c);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1023,11 +997,7 @@ std::string to_ics(const std::vector<Event>& events, long long stamp) {
 }
 
 std::string make_uid(const std::string& parts) {
-  std::uint64_t h = 1469598103934665603ULL;
-  for (unsigned char c : parts) {
-    h ^= c;
-    h *= 1099511628211ULL;
-  }
+  const std::uint64_t h = fnv1a(parts);
   char b[40];
   std::snprintf(b, sizeof b, "%016llx", static_cast<unsigned long long>(h));
   return std::string(b) + "@rlab";

@@ -152,12 +152,6 @@ std::string join_ids(const Plan& p, const std::vector<std::size_t>& v, const cha
   return s;
 }
 
-std::string join(const std::vector<std::string>& v, const char* sep) {
-  std::string s;
-  for (const auto& x : v) s += (s.empty() ? "" : sep) + x;
-  return s;
-}
-
 std::string explain_line(const prioritize::Item& it) {
   std::string expr = it.formula;
   // Substitute each term name by its value, longest names first so "cost_of_delay" wins.
@@ -311,8 +305,14 @@ nlohmann::json to_json(const Plan& p, const Result& r, bool explain) {
 std::string dot_escape(const std::string& s) {
   std::string r;
   for (char c : s) {
-    if (c == '"' || c == '\\') r += '\\';
-    r += c;
+    if (c == '\n') {
+      r += "\\n";  // a line break in the label
+    } else if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) {
+      r += ' ';
+    } else {
+      if (c == '"' || c == '\\') r += '\\';
+      r += c;
+    }
   }
   return r;
 }
@@ -356,6 +356,10 @@ std::string mermaid_escape(const std::string& s) {
       r += "#lt;";
     } else if (c == '>') {
       r += "#gt;";
+    } else if (c == '\n') {
+      r += "<br/>";  // a line break in the node; a raw newline ends the node's line
+    } else if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) {
+      r += ' ';
     } else {
       r += c;
     }
@@ -436,11 +440,7 @@ ExitCode run(const Options& o, Context& ctx) {
           render_plain(make_table(plan, r, false)) + "\n" + summary_lines(plan, r, o.explain, "");
       break;
   }
-  if (o.output.empty() || o.output == "-") {
-    ctx.out << text;
-  } else {
-    write_file_atomic(o.output, text);
-  }
+  write_output(ctx.out, o.output, text);
   return ExitCode::kSuccess;
 }
 

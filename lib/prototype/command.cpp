@@ -899,6 +899,21 @@ ExitCode run_prototype(const Options& o, Context& ctx, const prototype::Distribu
                      "' has no labels");
   }
   const std::string task = model["task"];
+  if (expectation) {
+    // An expected metric this model never reports would be found missing only after training.
+    const std::vector<std::string> available = prototype::produced_metrics(
+        task, model["type"].get<std::string>(), val.count() > 0, data.test.count() > 0);
+    json names = json::object();
+    for (const auto& n : available) names[n] = 0.0;
+    if (prototype::resolve_metric(*expectation, names).empty()) {
+      std::string list;
+      for (const auto& n : available) list += (list.empty() ? "" : ", ") + n;
+      throw InputError((r.expect_where.empty() ? std::string("expect") : r.expect_where) +
+                       ": metric '" + expectation->metric + "' of the expected result '" +
+                       expectation->text + "' is not reported by a " + task + " model (" +
+                       model["type"].get<std::string>() + "); it reports: " + list);
+    }
+  }
   json normalize = nullptr;
   if (task == "classification" && dcfg.value("normalize", true)) {
     std::vector<double> mean;
@@ -1113,9 +1128,9 @@ ExitCode run_prototype(const Options& o, Context& ctx, const prototype::Distribu
   record["conclusion"] = prototype::verdict(record);
   record["next_steps"] = make_analysis(record);
   write_file_atomic(run_dir + "/record.yaml", prototype::to_yaml(record));
-  write_file_atomic(
-      run_dir + "/curve.svg",
-      prototype::render_svg(read_metrics(metrics_path), id + (r.name.empty() ? "" : " " + r.name)));
+  write_file_atomic(run_dir + "/curve.svg",
+                    prototype::render_svg(read_metrics(metrics_path),
+                                          id + (r.name.empty() ? "" : " " + r.name), results));
 
   // Output.
   const json& m = result.value("metrics", json::object());
@@ -1329,7 +1344,17 @@ std::string main_metric(const json& rec) {
   return "-";
 }
 
+// The --runs folder must exist: a mistyped path is no empty list of runs.
+void require_runs_folder(const std::string& runs) {
+  if (is_dir(runs)) return;
+  if (exists(runs)) throw InputError("--runs " + runs + ": not a folder");
+  InputError e("--runs " + runs + ": no such folder");
+  e.add_note("rlab prototype records each run in <folder>/<id>/record.yaml (--out, default runs)");
+  throw e;
+}
+
 ExitCode run_exp(Context& ctx, const std::string& runs, const std::string& show_id, bool list) {
+  if (list) require_runs_folder(runs);
   if (list) {
     require_format(ctx.options.format, {Format::kTable, Format::kJson, Format::kCsv, Format::kMd},
                    "exp list");
@@ -1342,31 +1367,55 @@ ExitCode run_exp(Context& ctx, const std::string& runs, const std::string& show_
       json rec;
       try {
         rec = read_record(dir);
+        if (!rec.is_object()) {
+          throw InputError(dir + "/record.yaml: a run record must be a map, got " +
+                           std::string(rec.type_name()));
+        }
       } catch (const Error& e) {
         ctx.log.warn(std::string(e.what()) + " (skipped)");
         continue;
       }
-      const json ex = rec.value("expectation", json());
-      std::string expected = "-";
-      if (ex.is_object()) {
-        expected = ex.value("text", "") + (ex.contains("met") && ex["met"].is_boolean()
-                                               ? (ex["met"].get<bool>() ? " (met)" : " (not met)")
-                                               : "");
+      for (const char* k : {"config", "results", "data"}) {
+        if (rec.contains(k) && rec[k].is_null()) rec.erase(k);
       }
-      const json cfg = rec.value("config", json::object());
-      t.rows.push_back({rec.value("id", n), rec.value("created", ""), rec.value("status", ""),
-                        cfg.value("model", json::object()).value("type", ""),
-                        rec.value("data", json::object()).value("dataset", ""), main_metric(rec),
-                        expected,
-                        rec["hypothesis"].is_string() ? rec["hypothesis"].get<std::string>() : ""});
-      all.push_back(
-          {{"id", rec.value("id", n)},
-           {"dir", dir},
-           {"created", rec.value("created", "")},
-           {"status", rec.value("status", "")},
-           {"hypothesis", rec.value("hypothesis", json())},
-           {"expectation", ex},
-           {"metrics", rec.value("results", json::object()).value("metrics", json::object())}});
+      // One row, built whole before it is added: a field of the wrong type skips the record.
+      std::vector<std::string> row;
+      json entry;
+      try {
+        const json ex = rec.value("expectation", json());
+        std::string expected = "-";
+        if (ex.is_object()) {
+          expected = ex.value("text", "") + (ex.contains("met") && ex["met"].is_boolean()
+                                                 ? (ex["met"].get<bool>() ? " (met)" : " (not met)")
+                                                 : "");
+        }
+        const json cfg = rec.value("config", json::object());
+        row = {rec.value("id", n),
+               rec.value("created", ""),
+               rec.value("status", ""),
+               cfg.value("model", json::object()).value("type", ""),
+               rec.value("data", json::object()).value("dataset", ""),
+               main_metric(rec),
+               expected,
+               rec.contains("hypothesis") && rec["hypothesis"].is_string()
+                   ? rec["hypothesis"].get<std::string>()
+                   : ""};
+        entry = {
+            {"id", rec.value("id", n)},
+            {"dir", dir},
+            {"created", rec.value("created", "")},
+            {"status", rec.value("status", "")},
+            {"hypothesis", rec.value("hypothesis", json())},
+            {"expectation", ex},
+            {"metrics", rec.value("results", json::object()).value("metrics", json::object())}};
+        if (rec.contains("error")) entry["error"] = rec["error"];
+      } catch (const json::exception&) {
+        ctx.log.warn(dir + "/record.yaml: a field has the wrong type (not a record rlab wrote; " +
+                     "skipped)");
+        continue;
+      }
+      t.rows.push_back(std::move(row));
+      all.push_back(std::move(entry));
     }
     if (ctx.options.format == Format::kJson) {
       ctx.out << json{{"runs", all}}.dump(2) << "\n";
@@ -1376,11 +1425,22 @@ ExitCode run_exp(Context& ctx, const std::string& runs, const std::string& show_
     return ExitCode::kSuccess;
   }
   require_format(ctx.options.format, {Format::kTable, Format::kJson, Format::kMd}, "exp show");
-  const json rec = read_record(find_run(runs, show_id));
+  const std::string dir = find_run(runs, show_id);
+  const json rec = read_record(dir);
   if (ctx.options.format == Format::kJson) {
     ctx.out << rec.dump(2) << "\n";
   } else {
-    ctx.out << prototype::record_markdown(rec);
+    std::string text;
+    try {
+      if (rec.is_object()) text = prototype::record_markdown(rec);
+    } catch (const json::exception&) {
+      text.clear();
+    }
+    if (text.empty()) {
+      throw InputError(dir + "/record.yaml: not a run record rlab can show (a field has the " +
+                       "wrong type); rlab exp show --format json prints it as it is");
+    }
+    ctx.out << text;
   }
   return ExitCode::kSuccess;
 }

@@ -2,6 +2,7 @@
 // template.
 #include "rlab/prototype.h"
 
+#include "rlab/chart.h"
 #include "rlab/error.h"
 #include "rlab/text.h"
 
@@ -12,6 +13,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <map>
+#include <optional>
 
 namespace rlab::prototype {
 
@@ -146,70 +148,6 @@ void yaml_into(const json& v, int indent, std::string& out) {
 
 std::string fmt(double v, int digits = 4) { return format_number(v, digits); }
 
-struct Series {
-  std::string name;
-  std::string color;
-  std::vector<std::pair<double, double>> points;
-};
-
-std::string panel(const std::vector<Series>& series, double x0, double y0, double w, double h,
-                  const std::string& ylabel) {
-  double xmin = 1e300, xmax = -1e300, ymin = 1e300, ymax = -1e300;
-  for (const auto& s : series) {
-    for (const auto& [x, y] : s.points) {
-      if (!std::isfinite(y)) continue;
-      xmin = std::min(xmin, x);
-      xmax = std::max(xmax, x);
-      ymin = std::min(ymin, y);
-      ymax = std::max(ymax, y);
-    }
-  }
-  std::string out;
-  char buf[256];
-  std::snprintf(buf, sizeof buf,
-                "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"none\" "
-                "stroke=\"#9ca3af\"/>\n",
-                x0, y0, w, h);
-  out += buf;
-  if (xmin > xmax)
-    return out + "<text x=\"" + fmt(x0 + 10) + "\" y=\"" + fmt(y0 + 20) + "\">no data</text>\n";
-  if (xmax == xmin) xmax = xmin + 1;
-  if (ymax == ymin) {
-    ymax += 0.5;
-    ymin -= 0.5;
-  }
-  auto px = [&](double x) { return x0 + (x - xmin) / (xmax - xmin) * w; };
-  auto py = [&](double y) { return y0 + h - (y - ymin) / (ymax - ymin) * h; };
-  std::snprintf(buf, sizeof buf,
-                "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" text-anchor=\"end\">%s</text>\n"
-                "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" text-anchor=\"end\">%s</text>\n",
-                x0 - 4, y0 + 10, fmt(ymax).c_str(), x0 - 4, y0 + h, fmt(ymin).c_str());
-  out += buf;
-  std::snprintf(buf, sizeof buf,
-                "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\">step %s</text>\n"
-                "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" text-anchor=\"end\">%s</text>\n",
-                x0, y0 + h + 14, fmt(xmin).c_str(), x0 + w, y0 + h + 14, fmt(xmax).c_str());
-  out += buf;
-  out += "<text x=\"" + fmt(x0 + w / 2) + "\" y=\"" + fmt(y0 - 6) +
-         "\" font-size=\"12\" text-anchor=\"middle\">" + xml_escape(ylabel) + "</text>\n";
-  double ly = y0 + 14;
-  for (const auto& s : series) {
-    std::string pts;
-    for (const auto& [x, y] : s.points) {
-      if (!std::isfinite(y)) continue;
-      std::snprintf(buf, sizeof buf, "%.1f,%.1f ", px(x), py(y));
-      pts += buf;
-    }
-    if (pts.empty()) continue;
-    out += "<polyline fill=\"none\" stroke=\"" + s.color + "\" stroke-width=\"1.5\" points=\"" +
-           pts + "\"/>\n";
-    out += "<text x=\"" + fmt(x0 + w - 6) + "\" y=\"" + fmt(ly) + "\" font-size=\"11\" fill=\"" +
-           s.color + "\" text-anchor=\"end\">" + xml_escape(s.name) + "</text>\n";
-    ly += 14;
-  }
-  return out;
-}
-
 }  // namespace
 
 std::string to_yaml(const json& value) {
@@ -218,35 +156,95 @@ std::string to_yaml(const json& value) {
   return out;
 }
 
-std::string render_svg(const std::vector<json>& rows, const std::string& title) {
-  Series train{"train loss", "#2563eb", {}};
-  Series val{"validation loss", "#ea580c", {}};
-  Series metric{"", "#16a34a", {}};
-  std::string metric_name;
-  for (const json& r : rows) {
-    if (!r.contains("step")) continue;
-    const double step = r["step"].get<double>();
-    if (r.contains("train_loss") && r["train_loss"].is_number())
-      train.points.emplace_back(step, r["train_loss"].get<double>());
-    if (r.contains("val_loss") && r["val_loss"].is_number())
-      val.points.emplace_back(step, r["val_loss"].get<double>());
-    for (const char* m : {"val_accuracy", "val_psnr"}) {
-      if (r.contains(m) && r[m].is_number()) {
-        metric_name = m;
-        metric.points.emplace_back(step, r[m].get<double>());
-      }
-    }
+std::string render_svg(const std::vector<json>& rows, const std::string& title,
+                       const json& results) {
+  const json metrics = results.is_object() ? results.value("metrics", json::object()) : json();
+  double last_step = 0;
+  for (const json& r : rows)
+    if (r.contains("step") && r["step"].is_number())
+      last_step = std::max(last_step, r["step"].get<double>());
+  if (results.is_object() && results.contains("steps") && results["steps"].is_number())
+    last_step = std::max(last_step, results["steps"].get<double>());
+  auto final_value = [&](const std::string& key) -> std::optional<double> {
+    if (!metrics.is_object() || !metrics.contains(key) || !metrics[key].is_number())
+      return std::nullopt;
+    return metrics[key].get<double>();
+  };
+  // The task metric: accuracy for classifiers, PSNR for reconstruction.
+  std::string task;
+  for (const char* m : {"accuracy", "psnr"}) {
+    for (const json& r : rows)
+      if (r.contains(std::string("val_") + m)) task = m;
+    if (final_value(std::string("val_") + m) || final_value(std::string("test_") + m)) task = m;
+    if (!task.empty()) break;
   }
-  metric.name = metric_name;
-  const bool two = !metric.points.empty();
-  const double width = two ? 960 : 520;
-  std::string out = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" + fmt(width) +
-                    "\" height=\"340\" font-family=\"sans-serif\">\n<rect width=\"100%\" "
-                    "height=\"100%\" fill=\"white\"/>\n<text x=\"10\" y=\"18\" font-size=\"14\">" +
-                    xml_escape(title) + "</text>\n";
-  out += panel({train, val}, 60, 50, 420, 250, "loss");
-  if (two) out += panel({metric}, 540, 50, 400, 250, metric_name);
-  return out + "</svg>\n";
+  auto curve = [&](const std::string& name, const std::string& key, const std::string& color) {
+    chart::Series s{name, {}, {}};
+    s.color = color;
+    for (const json& r : rows) {
+      if (!r.contains("step") || !r["step"].is_number() || !r.contains(key) || !r[key].is_number())
+        continue;
+      s.x.push_back(r["step"].get<double>());
+      s.y.push_back(r[key].get<double>());
+    }
+    return s;
+  };
+  auto final_point = [&](const std::string& name, const std::string& key,
+                         const std::string& color) {
+    chart::Series s{name, {}, {}};
+    s.style = chart::Style::kPoints;
+    s.color = color;
+    if (const auto v = final_value(key)) {
+      s.x.push_back(last_step);
+      s.y.push_back(*v);
+    }
+    return s;
+  };
+  auto panel = [&](chart::Chart c) {
+    c.x.title = "training step";
+    c.x.integer = true;
+    c.x.min = 0;
+    if (last_step > 0) c.x.max = last_step;
+    c.plot_width = 380;
+    c.plot_height = 240;
+    // Series without points stay out of the legend.
+    c.series.erase(std::remove_if(c.series.begin(), c.series.end(),
+                                  [](const chart::Series& s) { return s.x.empty(); }),
+                   c.series.end());
+    return c;
+  };
+  std::vector<chart::Chart> panels;
+  chart::Chart loss;
+  loss.title = "loss";
+  loss.y.title = task == "psnr" ? "loss (mean squared error)" : "loss (cross-entropy)";
+  loss.y.scale = chart::Scale::kAuto;
+  loss.series = {curve("train loss", "train_loss", "#2563eb"),
+                 curve("validation loss", "val_loss", "#ea580c"),
+                 final_point("final validation loss", "val_loss", "#ea580c"),
+                 final_point("test loss", "test_loss", "#111827")};
+  loss.empty_note = "no loss recorded";
+  panels.push_back(panel(loss));
+  std::string final_line;
+  if (!task.empty()) {
+    chart::Chart m;
+    const bool acc = task == "accuracy";
+    m.title = acc ? "accuracy" : "PSNR";
+    m.y.title = acc ? "accuracy (%)" : "PSNR (dB)";
+    m.y.percent = acc;
+    m.series = {curve("validation " + task, "val_" + task, "#16a34a"),
+                final_point("final validation " + task, "val_" + task, "#16a34a"),
+                final_point("test " + task, "test_" + task, "#111827")};
+    if (const auto t = final_value("test_" + task)) {
+      final_line = "test " + task + " " +
+                   (acc ? format_fixed(100 * *t, 2) + " %" : format_fixed(*t, 2) + " dB");
+      m.series.back().labels = {acc ? format_fixed(100 * *t, 1) + "%" : format_fixed(*t, 1)};
+    }
+    panels.push_back(panel(m));
+  }
+  if (const auto t = final_value("test_loss"))
+    final_line += (final_line.empty() ? "test loss " : ", test loss ") + fmt(*t);
+  if (!final_line.empty()) panels.front().notes.push_back("after training: " + final_line);
+  return chart::render_grid(title, panels, 2);
 }
 
 namespace {
@@ -302,6 +300,8 @@ std::string record_markdown(const json& rec) {
   s += "# " + str(rec, "id") +
        (rec.contains("name") && rec["name"].is_string() ? " — " + str(rec, "name") : "") + "\n\n";
   s += "- created: " + str(rec, "created") + "\n- status: " + str(rec, "status") + "\n";
+  const std::string error = str(rec, "error");
+  if (!error.empty()) s += "- error: " + error + "\n";
   s += "- conclusion: " + str(rec, "conclusion") + "\n\n";
   s += "## Goal\n\n" + str(rec, "hypothesis", "(no hypothesis given; use --hypothesis)") + "\n\n";
   s += "## Parameters\n\n| parameter | value |\n|---|---|\n";
@@ -345,7 +345,9 @@ std::string record_markdown(const json& rec) {
   }
   s += "\n## Failure analysis\n\n";
   const json& warnings = rec.value("warnings", json::array());
-  if (warnings.empty()) {
+  if (!error.empty()) {
+    s += "The run failed: " + error + "\n";
+  } else if (warnings.empty()) {
     s += "No failure mode detected (checked: loss progress, non-finite loss, exploding and "
          "vanishing "
          "gradients, train/validation gap" +

@@ -18,13 +18,6 @@ std::vector<std::string> builtin_scale_names() {
   return names;
 }
 
-std::string dir_of(const std::string& path) {
-  const auto slash = path.rfind('/');
-  if (slash == std::string::npos) return ".";
-  if (slash == 0) return "/";
-  return path.substr(0, slash);
-}
-
 namespace {
 
 bool looks_like_path(const std::string& spec) {

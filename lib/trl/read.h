@@ -42,7 +42,4 @@ void check_scale_version(const AnswersFile& file, const Scale& scale);
 /// The answers file as YAML (what the questionnaire saves after each question).
 std::string answers_yaml(const AnswersFile& file, const Scale& scale);
 
-/// Directory part of a path ("." when none).
-std::string dir_of(const std::string& path);
-
 }  // namespace rlab::trl

@@ -18,19 +18,6 @@ namespace {
   throw InputError((where.empty() ? "" : where + ": ") + message);
 }
 
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
-
-std::string trim(const std::string& s) {
-  const auto b = s.find_first_not_of(" \t\r\n");
-  if (b == std::string::npos) return "";
-  const auto e = s.find_last_not_of(" \t\r\n");
-  return s.substr(b, e - b + 1);
-}
-
 std::string pct(double v) { return format_number(v, 6); }
 
 }  // namespace
@@ -256,7 +243,7 @@ std::pair<int, int> progress(const Scale& scale, const Element& element) {
 }
 
 bool parse_typed_answer(const std::string& text, TypedAnswer& out) {
-  std::string t = lower(trim(text));
+  std::string t = ascii_lower(trim(text, " \t\r\n"));
   if (t == "y" || t == "yes") {
     out = {100.0, false};
     return true;
@@ -269,7 +256,7 @@ bool parse_typed_answer(const std::string& text, TypedAnswer& out) {
     out = {std::nullopt, true};
     return true;
   }
-  if (!t.empty() && t.back() == '%') t = trim(t.substr(0, t.size() - 1));
+  if (!t.empty() && t.back() == '%') t = trim(t.substr(0, t.size() - 1), " \t\r\n");
   if (t.empty()) return false;
   char* end = nullptr;
   const double v = std::strtod(t.c_str(), &end);
@@ -294,7 +281,7 @@ std::vector<std::string> split_evidence(const std::string& text) {
 }
 
 std::string evidence_type(const std::string& item) {
-  const std::string l = lower(item);
+  const std::string l = ascii_lower(item);
   if (l.rfind("doi:", 0) == 0 || l.rfind("10.", 0) == 0 ||
       l.find("doi.org/") != std::string::npos) {
     return "doi";

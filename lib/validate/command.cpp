@@ -74,7 +74,7 @@ std::string dir_of(const std::string& file) {
 // "[label=]path-or-glob-or-dir" -> label and files. Relative paths from a config file are
 // resolved against the config's directory (`base`).
 v::Side load_side(const std::string& spec, const std::string& default_label,
-                  const std::string& base, const std::string& where) {
+                  const std::string& base, const std::string& where, Context& ctx) {
   v::Side side;
   side.label = default_label;
   std::string path = spec;
@@ -102,9 +102,16 @@ v::Side load_side(const std::string& spec, const std::string& default_label,
   } else {
     side.files = {path};
   }
+  // A run that failed (no results in its record) is said and left out, not fatal.
+  std::vector<std::string> skipped;
   for (const auto& f : side.files) {
-    std::vector<v::Run> runs = v::parse_runs(read_file(f), f);
+    std::vector<v::Run> runs = v::parse_runs(read_file(f), f, &skipped);
     for (auto& r : runs) side.runs.push_back(std::move(r));
+  }
+  for (const auto& s : skipped) ctx.log.warn(s);
+  if (side.runs.empty()) {
+    throw InputError(path + ": no usable runs for the " + side.label + " (" +
+                     std::to_string(skipped.size()) + " run record(s) without results skipped)");
   }
   return side;
 }
@@ -679,9 +686,9 @@ ExitCode run(const Options& o, const CLI::App& sub, Context& ctx) {
                  "validate");
   const Setup s = resolve(o, sub, ctx);
   const v::Side baseline =
-      load_side(s.baseline_spec, "baseline", s.baseline_base, s.baseline_where);
+      load_side(s.baseline_spec, "baseline", s.baseline_base, s.baseline_where, ctx);
   const v::Side candidate =
-      load_side(s.candidate_spec, "candidate", s.candidate_base, s.candidate_where);
+      load_side(s.candidate_spec, "candidate", s.candidate_base, s.candidate_where, ctx);
   const v::Report rep = v::analyse(s.metrics, baseline, candidate, s.options);
   for (const auto& m : rep.metrics) {
     for (const auto& w : m.warnings) ctx.log.warn(m.name + ": " + w);
@@ -704,11 +711,7 @@ ExitCode run(const Options& o, const CLI::App& sub, Context& ctx) {
       break;
   }
   if (!o.junit.empty()) write_file_atomic(o.junit, to_junit(rep, s.options));
-  if (o.output.empty() || o.output == "-") {
-    ctx.out << text;
-  } else {
-    write_file_atomic(o.output, text);
-  }
+  write_output(ctx.out, o.output, text);
   return rep.gate_failed ? ExitCode::kNo : ExitCode::kSuccess;
 }
 

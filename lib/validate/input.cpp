@@ -11,15 +11,11 @@
 #include <cmath>
 #include <cstdlib>
 #include <map>
+#include <optional>
 
 namespace rlab::validate {
 
 namespace {
-
-std::string lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
 
 bool ends_with(const std::string& s, const std::string& suffix) {
   return s.size() >= suffix.size() &&
@@ -33,20 +29,12 @@ bool blank(const std::string& s) {
   return true;
 }
 
-std::string trim(const std::string& s) {
-  std::size_t a = 0;
-  std::size_t b = s.size();
-  while (a < b && std::isspace(static_cast<unsigned char>(s[a])) != 0) ++a;
-  while (b > a && std::isspace(static_cast<unsigned char>(s[b - 1])) != 0) --b;
-  return s.substr(a, b - a);
-}
-
 std::string shorten(const std::string& s) { return s.size() > 40 ? s.substr(0, 37) + "..." : s; }
 
 // A metric value written as text: a finite number, else InputError at `where`.
 double parse_value(const std::string& raw, const std::string& metric, const std::string& where) {
   const std::string text = trim(raw);
-  const std::string l = lower(text);
+  const std::string l = ascii_lower(text);
   static const char* const kNonFinite[] = {"nan",      "+nan",      "-nan",     ".nan",  "inf",
                                            "+inf",     "-inf",      ".inf",     "+.inf", "-.inf",
                                            "infinity", "+infinity", "-infinity"};
@@ -246,6 +234,8 @@ std::string relocate(const std::string& where, const std::string& name, int line
 struct RecordReader {
   std::string name;
   int line = 1;  // > 1 for JSON Lines: the line the record is on
+  std::vector<std::string>* skipped = nullptr;
+  std::size_t records = 0;  // records seen, skipped ones included
 
   std::string where(const ConfigNode& n) const { return relocate(n.location().str(), name, line); }
 
@@ -293,6 +283,39 @@ struct RecordReader {
     return std::nullopt;
   }
 
+  // Whether an rlab experiment record (it has a status or a config) holds no comparable result
+  // (a run that failed, was interrupted, diverged or never finished, or one without results),
+  // and then what its record says about it: ", status 'failed': <error>", or "".
+  static std::optional<std::string> unusable(const ConfigNode& rec) {
+    if (!rec.has("status") && !rec.has("config")) return std::nullopt;
+    std::string status;
+    if (rec.has("status") && rec["status"].is_scalar()) status = rec["status"].as_string();
+    std::string why;
+    if (status == "failed" || status == "interrupted" || status == "diverged" ||
+        status == "running") {
+      why = ", status '" + status + "'";
+    } else if (rec.has("metrics") || rec.has("results")) {
+      return std::nullopt;
+    }
+    if (rec.has("error") && rec["error"].is_scalar()) why += ": " + rec["error"].as_string();
+    return why;
+  }
+
+  // Appends the run of `rec` to `runs`, or notes in `skipped` why it has none.
+  void add(const ConfigNode& rec, std::vector<Run>& runs) {
+    ++records;
+    if (rec.is_map()) {
+      if (const auto why = unusable(rec)) {
+        std::string id;
+        if (rec.has("id") && rec["id"].is_scalar()) id = " " + rec["id"].as_string();
+        if (skipped != nullptr)
+          skipped->push_back(where(rec) + ": run" + id + " has no results" + *why + " (skipped)");
+        return;
+      }
+    }
+    runs.push_back(record(rec));
+  }
+
   Run record(const ConfigNode& rec) const {
     if (!rec.is_map()) {
       throw InputError(where(rec) +
@@ -321,7 +344,7 @@ struct RecordReader {
     return run;
   }
 
-  void document(const ConfigNode& root, std::vector<Run>& runs) const {
+  void document(const ConfigNode& root, std::vector<Run>& runs) {
     ConfigNode list = root;
     if (root.is_map() && root.has("runs")) {
       list = root["runs"];
@@ -331,24 +354,27 @@ struct RecordReader {
       }
     }
     if (list.is_sequence()) {
-      for (std::size_t i = 0; i < list.size(); ++i) runs.push_back(record(list.at(i)));
+      for (std::size_t i = 0; i < list.size(); ++i) add(list.at(i), runs);
     } else {
-      runs.push_back(record(list));
+      add(list, runs);
     }
   }
 };
 
-std::vector<Run> parse_records(const std::string& text, const std::string& name) {
+std::vector<Run> parse_records(const std::string& text, const std::string& name,
+                               std::vector<std::string>* skipped) {
   if (blank(text)) throw InputError(name + ": empty file (no runs)");
   std::vector<Run> runs;
-  RecordReader reader{name, 1};
+  RecordReader reader{name, 1, skipped};
   reader.document(parse_config(text, name), runs);
-  if (runs.empty()) throw InputError(name + ":1:1: no runs (the list is empty)");
+  if (reader.records == 0) throw InputError(name + ":1:1: no runs (the list is empty)");
   return runs;
 }
 
-std::vector<Run> parse_jsonl(const std::string& text, const std::string& name) {
+std::vector<Run> parse_jsonl(const std::string& text, const std::string& name,
+                             std::vector<std::string>* skipped) {
   std::vector<Run> runs;
+  std::size_t records = 0;
   int line = 0;
   std::size_t pos = 0;
   while (pos <= text.size()) {
@@ -357,14 +383,15 @@ std::vector<Run> parse_jsonl(const std::string& text, const std::string& name) {
         text.substr(pos, nl == std::string::npos ? std::string::npos : nl - pos);
     ++line;
     if (!blank(one)) {
-      RecordReader reader{name, line};
+      RecordReader reader{name, line, skipped};
       try {
         const ConfigNode rec = parse_config(one, name);
         if (!rec.is_map()) {
           throw InputError(name + ":" + std::to_string(line) +
                            ":1: each line must hold one run record {...}, got " + rec.kind());
         }
-        runs.push_back(reader.record(rec));
+        reader.add(rec, runs);
+        ++records;
       } catch (const InputError& e) {
         throw InputError(relocate(e.what(), name, line));
       }
@@ -372,18 +399,19 @@ std::vector<Run> parse_jsonl(const std::string& text, const std::string& name) {
     if (nl == std::string::npos) break;
     pos = nl + 1;
   }
-  if (runs.empty()) throw InputError(name + ": empty file (no runs)");
+  if (records == 0) throw InputError(name + ": empty file (no runs)");
   return runs;
 }
 
 }  // namespace
 
-std::vector<Run> parse_runs(const std::string& text, const std::string& name) {
-  const std::string l = lower(name);
+std::vector<Run> parse_runs(const std::string& text, const std::string& name,
+                            std::vector<std::string>* skipped) {
+  const std::string l = ascii_lower(name);
   if (ends_with(l, ".csv")) return parse_csv(text, name);
-  if (ends_with(l, ".jsonl") || ends_with(l, ".ndjson")) return parse_jsonl(text, name);
+  if (ends_with(l, ".jsonl") || ends_with(l, ".ndjson")) return parse_jsonl(text, name, skipped);
   if (ends_with(l, ".json") || ends_with(l, ".yaml") || ends_with(l, ".yml")) {
-    return parse_records(text, name);
+    return parse_records(text, name, skipped);
   }
   throw InputError(name + ": unknown run file type (use .csv, .json, .jsonl, .yaml or .yml)");
 }

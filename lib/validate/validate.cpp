@@ -96,21 +96,6 @@ double center_in_place(std::vector<double>& buf, Center center) {
   return s / static_cast<double>(n - 2 * cut);
 }
 
-std::uint64_t fnv1a(const std::string& s) {
-  std::uint64_t h = 1469598103934665603ULL;
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 1099511628211ULL;
-  }
-  return h;
-}
-
-std::string join(const std::vector<std::string>& v) {
-  std::string s;
-  for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
-  return s;
-}
-
 std::string canonical(const std::string& s) {
   std::string c;
   for (char ch : s) {
@@ -467,7 +452,7 @@ Report analyse(const std::vector<MetricSpec>& metrics, const Side& baseline, con
     if (b.values.empty() && c.values.empty()) {
       InputError e(spec.where + ": metric '" + spec.name + "' is in neither the " + baseline.label +
                    " nor the " + candidate.label + suggest(spec.name, all_names));
-      e.add_note("metrics found: " + join(all_names));
+      e.add_note("metrics found: " + join(all_names, ", "));
       throw e;
     }
     if (b.values.empty() || c.values.empty()) {

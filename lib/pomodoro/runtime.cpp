@@ -1,0 +1,264 @@
+// `rlab pomodoro`: settings from the config section, the clock, the state files and hooks.
+#include "runtime.h"
+
+#include "rlab/files.h"
+#include "rlab/text.h"
+
+#include <spawn.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+
+extern char** environ;
+
+namespace rlab::pomodoro_cmd {
+
+const std::vector<std::string> kKeys = {
+    "profiles", "hooks", "daily_goal", "notify", "timezone", "default_type",    "history",
+    "journal",  "date",  "window",     "fixed",  "tasks",    "deep_min_samples"};
+
+std::string expand_home(const std::string& p) {
+  if (p.size() >= 1 && p[0] == '~' && (p.size() == 1 || p[1] == '/')) {
+    return home_dir() + p.substr(1);
+  }
+  return p;
+}
+
+std::string state_dir() { return data_dirs().data + "/pomodoro"; }
+
+namespace {
+
+pd::Profile read_profile(const ConfigNode& n, pd::Profile base) {
+  if (!n.is_map())
+    n.fail("'" + n.path() + "' must be a map of work, short_break, long_break, long_break_every");
+  n.check_keys({"work", "short_break", "long_break", "long_break_every"});
+  if (n.has("work")) base.work = static_cast<int>(n["work"].as_int(1, 600));
+  if (n.has("short_break")) base.short_break = static_cast<int>(n["short_break"].as_int(0, 600));
+  if (n.has("long_break")) base.long_break = static_cast<int>(n["long_break"].as_int(0, 600));
+  if (n.has("long_break_every")) {
+    base.long_break_every = static_cast<int>(n["long_break_every"].as_int(1, 100));
+  }
+  return base;
+}
+
+}  // namespace
+
+Settings read_settings(const ConfigNode& s) {
+  Settings st;
+  st.history_path = state_dir() + "/history";
+  st.journal_path = state_dir() + "/journal.jsonl";
+  if (!s.defined()) return st;
+  s.check_keys(kKeys);
+  if (s.has("profiles")) {
+    const ConfigNode p = s["profiles"];
+    if (!p.is_map()) p.fail("'profiles' must be a map of profile name to lengths");
+    for (const std::string& name : p.keys()) {
+      const auto it = st.profiles.find(name);
+      st.profiles[name] =
+          read_profile(p[name], it != st.profiles.end() ? it->second : pd::Profile{});
+    }
+  }
+  if (s.has("hooks")) {
+    const ConfigNode h = s["hooks"];
+    h.check_keys({"on_start", "on_finish", "on_break_end"});
+    for (const std::string& k : h.keys()) {
+      std::vector<std::string> argv;
+      for (const ConfigNode& a : h[k].items()) argv.push_back(a.as_string());
+      if (argv.empty() || argv[0].empty()) h[k].fail("'hooks." + k + "' needs a program");
+      argv[0] = expand_home(argv[0]);
+      st.hooks[k] = argv;
+    }
+  }
+  if (s.has("daily_goal")) st.daily_goal = static_cast<int>(s["daily_goal"].as_int(1, 100));
+  if (s.has("notify")) st.notify = s["notify"].as_bool();
+  if (s.has("timezone")) {
+    st.timezone = s["timezone"].as_string();
+    st.timezone_where = s["timezone"].location().str();
+    pd::check_zone_name(st.timezone, st.timezone_where);
+  }
+  if (s.has("deep_min_samples")) {
+    st.deep_min_samples = static_cast<int>(s["deep_min_samples"].as_int(1, 1000));
+  }
+  if (s.has("default_type")) {
+    const ConfigNode t = s["default_type"];
+    st.default_type = t.as_string();
+    if (st.profiles.count(st.default_type) == 0)
+      t.fail("unknown task type '" + st.default_type + "'");
+  }
+  if (s.has("history")) st.history_path = expand_home(s["history"].as_string());
+  if (s.has("journal")) st.journal_path = expand_home(s["journal"].as_string());
+  return st;
+}
+
+// The config: the positional FILE, else --config, else <config dir>/pomodoro.yaml if present.
+ConfigNode load_section(const std::string& file, Context& ctx, bool required) {
+  std::string path = !file.empty() ? file : ctx.options.config_path;
+  if (path.empty()) {
+    const std::string def = data_dirs().config + "/pomodoro.yaml";
+    struct stat st {};
+    if (::stat(def.c_str(), &st) == 0) path = def;
+  }
+  if (path.empty()) {
+    if (required) throw UsageError("pomodoro plan needs a plan file: rlab pomodoro plan FILE");
+    return ConfigNode();
+  }
+  const ConfigNode root = load_config_file(path);
+  const ConfigNode section = select_section(root, "pomodoro");
+  apply_overrides(section, "pomodoro", ctx.options.sets);
+  return section;
+}
+
+Clock make_clock() {
+  Clock c;
+  const char* v = std::getenv("RLAB_NOW");
+  if (v != nullptr && *v != '\0') {
+    int off = 0;
+    if (!pd::parse_iso(v, &c.fixed_at, &off)) {
+      throw UsageError(std::string("RLAB_NOW='") + v +
+                       "' is not a timestamp (2025-03-03T09:00:00+08:00 or Unix seconds)");
+    }
+    c.fixed = true;
+  }
+  return c;
+}
+
+// The history and the journal are appended to by rlab: a torn or hand-edited line among good
+// ones is said and left out, not fatal to every command that reads the file.
+std::vector<pd::Session> load_history(const Settings& st, Context& ctx) {
+  if (!path_exists(st.history_path)) return {};
+  std::vector<std::string> skipped;
+  auto h = pd::parse_history(read_file(st.history_path), st.history_path, &skipped);
+  for (const auto& s : skipped) ctx.log.warn(s);
+  return h;
+}
+
+std::vector<pd::Mood> load_journal(const std::string& path, Context& ctx) {
+  if (!path_exists(path)) return {};
+  std::vector<std::string> skipped;
+  auto j = pd::parse_journal(read_file(path), path, &skipped);
+  for (const auto& s : skipped) ctx.log.warn(s);
+  return j;
+}
+
+// The journal a report reads: one named with --journal must exist (a mistyped path is no empty
+// journal); the default one may not yet.
+std::string journal_to_read(const std::string& flag, const Settings& st) {
+  if (flag.empty()) return st.journal_path;
+  if (!path_exists(flag)) throw InputError("--journal " + flag + ": no such file");
+  return flag;
+}
+
+std::string state_path() { return state_dir() + "/state.json"; }
+
+std::optional<pd::State> load_state() {
+  const std::string p = state_path();
+  if (!path_exists(p)) return std::nullopt;
+  return pd::decode_state(read_file(p), p);
+}
+
+void clear_state() {
+  if (::unlink(state_path().c_str()) != 0 && errno != ENOENT) {
+    throw EnvironmentError(state_path() + ": cannot remove: " + std::strerror(errno));
+  }
+}
+
+namespace {
+
+// ---------------------------------------------------------------------------------------------
+// Hooks and notifications: argv via posix_spawnp, values only in the environment.
+
+int spawn_wait(const std::vector<std::string>& argv, const std::vector<std::string>& extra_env,
+               bool quiet) {
+  std::vector<std::string> env_store;
+  for (char** e = environ; *e != nullptr; ++e) env_store.emplace_back(*e);
+  for (const auto& kv : extra_env) env_store.push_back(kv);
+  std::vector<char*> envp;
+  for (auto& s : env_store) envp.push_back(s.data());
+  envp.push_back(nullptr);
+  std::vector<std::string> args = argv;
+  std::vector<char*> av;
+  for (auto& a : args) av.push_back(a.data());
+  av.push_back(nullptr);
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+  if (quiet) posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+  pid_t pid = 0;
+  const int rc = ::posix_spawnp(&pid, av[0], &fa, nullptr, av.data(), envp.data());
+  posix_spawn_file_actions_destroy(&fa);
+  if (rc != 0) return -1000 - rc;
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+bool on_path(const std::string& program) {
+  const char* path = std::getenv("PATH");
+  std::string p = path != nullptr ? path : "";
+  std::size_t start = 0;
+  while (start <= p.size()) {
+    const std::size_t end = p.find(':', start);
+    const std::string dir =
+        p.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    if (!dir.empty() && ::access((dir + "/" + program).c_str(), X_OK) == 0) return true;
+    if (end == std::string::npos) break;
+    start = end + 1;
+  }
+  return false;
+}
+
+}  // namespace
+
+void run_hook(Runtime& rt, const std::string& event, const pd::State& s, long long end) {
+  const auto it = rt.st.hooks.find(event);
+  if (it == rt.st.hooks.end()) return;
+  const std::vector<std::pair<std::string, std::string>> vars = {
+      {"RLAB_POMODORO_EVENT", event},
+      {"RLAB_POMODORO_PHASE", s.phase == pd::Phase::kWork ? "work" : "break"},
+      {"RLAB_POMODORO_TASK", s.task},
+      {"RLAB_POMODORO_TYPE", s.type},
+      {"RLAB_POMODORO_TAGS", join(s.tags, ",")},
+      {"RLAB_POMODORO_START", pd::format_iso(s.start, s.offset)},
+      {"RLAB_POMODORO_END", pd::format_iso(end, s.offset)},
+      {"RLAB_POMODORO_DURATION", std::to_string(s.duration / 60)},
+      {"RLAB_POMODORO_DURATION_S", std::to_string(s.duration)},
+      {"RLAB_POMODORO_COMPLETED_TODAY",
+       std::to_string(
+           pd::completed_on_day(load_history(rt.st, rt.ctx), rt.clock.now(), rt.offset_now()))},
+      {"RLAB_POMODORO_DAILY_GOAL", std::to_string(rt.st.daily_goal)}};
+  std::vector<std::string> env;
+  for (const auto& [k, v] : vars) env.push_back(k + "=" + v);
+  const int rc = spawn_wait(it->second, env, false);
+  if (rc <= -1000) {
+    rt.ctx.log.warn("hook " + event + ": cannot run '" + it->second[0] +
+                    "': " + std::strerror(-1000 - rc));
+  } else if (rc != 0) {
+    rt.ctx.log.warn("hook " + event + ": '" + it->second[0] + "' exited with status " +
+                    std::to_string(rc));
+  }
+}
+
+void notify(Runtime& rt, const std::string& title, const std::string& body) {
+  if (!rt.st.notify || !on_path("notify-send")) return;
+  spawn_wait({"notify-send", "--app-name=rlab", title, body}, {}, true);
+}
+
+std::string clock_hm(long long utc, int offset) {
+  const pd::Civil c = pd::civil_at(utc, offset);
+  char b[16];
+  std::snprintf(b, sizeof b, "%02d:%02d", c.hour, c.minute);
+  return b;
+}
+
+std::string mmss(long long s) {
+  if (s < 0) s = 0;
+  char b[32];
+  std::snprintf(b, sizeof b, "%02lld:%02lld", s / 60, s % 60);
+  return b;
+}
+
+}  // namespace rlab::pomodoro_cmd
