@@ -116,8 +116,8 @@ TEST(E2ePrioritize, SetOverridesTheFile) {
   const RunResult bad = run_rlab({"prioritize", kExample, "--set", "challenges.0.impact=12"});
   EXPECT_EQ(bad.code, 3);
   EXPECT_EQ(bad.err,
-            "rlab: error: --set challenges.0.impact=12: 'challenges.0.impact' is 12, must be in "
-            "[0, 10]\n");
+            "rlab: error: --set challenges.0.impact=12: 'challenges.0.impact' is 12, must be "
+            "between 0 and 10\n");
 }
 
 TEST(E2ePrioritize, ExperimentFileAndStatuses) {

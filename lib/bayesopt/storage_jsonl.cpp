@@ -141,7 +141,7 @@ void StudyWriter::open(const std::string& path, bool truncate_partial) {
   if (!parent.empty()) std::filesystem::create_directories(parent, ec);
   f_ = std::fopen(path.c_str(), "a");
   if (f_ == nullptr)
-    throw EnvironmentError(path + ": cannot write the study file: " + std::strerror(errno));
+    throw_file_error(path + ": cannot write the study file", errno);
 }
 
 StudyWriter::~StudyWriter() {

@@ -81,7 +81,7 @@ bool path_exists(const std::string& path) {
 void append_line_durable(const std::string& path, const std::string& line) {
   make_dirs(dir_of(path));
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  if (fd < 0) throw EnvironmentError(path + ": cannot open for appending: " + std::strerror(errno));
+  if (fd < 0) throw_file_error(path + ": cannot open for appending", errno);
   const std::string data = line + "\n";
   const ssize_t n = ::write(fd, data.data(), data.size());
   const bool ok = n == static_cast<ssize_t>(data.size()) && ::fsync(fd) == 0;

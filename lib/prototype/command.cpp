@@ -1488,7 +1488,8 @@ Command prototype_command() {
                            "Seconds a rank waits for the others before it gives up (default 180)")
                 ->check(cli::real(1, 86400));
             app.add_option("--emit-sbatch", o->emit_sbatch,
-                           "Write a Slurm array job over the seeds to FILE and exit");
+                           "Write a Slurm array job over the seeds to FILE and exit")
+                ->type_name("FILE");
             return [o, &ctx]() { return prototype_main(*o, ctx); };
           }};
 }
