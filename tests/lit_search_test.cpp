@@ -1461,9 +1461,9 @@ TEST(LitSearchTrendSvg, RoundPercentTicksYearsAndDistinctLines) {
   AnalysisResult a;
   a.years = {1990, 1995, 2001, 2010, 2024};
   a.docs_per_year = {2, 10, 20, 25, 29};
-  a.trends = {TrendRow{"learning", {0.0, 0.1, 0.45, 0.3, 0.2}, {0, 1, 9, 8, 6}},
-              TrendRow{"neural", {0.0, 0.1, 0.45, 0.3, 0.2}, {0, 1, 9, 8, 6}},
-              TrendRow{"graph <net>", {0.5, 0.2, 0.05, 0.1, 0.12}, {1, 2, 1, 3, 3}}};
+  a.trends = {TrendRow{"learning", {0.0, 0.1, 0.45, 0.3, 0.2}, {0, 1, 9, 8, 6}, {}, {}},
+              TrendRow{"neural", {0.0, 0.1, 0.45, 0.3, 0.2}, {0, 1, 9, 8, 6}, {}, {}},
+              TrendRow{"graph <net>", {0.5, 0.2, 0.05, 0.1, 0.12}, {1, 2, 1, 3, 3}, {}, {}}};
   const std::string svg = trend_svg(a);
   TempDir d;
   EXPECT_EQ(render_png(svg, d.path() + "/trend.png"), "");
