@@ -30,7 +30,7 @@ echo
 # "biodiversity AND finance" up to 2010, as the API returned them (see its README). Otherwise a
 # cache of invented papers.
 LIT_CORPUS=""
-for d in ../shared/data/lit-search ../../shared/data/lit-search /work/shared/data/lit-search; do
+for d in ../shared/data/lit-search ../../shared/data/lit-search; do
   if [ -f "$d/openalex-biodiversity-finance.json" ]; then
     LIT_CORPUS="$d/openalex-biodiversity-finance.json"
     break
