@@ -140,8 +140,7 @@ void StudyWriter::open(const std::string& path, bool truncate_partial) {
   std::error_code ec;
   if (!parent.empty()) std::filesystem::create_directories(parent, ec);
   f_ = std::fopen(path.c_str(), "a");
-  if (f_ == nullptr)
-    throw_file_error(path + ": cannot write the study file", errno);
+  if (f_ == nullptr) throw_file_error(path + ": cannot write the study file", errno);
 }
 
 StudyWriter::~StudyWriter() {

@@ -718,65 +718,65 @@ ExitCode run(const Options& o, const CLI::App& sub, Context& ctx) {
 }  // namespace
 
 Command validate_command() {
-  return {
-      "validate",
-      "is the candidate really better than the baseline? statistics across seeds, CI gate",
-      [](CLI::App& sub, Context& ctx) -> Runner {
-        auto o = std::make_shared<Options>();
-        sub.add_option("baseline", o->baseline,
-                       "Baseline runs: file, glob or directory (label=path to name it)")
-            ->type_name("BASELINE");
-        sub.add_option("candidate", o->candidate, "Candidate runs: file, glob or directory")
-            ->type_name("CANDIDATE");
-        sub.add_option("--metric", o->metrics,
-                       "Metric to compare and its direction: NAME:higher|lower[:MIN_EFFECT] "
-                       "(repeatable)")
-            ->type_name("SPEC");
-        sub.add_option("--test", o->tests,
-                       "welch (default), student, mwu, paired-t, wilcoxon; a comma list "
-                       "reports several, the first decides")
-            ->type_name("TEST")
-            ->check(cli::values({"welch", "student", "mwu", "paired-t", "wilcoxon"}));
-        sub.add_flag("--paired", "Pair runs by seed (paired t; mwu becomes wilcoxon)");
-        sub.add_option("--alpha", o->alpha, "Significance level (default 0.05)")
-            ->type_name("A")
-            ->check(cli::positive(0.5));
-        sub.add_option("--confidence", o->confidence, "Confidence of intervals (default 0.95)")
-            ->type_name("C")
-            ->check(cli::real());
-        sub.add_option("--correction", o->correction,
-                       "Across metrics: holm (default), bonferroni, none")
-            ->type_name("METHOD")
-            ->check(cli::values({"holm", "bonferroni", "none"}));
-        sub.add_option("--min-effect", o->min_effect,
-                       "Smallest change that counts: 5% (relative) or abs:0.01 (default 0)")
-            ->type_name("EFFECT");
-        sub.add_option("--center", o->center, "mean (default), median or iqm")
-            ->type_name("C")
-            ->check(cli::values({"mean", "median", "iqm"}));
-        sub.add_option("--bootstrap", o->bootstrap, "Bootstrap resamples (default 10000; 0 = none)")
-            ->type_name("N")
-            ->check(cli::whole<int>(0));
-        sub.add_option("--seed", o->seed, "Seed of the bootstrap (default 0)")
-            ->type_name("N")
-            ->check(cli::whole<long long>(0));
-        sub.add_option("--warn-runs", o->warn_runs, "Warn below this many runs (default 5)")
-            ->type_name("N")
-            ->check(cli::whole<int>());
-        sub.add_option("--fail-on", o->fail_on,
-                       "Exit 1 on: regression (default), inconclusive, not-improved, none")
-            ->type_name("WHEN")
-            ->check(cli::values({"regression", "inconclusive", "not-improved", "none"}));
-        sub.add_option("--junit", o->junit, "Also write JUnit XML (one test case per metric)")
-            ->type_name("FILE");
-        sub.add_option("-o,--output", o->output, "Write the output to FILE (atomically)")
-            ->type_name("FILE");
-        sub.footer(
-            "Example: rlab validate base='runs/base/*.json' new='runs/new/*.json' "
-            "--metric accuracy:higher --metric loss:lower\n"
-            "Exit codes: 0 pass, 1 gate failed, 2 usage, 3 bad input.");
-        return [o, &sub, &ctx] { return run(*o, sub, ctx); };
-      }};
+  return {"validate",
+          "is the candidate really better than the baseline? statistics across seeds, CI gate",
+          [](CLI::App& sub, Context& ctx) -> Runner {
+            auto o = std::make_shared<Options>();
+            sub.add_option("baseline", o->baseline,
+                           "Baseline runs: file, glob or directory (label=path to name it)")
+                ->type_name("BASELINE");
+            sub.add_option("candidate", o->candidate, "Candidate runs: file, glob or directory")
+                ->type_name("CANDIDATE");
+            sub.add_option("--metric", o->metrics,
+                           "Metric to compare and its direction: NAME:higher|lower[:MIN_EFFECT] "
+                           "(repeatable)")
+                ->type_name("SPEC");
+            sub.add_option("--test", o->tests,
+                           "welch (default), student, mwu, paired-t, wilcoxon; a comma list "
+                           "reports several, the first decides")
+                ->type_name("TEST")
+                ->check(cli::values({"welch", "student", "mwu", "paired-t", "wilcoxon"}));
+            sub.add_flag("--paired", "Pair runs by seed (paired t; mwu becomes wilcoxon)");
+            sub.add_option("--alpha", o->alpha, "Significance level (default 0.05)")
+                ->type_name("A")
+                ->check(cli::positive(0.5));
+            sub.add_option("--confidence", o->confidence, "Confidence of intervals (default 0.95)")
+                ->type_name("C")
+                ->check(cli::real());
+            sub.add_option("--correction", o->correction,
+                           "Across metrics: holm (default), bonferroni, none")
+                ->type_name("METHOD")
+                ->check(cli::values({"holm", "bonferroni", "none"}));
+            sub.add_option("--min-effect", o->min_effect,
+                           "Smallest change that counts: 5% (relative) or abs:0.01 (default 0)")
+                ->type_name("EFFECT");
+            sub.add_option("--center", o->center, "mean (default), median or iqm")
+                ->type_name("C")
+                ->check(cli::values({"mean", "median", "iqm"}));
+            sub.add_option("--bootstrap", o->bootstrap,
+                           "Bootstrap resamples (default 10000; 0 = none)")
+                ->type_name("N")
+                ->check(cli::whole<int>(0));
+            sub.add_option("--seed", o->seed, "Seed of the bootstrap (default 0)")
+                ->type_name("N")
+                ->check(cli::whole<long long>(0));
+            sub.add_option("--warn-runs", o->warn_runs, "Warn below this many runs (default 5)")
+                ->type_name("N")
+                ->check(cli::whole<int>());
+            sub.add_option("--fail-on", o->fail_on,
+                           "Exit 1 on: regression (default), inconclusive, not-improved, none")
+                ->type_name("WHEN")
+                ->check(cli::values({"regression", "inconclusive", "not-improved", "none"}));
+            sub.add_option("--junit", o->junit, "Also write JUnit XML (one test case per metric)")
+                ->type_name("FILE");
+            sub.add_option("-o,--output", o->output, "Write the output to FILE (atomically)")
+                ->type_name("FILE");
+            sub.footer(
+                "Example: rlab validate base='runs/base/*.json' new='runs/new/*.json' "
+                "--metric accuracy:higher --metric loss:lower\n"
+                "Exit codes: 0 pass, 1 gate failed, 2 usage, 3 bad input.");
+            return [o, &sub, &ctx] { return run(*o, sub, ctx); };
+          }};
 }
 
 }  // namespace rlab
