@@ -7,8 +7,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 if command -v ccache >/dev/null; then
-  # Paths relative to the checkout, so clones in other folders share the cache.
-  export CMAKE_CXX_COMPILER_LAUNCHER=ccache CCACHE_BASEDIR="$PWD"
+  # Paths relative to the checkout, so clones in other folders share the cache (with -g, ccache
+  # also hashes the build folder unless told not to).
+  export CMAKE_CXX_COMPILER_LAUNCHER=ccache CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=1
 fi
 cmake --preset release >/dev/null
 cmake --build --preset release --target rlab rlab_train_core
