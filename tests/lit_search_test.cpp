@@ -579,6 +579,12 @@ TEST(LitSearchCache, OddEntriesAreMisses) {
     EXPECT_FALSE(entry(status, "1").has_value()) << status;
   EXPECT_FALSE(entry("200", "\"yesterday\"").has_value());
   EXPECT_FALSE(entry("200", "null").has_value());
+  // A request that is not a string threw a JSON type error once (found by the fuzzer).
+  for (const char* request : {"200", "null", "[1]", "{}"}) {
+    dir.write(DiskCache::file_name(key), std::string("{\"request\":") + request +
+                                             ",\"status\":200,\"stored_at\":1,\"body\":\"{}\"}\n");
+    EXPECT_FALSE(cache.get(key).has_value()) << request;
+  }
 }
 
 TEST(LitSearchDedup, IdThenDoiThenTitleAndYear) {

@@ -29,8 +29,11 @@ std::optional<CachedResponse> DiskCache::get(const std::string& key) {
   std::stringstream ss;
   ss << in.rdbuf();
   const auto j = nlohmann::json::parse(ss.str(), nullptr, false);
-  if (j.is_discarded() || !j.is_object() || j.value("request", "") != key || !j.contains("body") ||
-      !j["body"].is_string()) {
+  if (j.is_discarded() || !j.is_object()) return std::nullopt;
+  // A request that is not a string (a number, say) is no entry of ours: a miss, not a type error.
+  const auto request = j.find("request");
+  if (request == j.end() || !request->is_string() || request->get<std::string>() != key ||
+      !j.contains("body") || !j["body"].is_string()) {
     return std::nullopt;
   }
   // An entry written by hand or by another program may hold anything: a status that is not a
