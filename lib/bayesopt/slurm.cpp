@@ -7,6 +7,7 @@
 
 #include "rlab/error.h"
 #include "rlab/files.h"
+#include "rlab/slurm.h"
 #include "rlab/text.h"
 
 #include <fcntl.h>
@@ -206,22 +207,19 @@ std::string job_script(const std::vector<std::vector<std::string>>& jobs, const 
   o += "# rlab bayesopt trials " + std::to_string(first_trial) + ".." +
        std::to_string(first_trial + static_cast<long long>(jobs.size()) - 1) +
        ": array task N runs trial " + std::to_string(first_trial) + " + N.\n";
-  auto opt = [&o](const std::string& name, const std::string& value) {
-    if (!value.empty()) o += "#SBATCH --" + name + "=" + value + "\n";
-  };
-  opt("job-name", "rlab-bayesopt");
-  opt("output", dir + "/trial-%a.out");
-  opt("error", dir + "/trial-%a.err");
-  opt("chdir", absolute("."));
-  opt("time", task_time(s, timeout_s));
-  opt("ntasks", "1");
-  opt("cpus-per-task", std::to_string(s.cpus_per_task));
-  if (s.gpus > 0) opt("gres", "gpu:" + std::to_string(s.gpus));
-  opt("mem", s.mem);
-  opt("partition", s.partition);
-  opt("account", s.account);
-  opt("qos", s.qos);
-  for (const auto& e : s.extra) o += "#SBATCH " + e + "\n";
+  o += sbatch_directives({{"job-name", "rlab-bayesopt"},
+                          {"output", dir + "/trial-%a.out"},
+                          {"error", dir + "/trial-%a.err"},
+                          {"chdir", absolute(".")},
+                          {"time", task_time(s, timeout_s)},
+                          {"ntasks", "1"},
+                          {"cpus-per-task", std::to_string(s.cpus_per_task)},
+                          {"gres", s.gpus > 0 ? "gpu:" + std::to_string(s.gpus) : ""},
+                          {"mem", s.mem},
+                          {"partition", s.partition},
+                          {"account", s.account},
+                          {"qos", s.qos}},
+                         s.extra);
   for (const auto& line : s.setup) o += line + "\n";
   o += "case \"$SLURM_ARRAY_TASK_ID\" in\n";
   for (std::size_t i = 0; i < jobs.size(); ++i) {

@@ -4,6 +4,7 @@
 
 #include "rlab/chart.h"
 #include "rlab/error.h"
+#include "rlab/slurm.h"
 #include "rlab/text.h"
 
 #include <algorithm>
@@ -498,23 +499,21 @@ std::string sbatch_script(const SbatchSpec& s) {
   o += "# rlab prototype as a Slurm array job: one task per seed, run with --seed "
        "$SLURM_ARRAY_TASK_ID.\n";
   o += "# Submit with: sbatch THIS_FILE   (RLAB=/path/to/rlab overrides the binary)\n";
-  auto opt = [&o](const std::string& name, const std::string& value) {
-    if (!value.empty()) o += "#SBATCH --" + name + "=" + value + "\n";
-  };
-  opt("job-name", s.job_name);
-  opt("array", compact_ranges(s.seeds));
-  opt("time", s.time);
-  opt("nodes", std::to_string(s.nodes));
-  opt("ntasks-per-node", std::to_string(tasks_per_node));
-  opt("cpus-per-task", std::to_string(s.cpus_per_task));
-  if (s.gpus_per_node > 0) opt("gres", "gpu:" + std::to_string(s.gpus_per_node));
-  opt("mem", s.mem);
-  opt("partition", s.partition);
-  opt("account", s.account);
-  opt("qos", s.qos);
-  opt("output", s.output);
-  opt("chdir", s.workdir);
-  for (const auto& e : s.extra) o += "#SBATCH " + e + "\n";
+  o += sbatch_directives(
+      {{"job-name", s.job_name},
+       {"array", compact_ranges(s.seeds)},
+       {"time", s.time},
+       {"nodes", std::to_string(s.nodes)},
+       {"ntasks-per-node", std::to_string(tasks_per_node)},
+       {"cpus-per-task", std::to_string(s.cpus_per_task)},
+       {"gres", s.gpus_per_node > 0 ? "gpu:" + std::to_string(s.gpus_per_node) : ""},
+       {"mem", s.mem},
+       {"partition", s.partition},
+       {"account", s.account},
+       {"qos", s.qos},
+       {"output", s.output},
+       {"chdir", s.workdir}},
+      s.extra);
   o += "set -euo pipefail\n";
   for (const auto& line : s.setup) o += line + "\n";
   o += "export OMP_NUM_THREADS=\"${SLURM_CPUS_PER_TASK:-1}\"\n";
