@@ -11,7 +11,8 @@ std::string read_file(const std::string& path);
 
 /// Writes `content` to `path` atomically: a temporary file in the same directory, fsync, then
 /// rename over `path`. A reader sees the old file or the new one, never a part. On failure
-/// the temporary file is removed, `path` is untouched, and EnvironmentError is thrown.
+/// the temporary file is removed, `path` is untouched, and the error is that of throw_file_error:
+/// InputError (exit 3) when the path itself is wrong, else EnvironmentError (exit 4).
 /// A symbolic link to a file is followed: the file is replaced and the link stays. What cannot
 /// be replaced is written in place, appending: a device, FIFO or socket (`/dev/null`, a pipe
 /// from `>(…)`) and anything under /dev/ or /proc/ (`/dev/stdout` while stdout is a file).
