@@ -30,6 +30,11 @@ struct Command {
 int run_app(const std::vector<std::string>& args, const std::vector<Command>& table,
             std::ostream& out, std::ostream& err, bool stdout_is_tty = false,
             bool stderr_is_tty = false);
+/// The same with the clock given (in-process tests fix "now" this way; the form above reads
+/// RLAB_NOW / RLAB_TODAY).
+int run_app(const std::vector<std::string>& args, const std::vector<Command>& table,
+            std::ostream& out, std::ostream& err, const Clock& clock, bool stdout_is_tty = false,
+            bool stderr_is_tty = false);
 
 /// Calls `visit` for the root app and every sub-command of the CLI11 tree built from `table`,
 /// depth first, with the path from the root ({"rlab", "pomodoro", "journal"}). The tree is the

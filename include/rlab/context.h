@@ -1,6 +1,7 @@
 // What every command receives: streams, logger and the global options.
 #pragma once
 
+#include "rlab/clock.h"
 #include "rlab/log.h"
 #include "rlab/output.h"
 
@@ -27,6 +28,7 @@ struct Context {
   GlobalOptions options;
   Logger log;
   std::vector<std::string> argv;  ///< The full command line, for experiment records.
+  Clock clock;                    ///< "Now" for every command (tests fix it).
 };
 
 }  // namespace rlab

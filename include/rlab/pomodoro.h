@@ -1,8 +1,10 @@
 // `rlab pomodoro`: day planning, a focus timer without a daemon, a mood/energy journal.
 //
-// The core is pure: time is passed in as Unix seconds (the adapter reads the clock or
-// RLAB_NOW), time zones come in through the `Zone` interface, and files arrive as text.
+// The core is pure: time is passed in as Unix seconds (the adapter reads the context's clock),
+// time zones come in through the `Zone` interface, and files arrive as text.
 #pragma once
+
+#include "rlab/clock.h"
 
 #include <array>
 #include <map>
@@ -15,38 +17,24 @@ namespace rlab::pomodoro {
 // ---------------------------------------------------------------------------------------------
 // Time
 
-/// A local calendar time (no zone).
-struct Civil {
-  int year = 1970;
-  int month = 1;  ///< 1-12
-  int day = 1;    ///< 1-31
-  int hour = 0;
-  int minute = 0;
-  int second = 0;
-};
+// Calendar arithmetic and ISO 8601 timestamps are common to every command (rlab/clock.h).
+using rlab::Civil;
+using rlab::civil_at;
+using rlab::civil_from_days;
+using rlab::days_from_civil;
+using rlab::format_date;
+using rlab::format_iso;
+using rlab::parse_clock;
+using rlab::parse_date;
+using rlab::parse_iso;
 
-/// Days since 1970-01-01 of a proleptic Gregorian date, and back.
-long long days_from_civil(int year, int month, int day);
-Civil civil_from_days(long long days);
-/// The local calendar time of `utc` at UTC offset `offset_s`.
-Civil civil_at(long long utc, int offset_s);
 /// ISO weekday 1 (Monday) .. 7 (Sunday) of a day number.
 int iso_weekday(long long days);
 /// ISO 8601 week-numbering year and week of a day number.
 std::pair<int, int> iso_week(long long days);
 
-/// "2025-03-03T09:00:00+08:00" (Open Pomodoro Format, journal).
-std::string format_iso(long long utc, int offset_s);
 /// "20250303T010000Z" (iCalendar UTC form, Timewarrior).
 std::string format_utc_basic(long long utc);
-/// Parses "YYYY-MM-DDTHH:MM[:SS](Z|+HH:MM|-HH:MM|+HHMM)" or Unix seconds ("@1741000000" or
-/// digits only). Returns false on anything else. `offset_s` is 0 for Unix seconds.
-bool parse_iso(const std::string& text, long long* utc, int* offset_s);
-/// "HH:MM" (00:00-24:00) to minutes since midnight; nullopt when malformed.
-std::optional<int> parse_clock(const std::string& text);
-/// "YYYY-MM-DD" to a day number; nullopt when malformed or not a real date.
-std::optional<long long> parse_date(const std::string& text);
-std::string format_date(long long days);
 
 /// A time zone: local calendar time <-> UTC. The adapter implements it over the system's tz
 /// database; tests may use a fixed offset.

@@ -189,8 +189,14 @@ void check_subcommand_words(CLI::App& root, const std::vector<std::string>& args
 
 int run_app(const std::vector<std::string>& args, const std::vector<Command>& table,
             std::ostream& out, std::ostream& err, bool stdout_is_tty, bool stderr_is_tty) {
+  return run_app(args, table, out, err, Clock::from_environment(), stdout_is_tty, stderr_is_tty);
+}
+
+int run_app(const std::vector<std::string>& args, const std::vector<Command>& table,
+            std::ostream& out, std::ostream& err, const Clock& clock, bool stdout_is_tty,
+            bool stderr_is_tty) {
   (void)stdout_is_tty;
-  Context ctx{out, err, GlobalOptions{}, Logger(err, LogLevel::kNormal, false), args};
+  Context ctx{out, err, GlobalOptions{}, Logger(err, LogLevel::kNormal, false), args, clock};
   Globals g;
   try {
     Built built = build_app(table, ctx, g);
@@ -268,7 +274,7 @@ void walk_cli_tree(
     const std::vector<Command>& table,
     const std::function<void(const std::vector<std::string>& path, const CLI::App& app)>& visit) {
   std::ostringstream sink;
-  Context ctx{sink, sink, GlobalOptions{}, Logger(sink, LogLevel::kQuiet, false), {}};
+  Context ctx{sink, sink, GlobalOptions{}, Logger(sink, LogLevel::kQuiet, false), {}, Clock()};
   Globals g;
   Built built = build_app(table, ctx, g);
   std::vector<std::string> path = {"rlab"};

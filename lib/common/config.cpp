@@ -1,5 +1,6 @@
 #include "rlab/config.h"
 
+#include "rlab/clock.h"
 #include "rlab/error.h"
 #include "rlab/files.h"
 #include "rlab/numbers.h"
@@ -302,18 +303,7 @@ std::string ConfigNode::as_date() const {
   auto bad = [&] {
     fail("'" + display_path(path_) + "' must be a date YYYY-MM-DD, got '" + shorten(s) + "'");
   };
-  if (s.size() != 10 || s[4] != '-' || s[7] != '-') bad();
-  for (std::size_t i : {0, 1, 2, 3, 5, 6, 8, 9}) {
-    if (std::isdigit(static_cast<unsigned char>(s[i])) == 0) bad();
-  }
-  const int y = std::stoi(s.substr(0, 4));
-  const int m = std::stoi(s.substr(5, 2));
-  const int d = std::stoi(s.substr(8, 2));
-  static const int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  if (m < 1 || m > 12) bad();
-  const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-  const int days = kDays[m - 1] + (m == 2 && leap ? 1 : 0);
-  if (d < 1 || d > days) bad();
+  if (!parse_date(s)) bad();
   return s;
 }
 

@@ -14,7 +14,6 @@
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
-#include <ctime>
 #include <memory>
 #include <optional>
 
@@ -150,25 +149,6 @@ Loaded read_request(const std::string& file, const Context& ctx) {
   return l;
 }
 
-std::string today() {
-  const char* env = std::getenv("RLAB_TODAY");
-  if (env != nullptr && *env != '\0') {
-    const std::string t = env;
-    try {
-      (void)cost::days_between(t, t);
-    } catch (const std::invalid_argument&) {
-      throw UsageError("RLAB_TODAY must be a date YYYY-MM-DD, got '" + t + "'");
-    }
-    return t;
-  }
-  const std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char buf[16];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
-  return buf;
-}
-
 cost::Catalogue load_catalogue(const std::string& path, const std::string& cloud) {
   if (path.empty()) return cost::parse_catalogue(kCostPricesCsv, "configs/cost/prices.csv");
   std::string provider = cloud;
@@ -209,7 +189,7 @@ Planned make_plan(const std::string& file, const Options& o, Context& ctx, bool 
   if (o.seed) q.seed = *o.seed;
   Planned p{q, load_catalogue(o.prices.empty() ? l.prices : o.prices, o.cloud), {}};
   const auto t0 = std::chrono::steady_clock::now();
-  p.result = cost::plan(p.request, p.catalogue, today(), report);
+  p.result = cost::plan(p.request, p.catalogue, ctx.clock.utc_date(), report);
   const double ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   ctx.log.info("planned " + std::to_string(p.result.candidates.size()) + " candidate(s) in " +

@@ -1,6 +1,7 @@
 // rlab cost: the pure core (catalogue parsing, interruption model, simulation, solver).
 #include "rlab/cost.h"
 
+#include "rlab/clock.h"
 #include "rlab/error.h"
 #include "rlab/text.h"
 
@@ -149,28 +150,6 @@ double price_field(const std::string& name, const Field& f, const std::string& c
   return d;
 }
 
-// Days since 1970-01-01 of a valid YYYY-MM-DD; nullopt when invalid.
-std::optional<long> civil_days(const std::string& s) {
-  if (s.size() != 10 || s[4] != '-' || s[7] != '-') return std::nullopt;
-  for (std::size_t k : {0, 1, 2, 3, 5, 6, 8, 9}) {
-    if (std::isdigit(static_cast<unsigned char>(s[k])) == 0) return std::nullopt;
-  }
-  const long y0 = std::stol(s.substr(0, 4));
-  const long m = std::stol(s.substr(5, 2));
-  const long d = std::stol(s.substr(8, 2));
-  static const int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  if (m < 1 || m > 12 || d < 1) return std::nullopt;
-  const bool leap = (y0 % 4 == 0 && y0 % 100 != 0) || y0 % 400 == 0;
-  if (d > kDays[m - 1] + (m == 2 && leap ? 1 : 0)) return std::nullopt;
-  // Howard Hinnant's days_from_civil.
-  const long y = y0 - (m <= 2 ? 1 : 0);
-  const long era = (y >= 0 ? y : y - 399) / 400;
-  const long yoe = y - era * 400;
-  const long doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + doe - 719468;
-}
-
 std::map<std::string, std::size_t> header_index(const Row& header) {
   std::map<std::string, std::size_t> idx;
   for (std::size_t k = 0; k < header.fields.size(); ++k)
@@ -239,7 +218,7 @@ Catalogue parse_rlab(const std::vector<Row>& rows, const std::string& name) {
     }
     o.source = trim(f("source").text, " \t");
     o.as_of = trim(f("as_of").text, " \t");
-    if (!o.as_of.empty() && !civil_days(o.as_of)) {
+    if (!o.as_of.empty() && !parse_date(o.as_of)) {
       throw InputError(at(name, f("as_of")) + ": as_of must be a date YYYY-MM-DD, got '" + o.as_of +
                        "'");
     }
@@ -553,8 +532,8 @@ Simulation simulate(const JobModel& m, std::size_t jobs, std::uint64_t seed) {
 }
 
 long days_between(const std::string& from, const std::string& to) {
-  const auto a = civil_days(from);
-  const auto b = civil_days(to);
+  const auto a = parse_date(from);
+  const auto b = parse_date(to);
   if (!a || !b) throw std::invalid_argument("bad date");
   return *b - *a;
 }

@@ -158,7 +158,7 @@ Command pomodoro_command() {
           }
           const bool is_plan = plan->parsed() || sub.get_subcommands().empty();
           const ConfigNode section = load_section(is_plan ? o->file : "", ctx, is_plan);
-          Runtime rt{ctx, read_settings(section), make_clock(), nullptr};
+          Runtime rt{ctx, read_settings(section), ctx.clock, nullptr};
           rt.zone = std::make_unique<pd::SystemZone>(rt.st.timezone);
           if (is_plan) return run_plan(*o, rt, section);
           if (start->parsed()) return run_start(*o, rt, false);

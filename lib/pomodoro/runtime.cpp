@@ -9,7 +9,6 @@
 #include <sys/wait.h>
 
 #include <cerrno>
-#include <chrono>
 #include <cstring>
 
 extern char** environ;
@@ -109,20 +108,6 @@ ConfigNode load_section(const std::string& file, Context& ctx, bool required) {
   const ConfigNode section = select_section(root, "pomodoro");
   apply_overrides(section, "pomodoro", ctx.options.sets);
   return section;
-}
-
-Clock make_clock() {
-  Clock c;
-  const char* v = std::getenv("RLAB_NOW");
-  if (v != nullptr && *v != '\0') {
-    int off = 0;
-    if (!pd::parse_iso(v, &c.fixed_at, &off)) {
-      throw UsageError(std::string("RLAB_NOW='") + v +
-                       "' is not a timestamp (2025-03-03T09:00:00+08:00 or Unix seconds)");
-    }
-    c.fixed = true;
-  }
-  return c;
 }
 
 // The history and the journal are appended to by rlab: a torn or hand-edited line among good

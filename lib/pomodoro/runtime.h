@@ -14,7 +14,6 @@
 #include <sys/file.h>
 #include <unistd.h>
 
-#include <chrono>
 #include <map>
 #include <memory>
 #include <optional>
@@ -91,22 +90,6 @@ std::string state_path();
 Settings read_settings(const ConfigNode& s);
 /// The config: the positional FILE, else --config, else <config dir>/pomodoro.yaml if present.
 ConfigNode load_section(const std::string& file, Context& ctx, bool required);
-
-// ---------------------------------------------------------------------------------------------
-// Clock: RLAB_NOW (ISO 8601 or Unix seconds) fixes it.
-
-struct Clock {
-  bool fixed = false;
-  long long fixed_at = 0;
-  [[nodiscard]] long long now() const {
-    if (fixed) return fixed_at;
-    return std::chrono::duration_cast<std::chrono::seconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-  }
-};
-
-Clock make_clock();
 
 // Serialises the timer commands: an exclusive flock on <dir>/lock for the object's lifetime.
 class DirLock {

@@ -53,7 +53,7 @@ std::optional<pd::State> settle(Runtime& rt) {
 void wait_for(Runtime& rt, const pd::State& s) {
   const long long end = s.start + s.duration;
   const bool tty = ::isatty(2) == 1;
-  if (!rt.clock.fixed) {
+  if (!rt.clock.is_fixed()) {
     for (;;) {
       const long long now = rt.clock.now();
       if (now >= end) break;

@@ -24,8 +24,6 @@ namespace rlab::trl_cmd {
 
 // ---- ask (questionnaire) ----------------------------------------------------------------------
 
-std::string today_utc() { return now_utc().substr(0, 10); }
-
 ExitCode run_ask(const Options& o, Context& ctx) {
   if (o.file.empty()) throw UsageError("trl ask needs an answers file to write: rlab trl ask FILE");
   if (::isatty(0) == 0) {
@@ -43,7 +41,7 @@ ExitCode run_ask(const Options& o, Context& ctx) {
     l.file.scale = l.scale_spec;
     trl::Assessment& a = l.file.assessment;
     a.technology = o.technology;
-    a.date = today_utc();
+    a.date = ctx.clock.utc_date();
     a.assessor = o.assessor;
     if (a.assessor.empty()) {
       if (const char* u = std::getenv("USER"); u != nullptr) a.assessor = u;

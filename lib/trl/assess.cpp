@@ -12,7 +12,6 @@
 #include <unistd.h>
 
 #include <cstdlib>
-#include <ctime>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -24,17 +23,6 @@
 namespace rlab::trl_cmd {
 
 std::string pct(double v) { return format_fixed(v, 1) + "%"; }
-
-// "2026-11-29T07:00:00Z"; RLAB_NOW (same form) fixes the clock for tests and reproducible records.
-std::string now_utc() {
-  if (const char* fixed = std::getenv("RLAB_NOW"); fixed != nullptr && *fixed != '\0') return fixed;
-  const std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 void emit(const Options& o, Context& ctx, const std::string& text) {
   write_output(ctx.out, o.output, text);
@@ -292,10 +280,10 @@ std::string assess_text(const Loaded& l, const Result& r, const std::vector<Evid
   return s;
 }
 
-json record_json(const Loaded& l, const Result& r) {
+json record_json(const Loaded& l, const Result& r, const Clock& clock) {
   const trl::Snapshot snap = trl::snapshot(l.scale, l.file.assessment, r);
   json j;
-  j["recorded_at"] = now_utc();
+  j["recorded_at"] = clock.utc_timestamp();
   j["date"] = snap.date;
   j["assessor"] = snap.assessor;
   j["technology"] = snap.technology;
@@ -353,7 +341,7 @@ ExitCode run_assess(const Options& o, Context& ctx) {
   emit(o, ctx, text);
   if (o.record) {
     const std::string path = o.history.empty() ? kDefaultHistory : o.history;
-    append_line_durable(path, record_json(l, r).dump());
+    append_line_durable(path, record_json(l, r, ctx.clock).dump());
     ctx.log.info("recorded in " + path);
   }
   return gate(o, r, l.file.assessment, ctx);

@@ -56,8 +56,6 @@ struct EvidenceItem {
 
 /// "12.5%".
 std::string pct(double v);
-/// "2026-11-29T07:00:00Z"; RLAB_NOW (same form) fixes the clock for tests and reproducible records.
-std::string now_utc();
 /// The report to -o FILE (atomically) or stdout.
 void emit(const Options& o, Context& ctx, const std::string& text);
 /// The scale's id, name, version, source and url as JSON.
@@ -73,7 +71,7 @@ json assess_json(const Loaded& l, const Result& r, const std::vector<EvidenceIte
 std::string assess_text(const Loaded& l, const Result& r, const std::vector<EvidenceItem>& inv,
                         bool md);
 /// The history line for an assessment (JSON Lines).
-json record_json(const Loaded& l, const Result& r);
+json record_json(const Loaded& l, const Result& r, const Clock& clock);
 /// Exit 1 with a warning naming the bottleneck when the level is below --require.
 ExitCode gate(const Options& o, const Result& r, const trl::Assessment& a, Context& ctx);
 /// The history file's snapshots; a missing file is an error only when `must_exist`.
