@@ -7,6 +7,10 @@
 
 namespace rlab {
 
+namespace config {
+struct Section;
+}  // namespace config
+
 Command prioritize_command();
 Command lit_search_command();
 Command doctor_command();
@@ -21,5 +25,14 @@ Command exp_command();
 
 /// Every implemented subcommand, in the order `rlab --help` lists them.
 const std::vector<Command>& command_table();
+
+// The declared config sections (rlab/config_schema.h), one per line.
+const config::Section& lit_search_config_section();
+const config::Section& validate_config_section();
+const config::Section& cost_config_section();
+
+/// Every declared config section, in `rlab --help` order: configs/reference.yaml and the test
+/// of the YAML in the docs come from these.
+std::vector<const config::Section*> config_sections();
 
 }  // namespace rlab

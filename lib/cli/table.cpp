@@ -23,4 +23,14 @@ const std::vector<Command>& command_table() {
   return kTable;
 }
 
+std::vector<const config::Section*> config_sections() {
+  // clang-format off
+  return {
+      &lit_search_config_section(),
+      &validate_config_section(),
+      &cost_config_section(),
+  };
+  // clang-format on
+}
+
 }  // namespace rlab

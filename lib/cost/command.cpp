@@ -3,6 +3,7 @@
 #include "rlab/cli_checks.h"
 #include "rlab/commands.h"
 #include "rlab/config.h"
+#include "rlab/config_schema.h"
 #include "rlab/cost.h"
 #include "rlab/error.h"
 #include "rlab/files.h"
@@ -42,38 +43,67 @@ struct Options {
   CLI::App* diff = nullptr;
 };
 
-const std::vector<std::string> kKeys = {"work_gpu_hours",
-                                        "work_instance_hours",
-                                        "instance",
-                                        "provider",
-                                        "region",
-                                        "gpu_type",
-                                        "gpus",
-                                        "on_demand_usd_per_hour",
-                                        "spot_usd_per_hour",
-                                        "spot_share",
-                                        "budget_usd",
-                                        "deadline_hours",
-                                        "deadline_percentile",
-                                        "interruption",
-                                        "interruption_rate_per_hour",
-                                        "checkpoint_write_minutes",
-                                        "checkpoint_interval_hours",
-                                        "restart_minutes",
-                                        "billing_granularity_seconds",
-                                        "streams",
-                                        "prices",
-                                        "simulate_jobs",
-                                        "seed"};
+}  // namespace
 
-double positive(const ConfigNode& n, double max) {
-  const double v = n.as_double();
-  if (!(v > 0)) n.fail("'" + n.path() + "' must be > 0, got " + format_number(v, 6));
-  if (v > max)
-    n.fail("'" + n.path() + "' must be <= " + format_number(max, 6) + ", got " +
-           format_number(v, 6));
-  return v;
+const config::Section& cost_config_section() {
+  using namespace config;  // NOLINT(google-build-using-namespace): a table of builders
+  static const Section kSection{
+      "cost",
+      "rlab cost plan: the spot/on-demand mix, budget and deadline of a training job",
+      {
+          positive("work_gpu_hours", 1e9, "GPU-hours of work (or work_instance_hours; exactly one)",
+                   "500"),
+          positive("work_instance_hours", 1e9, "instance-hours of work, instead of GPU-hours"),
+          text("instance", "only this instance type (an unknown type is an error)", "p3.2xlarge"),
+          text("provider", "only this provider"),
+          text("region", "only this region", "us-east-1"),
+          text("gpu_type", "only this GPU type (case-insensitive)"),
+          integer("gpus", 1, 1024, "minimum GPUs per instance (default 1)", "1"),
+          positive("on_demand_usd_per_hour", 1e6,
+                   "on-demand $/hour of 'instance', overriding the catalogue", "3.06"),
+          positive("spot_usd_per_hour", 1e6, "spot $/hour of 'instance', overriding the catalogue",
+                   "0.90"),
+          number("spot_share", 0, 1, "fraction of the work run on spot (default 0.7)", "0.7"),
+          positive("budget_usd", 1e12, "budget in $", "3000"),
+          positive("deadline_hours", 1e9, "deadline in hours of wall time", "720"),
+          any("deadline_percentile",
+              "share of runs that must meet the deadline, strictly between 0 and 1 (default 0.9)",
+              "0.9",
+              [](const ConfigNode& n) {
+                const double v = n.as_double(0, 1);
+                if (v <= 0 || v >= 1) {
+                  n.fail("'deadline_percentile' must be strictly between 0 and 1, got " +
+                         format_number(v, 6));
+                }
+              }),
+          choice("interruption", cost::band_names(),
+                 "Spot Instance Advisor band (% of instances interrupted a month)", "5-10"),
+          number("interruption_rate_per_hour", 0, 1e3,
+                 "interruptions per instance-hour, instead of a band (0 = never)"),
+          number("checkpoint_write_minutes", 0, 1e6, "minutes to write a checkpoint (default 5)",
+                 "5"),
+          any("checkpoint_interval_hours",
+              "hours between checkpoints, > 0, or 'auto' (default: Daly's optimum)", "auto",
+              [](const ConfigNode& n) {
+                if (!(n.is_scalar() && n.as_string() == "auto")) require_positive(n, 1e9);
+              }),
+          number("restart_minutes", 0, 1e6,
+                 "minutes to re-provision, reload and warm up after an interruption (default 10)",
+                 "10"),
+          number("billing_granularity_seconds", 0, 1e7,
+                 "billing granularity in seconds (default 1; 0 = continuous)", "1"),
+          choice("streams", {"sequential", "parallel"},
+                 "spot and on-demand parts one after the other or at once (default sequential)",
+                 "sequential"),
+          text("prices", "price catalogue, relative to this file (default: the shipped one)"),
+          integer("simulate_jobs", 1, 10000000,
+                  "simulated jobs behind the percentile column (default 10000)"),
+          integer("seed", 0, 1LL << 62, "seed of every simulation (default 1)", "1"),
+      }};
+  return kSection;
 }
+
+namespace {
 
 struct Loaded {
   Request request;
@@ -84,7 +114,7 @@ Loaded read_request(const std::string& file, const Context& ctx) {
   const ConfigNode root = load_config_file(file);
   const ConfigNode s = select_section(root, "cost");
   apply_overrides(s, "cost", ctx.options.sets);
-  s.check_keys(kKeys);
+  config::check(s, cost_config_section());
   Loaded l;
   Request& q = l.request;
   const bool gpu = s.has("work_gpu_hours");
@@ -93,59 +123,42 @@ Loaded read_request(const std::string& file, const Context& ctx) {
     s.fail(gpu ? "give either 'work_gpu_hours' or 'work_instance_hours', not both"
                : "missing the amount of work: 'work_gpu_hours' or 'work_instance_hours'");
   }
+  // Every key was checked against its declaration: what follows only reads.
+  auto read = [&](const char* key, auto& field, double scale = 1) {
+    if (s.has(key)) field = s[key].as_double() / scale;
+  };
   q.work_in_gpu_hours = gpu;
-  q.work = positive(s[gpu ? "work_gpu_hours" : "work_instance_hours"], 1e9);
+  q.work = s[gpu ? "work_gpu_hours" : "work_instance_hours"].as_double();
   q.instance = s.get("instance", std::string());
   q.where_instance = (s.has("instance") ? s["instance"] : s).location().str();
   q.provider = s.get("provider", std::string());
   q.region = s.get("region", std::string());
   q.gpu_type = s.get("gpu_type", std::string());
-  if (s.has("gpus")) q.gpus = static_cast<int>(s["gpus"].as_int(1, 1024));
-  if (s.has("on_demand_usd_per_hour")) {
-    q.price_on_demand = positive(s["on_demand_usd_per_hour"], 1e6);
-    q.where_prices = s["on_demand_usd_per_hour"].location().str();
+  if (s.has("gpus")) q.gpus = static_cast<int>(s["gpus"].as_int());
+  read("on_demand_usd_per_hour", q.price_on_demand);
+  read("spot_usd_per_hour", q.price_spot);
+  for (const char* key : {"on_demand_usd_per_hour", "spot_usd_per_hour"}) {
+    if (s.has(key) && q.where_prices.empty()) q.where_prices = s[key].location().str();
   }
-  if (s.has("spot_usd_per_hour")) {
-    q.price_spot = positive(s["spot_usd_per_hour"], 1e6);
-    if (q.where_prices.empty()) q.where_prices = s["spot_usd_per_hour"].location().str();
-  }
-  if (s.has("spot_share")) q.spot_share = s["spot_share"].as_double(0, 1);
+  read("spot_share", q.spot_share);
   q.where_budget = (s.has("budget_usd") ? s["budget_usd"] : s).location().str();
-  if (s.has("budget_usd")) q.budget = positive(s["budget_usd"], 1e12);
-  if (s.has("deadline_hours")) q.deadline = positive(s["deadline_hours"], 1e9);
-  if (s.has("deadline_percentile")) {
-    const ConfigNode n = s["deadline_percentile"];
-    q.deadline_percentile = n.as_double(0, 1);
-    if (q.deadline_percentile <= 0 || q.deadline_percentile >= 1) {
-      n.fail("'deadline_percentile' must be strictly between 0 and 1, got " +
-             format_number(q.deadline_percentile, 6));
-    }
-  }
-  if (s.has("interruption")) q.band = s["interruption"].as_choice(cost::band_names());
-  if (s.has("interruption_rate_per_hour"))
-    q.rate = s["interruption_rate_per_hour"].as_double(0, 1e3);
-  if (s.has("checkpoint_write_minutes"))
-    q.checkpoint_write = s["checkpoint_write_minutes"].as_double(0, 1e6) / 60;
-  if (s.has("checkpoint_interval_hours")) {
-    const ConfigNode n = s["checkpoint_interval_hours"];
-    if (!(n.is_scalar() && n.as_string() == "auto")) q.interval = positive(n, 1e9);
-  }
-  if (s.has("restart_minutes")) q.restart = s["restart_minutes"].as_double(0, 1e6) / 60;
-  if (s.has("billing_granularity_seconds")) {
-    q.granularity = s["billing_granularity_seconds"].as_double(0, 1e7) / 3600;
-  }
+  read("budget_usd", q.budget);
+  read("deadline_hours", q.deadline);
+  read("deadline_percentile", q.deadline_percentile);
+  if (s.has("interruption")) q.band = s["interruption"].as_string();
+  read("interruption_rate_per_hour", q.rate);
+  read("checkpoint_write_minutes", q.checkpoint_write, 60);
+  if (s.has("checkpoint_interval_hours") && s["checkpoint_interval_hours"].as_string() != "auto")
+    read("checkpoint_interval_hours", q.interval);
+  read("restart_minutes", q.restart, 60);
+  read("billing_granularity_seconds", q.granularity, 3600);
   if (s.has("streams")) {
-    q.streams = s["streams"].as_choice({"sequential", "parallel"}) == "parallel"
-                    ? cost::Streams::kParallel
-                    : cost::Streams::kSequential;
+    q.streams = s["streams"].as_string() == "parallel" ? cost::Streams::kParallel
+                                                       : cost::Streams::kSequential;
   }
-  if (s.has("simulate_jobs"))
-    q.sim_jobs = static_cast<std::size_t>(s["simulate_jobs"].as_int(1, 10000000));
-  if (s.has("seed")) q.seed = static_cast<std::uint64_t>(s["seed"].as_int(0, (1LL << 62)));
-  if (s.has("prices")) {
-    const std::string p = s["prices"].as_string();
-    l.prices = resolve_beside(file, p);
-  }
+  if (s.has("simulate_jobs")) q.sim_jobs = static_cast<std::size_t>(s["simulate_jobs"].as_int());
+  if (s.has("seed")) q.seed = static_cast<std::uint64_t>(s["seed"].as_int());
+  if (s.has("prices")) l.prices = resolve_beside(file, s["prices"].as_string());
   return l;
 }
 

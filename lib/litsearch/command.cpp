@@ -3,6 +3,7 @@
 #include "rlab/cli_checks.h"
 #include "rlab/commands.h"
 #include "rlab/config.h"
+#include "rlab/config_schema.h"
 #include "rlab/error.h"
 #include "rlab/files.h"
 #include "rlab/http.h"
@@ -85,30 +86,83 @@ std::string env_or(const char* name, const std::string& fallback) {
   return v != nullptr && *v != '\0' ? std::string(v) : fallback;
 }
 
-const std::vector<std::string> kKeys = {
-    "query",           "source",   "mode",          "year",
-    "fields",          "limit",    "min_citations", "venue",
-    "fields_of_study", "sort",     "ids",           "citations_of",
-    "references_of",   "api_base", "openalex_base", "mailto",
-    "cache_ttl_hours", "rate",     "timeout",       "retries",
-    "analysis",        "exports"};
-const std::vector<std::string> kAnalysisKeys = {"ngram",
-                                                "min_df",
-                                                "top",
-                                                "stem",
-                                                "boilerplate",
-                                                "stopwords",
-                                                "recent_years",
-                                                "prior",
-                                                "background",
-                                                "threads",
-                                                "keep_query_terms",
-                                                "fold_plurals",
-                                                "rejoin",
-                                                "min_z",
-                                                "min_year_papers"};
-const std::vector<std::string> kExportKeys = {"csv", "json",    "jsonl", "bibtex",
-                                              "ris", "summary", "svg"};
+}  // namespace
+
+const config::Section& lit_search_config_section() {
+  using namespace config;  // NOLINT(google-build-using-namespace): a table of builders
+  static const Section kSection{
+      "lit-search",
+      "rlab lit-search: search the literature, then keywords, distinctive terms and trends "
+      "(flags win over these keys)",
+      {
+          text("query", "the search words", "battery degradation machine learning"),
+          choice("source", {"s2", "openalex", "both"}, "where to search (default s2)", "s2"),
+          choice("mode", {"relevance", "bulk"},
+                 "relevance (<= 1000 results) or bulk (token paging, boolean syntax)", "relevance"),
+          any("year", "2020-2024, 2020-, -2019 or 2021", "2015-",
+              [](const ConfigNode& n) {
+                try {
+                  parse_year_range(n.as_string());
+                } catch (const UsageError& e) {
+                  n.fail(std::string(e.what()).substr(2));
+                }
+              }),
+          list("fields", "paper fields to ask for (default: all rlab uses)"),
+          integer("limit", 1, 10000000, "papers per source (default 100)", "150"),
+          integer("min_citations", 0, 1000000000, "only papers cited at least this often", "0"),
+          list("venue", "only these venues"),
+          list("fields_of_study", "only these fields of study"),
+          text("sort", "sort of a bulk search, e.g. citationCount:desc"),
+          list("ids", "fetch these papers instead of searching"),
+          text("citations_of", "the papers citing this one"),
+          text("references_of", "the papers this one cites"),
+          text("api_base", "Semantic Scholar API base URL"),
+          text("openalex_base", "OpenAlex API base URL"),
+          text("mailto", "address sent to OpenAlex (its polite pool)"),
+          number("cache_ttl_hours", 0, 1e6, "reuse cached answers younger than this (default 168)",
+                 "168"),
+          number("rate", 0.001, 1000, "requests per second at most"),
+          number("timeout", 0.1, 3600, "seconds a request may take"),
+          integer("retries", 0, 20, "retries of a failed request"),
+          map("analysis",
+              {
+                  integer("ngram", 1, 3, "longest phrase, in tokens (default 3)", "3"),
+                  integer("min_df", 1, 1000000, "a term must appear in this many papers", "2"),
+                  integer("top", 1, 10000, "rows per table", "15"),
+                  flag("stem", "Snowball stemming (default false)", "false"),
+                  flag("boilerplate", "keep words like paper, propose, results (default true)",
+                       "true"),
+                  text("stopwords", "a file of extra stop words, one a line"),
+                  integer("recent_years", 0, 1000,
+                          "trend window: the last N years against the years before", "3"),
+                  number("prior", 0.001, 1e9, "strength of the background prior"),
+                  text("background", "a background corpus (JSON Lines) for distinctive terms"),
+                  integer("threads", 1, 256, "analysis threads"),
+                  flag("keep_query_terms", "keep the query's own words as keywords", "false"),
+                  flag("fold_plurals", "fold English plurals (default true)", "true"),
+                  flag("rejoin", "rejoin words split by a stray space (default true)", "true"),
+                  number("min_z", -1e300, 1e300, "distinctive terms need |z| at least this",
+                         "1.96"),
+                  integer("min_year_papers", 1, 1000000,
+                          "years with fewer papers are merged in trends", "5"),
+              },
+              "keyword, distinctive-term and trend analysis"),
+          map("exports",
+              {
+                  text("csv", "papers as CSV"),
+                  text("json", "papers as JSON"),
+                  text("jsonl", "papers as JSON Lines"),
+                  text("bibtex", "papers as BibTeX"),
+                  text("ris", "papers as RIS"),
+                  text("summary", "the analysis as Markdown"),
+                  text("svg", "the trend chart"),
+              },
+              "files written besides the report"),
+      }};
+  return kSection;
+}
+
+namespace {
 
 std::string join_items(const ConfigNode& n) {
   std::string s;
@@ -119,7 +173,7 @@ std::string join_items(const ConfigNode& n) {
 // Fills unset options from the config section (flags win over the file).
 void read_config(const ConfigNode& s, Options& o, AnalysisOptions& ao, std::string& mailto,
                  std::vector<std::string>& ids) {
-  s.check_keys(kKeys);
+  config::check(s, lit_search_config_section());
   auto set_str = [&](const char* key, std::string& field) {
     if (field.empty() && !s[key].is_null()) field = s[key].as_string();
   };
@@ -156,8 +210,6 @@ void read_config(const ConfigNode& s, Options& o, AnalysisOptions& ao, std::stri
     o.retries = static_cast<int>(s["retries"].as_int(0, 20));
   const ConfigNode a = s["analysis"];
   if (a.defined() && !a.is_null()) {
-    if (!a.is_map()) a.fail("'analysis' must be a map, got " + a.kind());
-    a.check_keys(kAnalysisKeys);
     if (!o.ngram && !a["ngram"].is_null()) o.ngram = static_cast<int>(a["ngram"].as_int(1, 3));
     if (!o.min_df && !a["min_df"].is_null())
       o.min_df = static_cast<int>(a["min_df"].as_int(1, 1000000));
@@ -184,8 +236,6 @@ void read_config(const ConfigNode& s, Options& o, AnalysisOptions& ao, std::stri
   }
   const ConfigNode x = s["exports"];
   if (x.defined() && !x.is_null()) {
-    if (!x.is_map()) x.fail("'exports' must be a map, got " + x.kind());
-    x.check_keys(kExportKeys);
     auto ex = [&](const char* key, std::string& field) {
       if (field.empty() && !x[key].is_null()) field = x[key].as_string();
     };

@@ -3,6 +3,7 @@
 #include "rlab/cli_checks.h"
 #include "rlab/commands.h"
 #include "rlab/config.h"
+#include "rlab/config_schema.h"
 #include "rlab/error.h"
 #include "rlab/files.h"
 #include "rlab/text.h"
@@ -43,10 +44,6 @@ struct Options {
   std::string junit;
   std::string output;
 };
-
-const std::vector<std::string> kKeys = {
-    "baseline",   "candidate",  "metrics", "test",      "paired", "alpha",     "confidence",
-    "correction", "min_effect", "center",  "bootstrap", "seed",   "warn_runs", "fail_on"};
 
 bool is_dir(const std::string& p) {
   struct stat st {};
@@ -185,6 +182,49 @@ std::vector<v::MetricSpec> metrics_from_config(const ConfigNode& node) {
   }
   return out;
 }
+
+}  // namespace
+
+const config::Section& validate_config_section() {
+  using namespace config;  // NOLINT(google-build-using-namespace): a table of builders
+  static const Section kSection{
+      "validate",
+      "rlab validate: is the candidate's result a real change from the baseline's?",
+      {
+          text("baseline",
+               "baseline runs: CSV/JSON files, globs, run folders or label=path, "
+               "relative to this file",
+               "baseline.csv"),
+          text("candidate", "candidate runs, in the same forms", "candidate.csv"),
+          any("metrics",
+              "metric name to direction (higher | lower), or to "
+              "{direction, min_effect}",
+              "{accuracy: higher, loss: lower}",
+              [](const ConfigNode& n) { (void)metrics_from_config(n); }),
+          list("test",
+               "welch | student | mwu | paired-t | wilcoxon, or a list (the first "
+               "decides; default welch)",
+               "welch"),
+          flag("paired", "the runs are paired by seed (default false)", "false"),
+          number("alpha", 1e-12, 0.5, "significance level (default 0.05)", "0.05"),
+          number("confidence", 0.5, 0.999999, "confidence of the intervals (default 0.95)", "0.95"),
+          choice("correction", {"holm", "bonferroni", "none"},
+                 "multiple-comparison correction across the metrics (default holm)", "holm"),
+          any("min_effect", "smallest change that matters: \"5%\" (relative) or \"abs:0.01\"", "0%",
+              [](const ConfigNode& n) { (void)min_effect_at(n); }),
+          choice("center", {"mean", "median", "iqm"}, "the statistic compared (default mean)",
+                 "mean"),
+          integer("bootstrap", 0, 10000000, "bootstrap resamples; 0 = none (default 10000)",
+                  "10000"),
+          integer("seed", 0, 1LL << 62, "seed of the bootstrap (default 0)", "0"),
+          integer("warn_runs", 0, 1000000, "warn below this many runs a side (default 5)", "5"),
+          choice("fail_on", {"regression", "not-improved", "inconclusive", "none"},
+                 "what makes the exit code 1 (default regression)", "regression"),
+      }};
+  return kSection;
+}
+
+namespace {
 
 v::Test parse_test(const std::string& s) {
   const auto& names = v::test_names();
@@ -579,7 +619,7 @@ Setup resolve(const Options& o, const CLI::App& sub, Context& ctx) {
     const ConfigNode root = load_config_file(file);
     const ConfigNode sec = select_section(root, "validate");
     apply_overrides(sec, "validate", ctx.options.sets);
-    sec.check_keys(kKeys);
+    config::check(sec, validate_config_section());
     const std::string base = dir_of(file);
     if (sec.has("baseline")) {
       s.baseline_spec = sec["baseline"].as_string();
@@ -606,22 +646,18 @@ Setup resolve(const Options& o, const CLI::App& sub, Context& ctx) {
       opt.tests = parse_tests(items);
     }
     if (sec.has("paired")) opt.paired = sec["paired"].as_bool();
-    if (sec.has("alpha")) opt.alpha = sec["alpha"].as_double(1e-12, 0.5);
-    if (sec.has("confidence")) opt.confidence = sec["confidence"].as_double(0.5, 0.999999);
+    if (sec.has("alpha")) opt.alpha = sec["alpha"].as_double();
+    if (sec.has("confidence")) opt.confidence = sec["confidence"].as_double();
     if (sec.has("correction")) {
-      opt.correction =
-          parse_correction(sec["correction"].as_choice({"holm", "bonferroni", "none"}));
+      opt.correction = parse_correction(sec["correction"].as_string());
     }
     if (sec.has("min_effect")) opt.min_effect = min_effect_at(sec["min_effect"]);
-    if (sec.has("center"))
-      opt.center = parse_center(sec["center"].as_choice({"mean", "median", "iqm"}));
-    if (sec.has("bootstrap"))
-      opt.bootstrap = static_cast<int>(sec["bootstrap"].as_int(0, 10000000));
-    if (sec.has("seed")) opt.seed = static_cast<std::uint64_t>(sec["seed"].as_int(0, 1LL << 62));
-    if (sec.has("warn_runs")) opt.warn_runs = static_cast<int>(sec["warn_runs"].as_int(0, 1000000));
+    if (sec.has("center")) opt.center = parse_center(sec["center"].as_string());
+    if (sec.has("bootstrap")) opt.bootstrap = static_cast<int>(sec["bootstrap"].as_int());
+    if (sec.has("seed")) opt.seed = static_cast<std::uint64_t>(sec["seed"].as_int());
+    if (sec.has("warn_runs")) opt.warn_runs = static_cast<int>(sec["warn_runs"].as_int());
     if (sec.has("fail_on")) {
-      opt.fail_on = parse_fail_on(
-          sec["fail_on"].as_choice({"regression", "not-improved", "inconclusive", "none"}));
+      opt.fail_on = parse_fail_on(sec["fail_on"].as_string());
     }
   } else if (!ctx.options.sets.empty()) {
     throw UsageError("--set needs a config file (--config FILE)");
