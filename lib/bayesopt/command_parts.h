@@ -26,12 +26,8 @@ namespace rlab::bayesopt_cmd {
 
 namespace bo = bayesopt;
 using bo::file_exists;
-using bo::read_meta_line;
-using bo::read_study;
-using bo::Study;
-using bo::StudyWriter;
-using bo::Trial;
 using bo::trial_json;
+using Trial = bo::TrialRecord;  // one trial type for every storage
 using nlohmann::json;
 using Clock = std::chrono::steady_clock;
 
@@ -98,8 +94,6 @@ struct Options {
 Job load_job(const Options& o, Context& ctx);
 /// The meta line a new study records.
 json meta_for(const Job& job);
-/// The space recorded in a study's meta (InputError at `where` when malformed).
-bo::Space space_from_meta(const json& meta, const std::string& where);
 /// The study's stored settings win over the command line, so that every worker proposes alike.
 void settings_from_meta(Job& job, const json& meta, const std::string& name, Context& ctx);
 /// Checks that the stored study is this job's (space, direction); exit 3 otherwise.
@@ -158,13 +152,9 @@ ExitCode finish_report(Report& rep, const bo::Optimizer& opt, const Options& o, 
 ExitCode run_search(const Options& o, Context& ctx);
 /// host:pid, the worker's name in a shared storage.
 std::string worker_id();
-/// Replays a study file's finished trials into the optimiser.
-void replay(bo::Optimizer& opt, const Study& st, bool maximize);
-/// Proposes new points for a shared storage; `exhausted` (optional) is set when a finite space
-/// has no point left to propose.
+/// Proposes new points from the trials of a study (finished ones told, running ones pending);
+/// `exhausted` (optional) is set when a finite space has no point left to propose.
 bo::Proposer proposer_for(const Job& job, const std::string& name, bool* exhausted = nullptr);
-/// A shared storage's trial as a study file's.
-Trial to_trial(const bo::TrialRecord& r, const bo::Space& space, const std::string& name);
 
 // ---------------------------------------------------------------------------------------------
 // ask_tell.cpp

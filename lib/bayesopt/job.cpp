@@ -258,30 +258,6 @@ Job read_job(const ConfigNode& s, const std::string& config_dir) {
   return job;
 }
 
-bo::Space space_from_meta_unchecked(const json& meta, const std::string& where) {
-  bo::Space sp;
-  sp.where = where;
-  const json list = meta.value("space", json::array());
-  if (!list.is_array()) throw InputError(where + ": the study's 'space' is not a list");
-  for (const json& d : list) {
-    if (!d.is_object()) throw InputError(where + ": the study's space holds a non-object");
-    bo::Dimension dim;
-    dim.name = d.value("name", std::string());
-    const std::string type = d.value("type", std::string("real"));
-    dim.kind = type == "categorical" ? bo::Dimension::Kind::kCategorical
-               : type == "integer"   ? bo::Dimension::Kind::kInteger
-                                     : bo::Dimension::Kind::kReal;
-    dim.low = d.value("low", 0.0);
-    dim.high = d.value("high", 1.0);
-    dim.log = d.value("prior", std::string()) == "log-uniform";
-    dim.categories = d.value("categories", std::vector<std::string>());
-    dim.where = where;
-    sp.dims.push_back(dim);
-  }
-  bo::validate_space(sp);
-  return sp;
-}
-
 }  // namespace
 
 Job load_job(const Options& o, Context& ctx) {
@@ -348,15 +324,6 @@ json meta_for(const Job& job) {
   m["objective"] =
       job.objective.type == "builtin" ? json(job.objective.builtin) : json(job.objective.argv);
   return m;
-}
-
-// A meta line with values of the wrong JSON type is bad input, not a bug.
-bo::Space space_from_meta(const json& meta, const std::string& where) {
-  try {
-    return space_from_meta_unchecked(meta, where);
-  } catch (const nlohmann::json::exception& e) {
-    throw InputError(where + ": malformed study meta: " + e.what());
-  }
 }
 
 // The study's stored settings win over the command line, so that every worker proposes alike.

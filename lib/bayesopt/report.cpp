@@ -40,10 +40,10 @@ Table trials_table(const Report& r) {
   }
   t.numeric_columns.push_back(r.job->space.dims.size() + 1);
   for (const Trial& tr : r.trials) {
-    std::vector<std::string> row = {std::to_string(tr.trial)};
+    std::vector<std::string> row = {std::to_string(tr.id)};
     for (const auto& d : r.job->space.dims) row.push_back(param_cell(tr.params[d.name]));
     row.push_back(value_cell(tr.value));
-    row.push_back(tr.status == "ok" ? "ok" : "failed: " + tr.error);
+    row.push_back(tr.state == "ok" ? "ok" : "failed: " + tr.error);
     row.push_back(tr.acq);
     t.rows.push_back(std::move(row));
   }
@@ -64,14 +64,14 @@ json report_json(const Report& r) {
   j["resumed_trials"] = r.resumed;
   if (r.best) {
     const Trial& b = r.trials[*r.best];
-    j["best"] = {{"trial", b.trial}, {"value", *b.value}, {"params", b.params}};
+    j["best"] = {{"trial", b.id}, {"value", *b.value}, {"params", b.params}};
   } else {
     j["best"] = nullptr;
   }
   j["n_trials"] = r.trials.size() - static_cast<std::size_t>(r.lost);
   if (!r.storage.empty()) j["n_lost"] = r.lost;
   j["n_failed"] = std::count_if(r.trials.begin(), r.trials.end(),
-                                [](const Trial& t) { return t.status != "ok"; });
+                                [](const Trial& t) { return t.state != "ok"; });
   j["overhead_per_call_s"] = r.overhead_per_call;
   j["plots"] = r.plots;
   json list = json::array();
@@ -116,7 +116,7 @@ std::string convergence_svg(const Report& r) {
   for (const Trial& t : r.trials) {
     if (!t.value) continue;
     const double v = *t.value;
-    const auto x = static_cast<double>(t.trial + 1);
+    const auto x = static_cast<double>(t.id + 1);
     each.x.push_back(x);
     each.y.push_back(v);
     b = std::isinf(b) ? v : (maxi ? std::max(b, v) : std::min(b, v));
@@ -137,6 +137,10 @@ std::string partial_dependence_svg(const Report& r, const bo::Optimizer& opt) {
   std::vector<chart::Chart> panels;
   const double sign = r.job->maximize ? -1 : 1;
   const std::string ytitle = objective_title(*r.job);
+  std::vector<bo::Point> xs;  // the successful trials' points
+  for (const Trial& t : r.trials) {
+    if (t.value) xs.push_back(bo::point_from_json(space, t.params, r.job->study));
+  }
   for (int k = 0; k < n; ++k) {
     const bo::Dimension& d = space.dims[static_cast<std::size_t>(k)];
     chart::Chart c;
@@ -159,9 +163,7 @@ std::string partial_dependence_svg(const Report& r, const bo::Optimizer& opt) {
     chart::Series trials{"", {}, {}};
     trials.style = chart::Style::kRug;
     trials.color = "#6b7280";
-    for (const Trial& t : r.trials) {
-      if (t.value) trials.x.push_back(t.x[static_cast<std::size_t>(k)]);
-    }
+    for (const bo::Point& x : xs) trials.x.push_back(x[static_cast<std::size_t>(k)]);
     if (cat) {
       c.x.categories = d.categories;
       c.x.title = d.name;
@@ -205,7 +207,7 @@ ExitCode finish_report(Report& rep, const bo::Optimizer& opt, const Options& o, 
   const Job& job = *rep.job;
   for (std::size_t i = 0; i < rep.trials.size(); ++i) {
     const Trial& t = rep.trials[i];
-    if (!t.value || t.status != "ok") continue;
+    if (!t.value || t.state != "ok") continue;
     if (!rep.best || (job.maximize ? *t.value > *rep.trials[*rep.best].value
                                    : *t.value < *rep.trials[*rep.best].value)) {
       rep.best = i;
@@ -243,12 +245,12 @@ ExitCode finish_report(Report& rep, const bo::Optimizer& opt, const Options& o, 
       for (const auto& d : job.space.dims)
         params += (params.empty() ? "" : ", ") + d.name + "=" + param_cell(b.params[d.name]);
       const auto n_failed = std::count_if(rep.trials.begin(), rep.trials.end(),
-                                          [](const Trial& t) { return t.status != "ok"; });
+                                          [](const Trial& t) { return t.state != "ok"; });
       text = md ? render_markdown(trials_table(rep)) : render_plain(trials_table(rep));
       const char* bullet = md ? "- " : "";
       text += "\n";
       text += std::string(bullet) + "best: " + format_number(*b.value, 8) + " at trial " +
-              std::to_string(b.trial) + " (" + params + ")\n";
+              std::to_string(b.id) + " (" + params + ")\n";
       text += std::string(bullet) + "trials: " + std::to_string(rep.trials.size()) + " (" +
               std::to_string(n_failed) + " failed" +
               (rep.resumed > 0 ? ", " + std::to_string(rep.resumed) + " resumed from the study"
