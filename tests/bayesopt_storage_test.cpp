@@ -1,7 +1,9 @@
 // rlab bayesopt study storages: URL parsing, faults that need no database server (malformed
-// URLs, an unreachable PostgreSQL, a study file another process holds). The workers against real
+// URLs, an unreachable PostgreSQL, a study file another process holds), a study file through
+// the storage interface. The workers against real
 // SQLite and PostgreSQL servers are tests/bayesopt_storage_test.py.
 #include "rlab/error.h"
+#include "rlab/files.h"
 #include "rlab/study_storage.h"
 
 #include <gtest/gtest.h>
@@ -12,7 +14,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "support/run.h"
 
@@ -123,6 +129,75 @@ TEST(BayesoptStorage, StudyFileHeldByAnotherProcessIsRefused) {
   const RunResult again = run_rlab({"bayesopt", "--builtin", "branin", "--n-calls", "5",
                                     "--n-initial-points", "3", "--study", s, "--format", "json"});
   EXPECT_EQ(again.code, 0) << again.err;
+}
+
+// A study file behind the interface the shared storages implement: asks are numbered apart from
+// the trials and pending for the next ask only; a search's trials are numbered from the finished
+// ones and written when they finish; a told ask becomes the next trial.
+TEST(BayesoptStorage, StudyFileThroughTheStorageInterface) {
+  TempDir d;
+  const std::string s = d.path() + "/s.jsonl";
+  const nlohmann::json meta = {
+      {"space",
+       {{{"name", "x"}, {"type", "real"}, {"low", 0.0}, {"high", 1.0}, {"prior", "uniform"}}}},
+      {"random_state", 0}};
+  std::size_t seen = 0;  // trials the last proposal was given
+  const Proposer propose = [&seen](const std::vector<TrialRecord>& trials, int n) {
+    seen = trials.size();
+    std::vector<NewPoint> out;
+    for (int i = 0; i < n; ++i) {
+      NewPoint p;
+      p.params = {{"x", 0.125 * static_cast<double>(out.size() + 1)}};
+      p.acq = "initial";
+      out.push_back(p);
+    }
+    return out;
+  };
+  std::unique_ptr<StudyStorage> st = open_study(parse_storage_url(s), 0);
+  EXPECT_FALSE(st->shared());
+  EXPECT_FALSE(st->meta().has_value());
+  EXPECT_EQ(st->open(meta), meta);
+  const Reservation asks = st->reserve(2, 1000, "w", 60, false, propose);
+  ASSERT_EQ(asks.trials.size(), 2U);
+  EXPECT_EQ(asks.trials[1].id, 1);
+  EXPECT_EQ(asks.trials[1].ask, 1);
+  EXPECT_EQ(asks.trials[1].state, "running");
+  const Reservation run = st->reserve(3, 1, "w", 60, true, propose);
+  EXPECT_EQ(seen, 0U);  // the open asks are not the search's
+  ASSERT_EQ(run.trials.size(), 1U);
+  EXPECT_EQ(run.trials[0].id, 0);
+  EXPECT_FALSE(run.trials[0].ask.has_value());
+  TrialRecord done = run.trials[0];
+  done.state = "ok";
+  done.value = 2.0;
+  EXPECT_TRUE(st->finish(done, "w"));
+  TrialRecord told = asks.trials[1];
+  told.state = "failed";
+  told.error = "reported failed";
+  EXPECT_TRUE(st->finish(told, ""));
+  EXPECT_EQ(told.id, 1);  // the study's second trial, answering ask 1
+  EXPECT_EQ(told.ask, 1);
+  EXPECT_EQ(told.params, asks.trials[1].params);
+  TrialRecord again = asks.trials[1];
+  again.state = "ok";
+  again.value = 1.0;
+  EXPECT_FALSE(st->finish(again, ""));
+  EXPECT_EQ(st->reserve(1, 1000, "w", 60, false, propose).trials.at(0).id, 2);
+  EXPECT_EQ(seen, 3U);  // two trials, ask 0 still open
+  st.reset();           // unlocked
+
+  const std::unique_ptr<StudyStorage> back = open_study(parse_storage_url(s), 0);
+  const std::vector<TrialRecord> trials = back->trials();
+  ASSERT_EQ(trials.size(), 4U);  // trials 0 and 1, open asks 0 and 2
+  EXPECT_EQ(trials[0].value, 2.0);
+  EXPECT_EQ(trials[1].state, "failed");
+  EXPECT_EQ(trials[1].ask, 1);
+  EXPECT_EQ(trials[2].state, "running");
+  EXPECT_EQ(trials[2].ask, 0);
+  EXPECT_EQ(trials[3].ask, 2);
+  EXPECT_EQ(back->meta().value_or(nullptr), meta);
+  const std::string text = read_file(s);
+  EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 6);  // meta, 3 asks, 2 trials
 }
 
 }  // namespace

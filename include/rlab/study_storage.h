@@ -1,7 +1,7 @@
-// Shared study storage for `rlab bayesopt` workers: one study (meta + trials) in SQLite (several
-// processes on one machine) or PostgreSQL (many machines), with atomic trial reservation and
-// heartbeats. The JSON Lines study file (one process) is the default storage; see
-// lib/bayesopt/command.cpp and docs/bayesopt.md.
+// Study storage for `rlab bayesopt`: one study (meta + trials) in a JSON Lines file (one process
+// at a time, the default), SQLite (several processes on one machine) or PostgreSQL (many
+// machines), with atomic trial reservation and, in the shared ones, heartbeats. Every search,
+// worker, `ask` and `tell` goes through this interface; see docs/bayesopt.md.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -32,9 +32,10 @@ struct StorageUrl {
 /// Throws UsageError naming the accepted forms for anything else.
 StorageUrl parse_storage_url(const std::string& url);
 
-/// One trial as a shared storage holds it.
+/// One trial of a study.
 struct TrialRecord {
-  long long id = -1;                  ///< Trial number, 0-based, in reservation order.
+  long long id = -1;                  ///< Trial number, 0-based, in reservation order (an open
+                                      ///< ask of a JSON Lines study: its ask id).
   std::string state;                  ///< "running", "ok" or "failed".
   nlohmann::json params;              ///< Parameter object (point_to_json).
   std::optional<double> value;        ///< As the objective returned it (state "ok").
@@ -49,6 +50,8 @@ struct TrialRecord {
   bool lost = false;                  ///< Failed because its worker stopped heartbeating.
   std::optional<long long> retry_of;  ///< The lost trial whose point this one evaluates again.
   bool requeued = false;              ///< Lost, and its point was reserved again.
+  std::string run;                    ///< Prototype objective: the trial's run folder.
+  std::optional<long long> ask;       ///< JSON Lines: the ask this trial answers.
 };
 
 /// What a proposer returns for one new trial.
@@ -72,17 +75,22 @@ struct Reservation {
   long long running = 0;            ///< Running trials of every worker (these included).
 };
 
-/// A study in a shared database. One object per connection; not thread-safe (a heartbeat
-/// thread opens its own).
-class SharedStudy {
+/// A study in a storage. One object per connection (a JSON Lines study: per lock on the file);
+/// not thread-safe (a heartbeat thread opens its own).
+class StudyStorage {
  public:
-  virtual ~SharedStudy() = default;
-  SharedStudy() = default;
-  SharedStudy(const SharedStudy&) = delete;
-  SharedStudy& operator=(const SharedStudy&) = delete;
+  virtual ~StudyStorage() = default;
+  StudyStorage() = default;
+  StudyStorage(const StudyStorage&) = delete;
+  StudyStorage& operator=(const StudyStorage&) = delete;
 
   /// The storage as shown in messages (no password).
   [[nodiscard]] virtual const std::string& name() const = 0;
+  /// True for a storage several workers share (SQLite, PostgreSQL): their trials carry
+  /// heartbeats and the study's stored settings win over a worker's command line.
+  [[nodiscard]] virtual bool shared() const = 0;
+  /// JSON Lines: the file's last line was cut short (a killed run); it is dropped.
+  [[nodiscard]] virtual bool truncated() const { return false; }
   /// Creates the schema and the study with `meta` when absent; returns the stored meta.
   /// EnvironmentError when the schema was written by a newer rlab.
   virtual nlohmann::json open(const nlohmann::json& meta) = 0;
@@ -97,15 +105,23 @@ class SharedStudy {
   virtual Reservation reserve(int n, long long n_calls, const std::string& worker,
                               double heartbeat_timeout_s, bool heartbeat,
                               const Proposer& propose) = 0;
-  /// Records a finished trial (state, value, error, tail, objective_s of `t`). False when the
-  /// trial is no longer running for `worker` ("" = any worker), e.g. failed as lost meanwhile.
-  virtual bool finish(const TrialRecord& t, const std::string& worker) = 0;
+  /// Records a finished trial (state, value, error, tail, objective_s, run of `t`; the storage
+  /// fills in what it keeps, e.g. a JSON Lines study the trial number of an answered ask). False
+  /// when the trial is no longer running for `worker` ("" = any worker), e.g. failed as lost
+  /// meanwhile.
+  virtual bool finish(TrialRecord& t, const std::string& worker) = 0;
+  /// Gives reserved trials back after an error stopped their evaluation (`why`): a shared
+  /// storage fails them (rather than leave them running until the heartbeat timeout); a JSON
+  /// Lines study has recorded nothing of them yet.
+  virtual void release(const std::vector<TrialRecord>& trials, const std::string& why,
+                       const std::string& worker) = 0;
   /// Marks `ids` as alive for `worker`.
   virtual void heartbeat(const std::vector<long long>& ids, const std::string& worker) = 0;
 };
 
-/// Connects to a SQLite or PostgreSQL storage (EnvironmentError when it cannot; the message
-/// never holds the password). `busy_timeout_s`: how long to wait for a lock.
-std::unique_ptr<SharedStudy> open_shared_study(const StorageUrl& url, double busy_timeout_s);
+/// Opens a JSON Lines study file (locked for the object's lifetime) or connects to a SQLite or
+/// PostgreSQL storage (EnvironmentError when it cannot; the message never holds the password).
+/// `busy_timeout_s`: how long to wait for a lock.
+std::unique_ptr<StudyStorage> open_study(const StorageUrl& url, double busy_timeout_s);
 
 }  // namespace rlab::bayesopt

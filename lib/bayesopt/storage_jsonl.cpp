@@ -14,14 +14,28 @@
 #include <chrono>
 #include <cstring>
 #include <filesystem>
+#include <optional>
 #include <thread>
 
 namespace rlab::bayesopt {
 
-void read_study_line(Study& st, const json& j, int line_no, const std::string& where,
-                     const Space* space);
+namespace {
 
-Study read_study(const std::string& path, const Space* space) {
+// The gp_hedge state of a line ({"gains", "candidates"}), or null when it has no gains.
+json hedge_of(const json& j) {
+  if (!j.contains("hedge") || !j["hedge"].is_object()) return nullptr;
+  const auto gains = j["hedge"].value("gains", std::vector<double>());
+  if (gains.empty()) return nullptr;
+  return {{"gains", gains},
+          {"candidates", j["hedge"].value("candidates", std::vector<std::vector<double>>())}};
+}
+
+void read_study_line(Study& st, const json& j, int line_no, const std::string& where,
+                     const Space& space);
+
+}  // namespace
+
+Study read_study(const std::string& path, const Space& space) {
   Study st;
   const std::string text = read_file(path);
   std::size_t pos = 0;
@@ -52,67 +66,70 @@ Study read_study(const std::string& path, const Space* space) {
   return st;
 }
 
+namespace {
+
 void read_study_line(Study& st, const json& j, int line_no, const std::string& where,
-                     const Space* space) {
-  {
-    if (j.contains("meta")) {
-      if (line_no != 1) throw InputError(where + ": 'meta' must be the first line");
-      if (!j["meta"].is_object()) throw InputError(where + ": 'meta' must be an object");
-      st.meta = j["meta"];
-      if (space != nullptr) {
-        const std::string diff = space_difference(*space, st.meta.value("space", json()));
-        if (!diff.empty()) {
-          throw InputError(where + ": the study was made with a different space: " + diff);
-        }
-      }
-      return;
+                     const Space& space) {
+  if (j.contains("meta")) {
+    if (line_no != 1) throw InputError(where + ": 'meta' must be the first line");
+    if (!j["meta"].is_object()) throw InputError(where + ": 'meta' must be an object");
+    st.meta = j["meta"];
+    const std::string diff = space_difference(space, st.meta.value("space", json()));
+    if (!diff.empty()) {
+      throw InputError(where + ": the study was made with a different space: " + diff);
     }
-    if (line_no == 1) throw InputError(where + ": a study file starts with a 'meta' line");
-    if (space == nullptr) throw InputError(where + ": the study file has no space");
-    if (j.contains("ask") && !j.contains("trial")) {
-      if (!j["ask"].is_number_integer()) throw InputError(where + ": 'ask' must be an integer");
-      const long long id = j["ask"].get<long long>();
-      st.asks[id] = j.value("params", json::object());
-      st.next_ask = std::max(st.next_ask, id + 1);
-      return;
-    }
-    if (!j.contains("trial")) return;
-    Trial t;
-    t.trial = j["trial"].is_number_integer() ? j["trial"].get<long long>() : -1;
-    if (t.trial != static_cast<long long>(st.trials.size())) {
-      throw InputError(where + ": trial " + j["trial"].dump() + " out of order (expected " +
-                       std::to_string(st.trials.size()) + ")");
-    }
-    t.params = j.value("params", json::object());
-    t.x = point_from_json(*space, t.params, where);
-    t.status = j.value("status", std::string("ok"));
-    if (j.contains("value") && j["value"].is_number()) t.value = j["value"].get<double>();
-    if (t.status == "ok" && !t.value) throw InputError(where + ": trial without a numeric 'value'");
-    t.acq = j.value("acq", std::string());
-    t.elapsed_s = j.value("elapsed_s", 0.0);
-    t.objective_s = j.value("objective_s", 0.0);
-    t.suggest_s = j.value("suggest_s", 0.0);
-    t.error = j.value("error", std::string());
-    t.tail = j.value("output_tail", std::string());
-    t.run = j.value("run", std::string());
-    if (j.contains("ask")) {
-      t.ask = j["ask"].get<long long>();
-      st.asks.erase(*t.ask);
-    }
-    if (j.contains("hedge") && j["hedge"].is_object()) {
-      t.hedge_gains = j["hedge"].value("gains", std::vector<double>());
-      t.hedge_candidates = j["hedge"].value("candidates", std::vector<std::vector<double>>());
-    }
-    st.trials.push_back(std::move(t));
+    return;
   }
+  if (line_no == 1) throw InputError(where + ": a study file starts with a 'meta' line");
+  if (j.contains("ask") && !j.contains("trial")) {
+    if (!j["ask"].is_number_integer()) throw InputError(where + ": 'ask' must be an integer");
+    TrialRecord a;
+    a.id = j["ask"].get<long long>();
+    a.ask = a.id;
+    a.state = "running";
+    a.params = j.value("params", json::object());
+    a.acq = j.value("acq", std::string());
+    a.suggest_s = j.value("suggest_s", 0.0);
+    a.hedge = hedge_of(j);
+    st.asks[a.id] = a;
+    st.next_ask = std::max(st.next_ask, a.id + 1);
+    return;
+  }
+  if (!j.contains("trial")) return;
+  TrialRecord t;
+  t.id = j["trial"].is_number_integer() ? j["trial"].get<long long>() : -1;
+  if (t.id != static_cast<long long>(st.trials.size())) {
+    throw InputError(where + ": trial " + j["trial"].dump() + " out of order (expected " +
+                     std::to_string(st.trials.size()) + ")");
+  }
+  t.params = j.value("params", json::object());
+  (void)point_from_json(space, t.params, where);
+  t.state = j.value("status", std::string("ok"));
+  if (j.contains("value") && j["value"].is_number()) t.value = j["value"].get<double>();
+  if (t.state == "ok" && !t.value) throw InputError(where + ": trial without a numeric 'value'");
+  t.acq = j.value("acq", std::string());
+  t.elapsed_s = j.value("elapsed_s", 0.0);
+  t.objective_s = j.value("objective_s", 0.0);
+  t.suggest_s = j.value("suggest_s", 0.0);
+  t.error = j.value("error", std::string());
+  t.tail = j.value("output_tail", std::string());
+  t.run = j.value("run", std::string());
+  if (j.contains("ask")) {
+    t.ask = j["ask"].get<long long>();
+    st.asks.erase(*t.ask);
+  }
+  t.hedge = hedge_of(j);
+  st.trials.push_back(std::move(t));
 }
 
-json trial_json(const Trial& t) {
+}  // namespace
+
+json trial_json(const TrialRecord& t) {
   json j;
-  j["trial"] = t.trial;
+  j["trial"] = t.id;
   j["params"] = t.params;
   j["value"] = t.value ? json(*t.value) : json(nullptr);
-  j["status"] = t.status;
+  j["status"] = t.state;
   j["elapsed_s"] = t.elapsed_s;
   j["objective_s"] = t.objective_s;
   j["suggest_s"] = t.suggest_s;
@@ -121,8 +138,7 @@ json trial_json(const Trial& t) {
   if (!t.error.empty()) j["error"] = t.error;
   if (!t.tail.empty()) j["output_tail"] = t.tail;
   if (!t.run.empty()) j["run"] = t.run;
-  if (!t.hedge_gains.empty())
-    j["hedge"] = {{"gains", t.hedge_gains}, {"candidates", t.hedge_candidates}};
+  if (t.hedge.is_object() && !t.hedge.value("gains", json::array()).empty()) j["hedge"] = t.hedge;
   if (!t.worker.empty()) j["worker"] = t.worker;
   if (t.lost) j["lost"] = true;
   if (t.retry_of) j["retry_of"] = *t.retry_of;
@@ -213,6 +229,203 @@ StudyFileLock::StudyFileLock(const std::string& path, double wait_s) {
 
 StudyFileLock::~StudyFileLock() {
   if (fd_ >= 0) ::close(fd_);
+}
+
+namespace {
+
+Space study_space_unchecked(const json& meta, const std::string& where) {
+  Space sp;
+  sp.where = where;
+  const json list = meta.value("space", json::array());
+  if (!list.is_array()) throw InputError(where + ": the study's 'space' is not a list");
+  for (const json& d : list) {
+    if (!d.is_object()) throw InputError(where + ": the study's space holds a non-object");
+    Dimension dim;
+    dim.name = d.value("name", std::string());
+    const std::string type = d.value("type", std::string("real"));
+    dim.kind = type == "categorical" ? Dimension::Kind::kCategorical
+               : type == "integer"   ? Dimension::Kind::kInteger
+                                     : Dimension::Kind::kReal;
+    dim.low = d.value("low", 0.0);
+    dim.high = d.value("high", 1.0);
+    dim.log = d.value("prior", std::string()) == "log-uniform";
+    dim.categories = d.value("categories", std::vector<std::string>());
+    dim.where = where;
+    sp.dims.push_back(dim);
+  }
+  validate_space(sp);
+  return sp;
+}
+
+class JsonlStudy final : public StudyStorage {
+ public:
+  JsonlStudy(const std::string& path, double lock_wait_s) : path_(path) {
+    if (!path_.empty()) lock_.emplace(path_, lock_wait_s);
+  }
+
+  [[nodiscard]] const std::string& name() const override { return path_; }
+  [[nodiscard]] bool shared() const override { return false; }
+  [[nodiscard]] bool truncated() const override { return study_.truncated; }
+
+  // An existing study is read against the space of `meta` (InputError at file:1:1 for another
+  // space); a new one gets its meta line.
+  json open(const json& meta) override {
+    t0_ = std::chrono::steady_clock::now();
+    if (file_exists(path_)) {
+      load(study_space(meta, path_ + ":1:1"));
+      return study_.meta;
+    }
+    study_ = Study{};
+    study_.meta = meta;
+    loaded_ = true;
+    append({{"meta", meta}});
+    return meta;
+  }
+
+  std::optional<json> meta() override {
+    if (loaded_) return study_.meta;
+    if (!file_exists(path_)) return std::nullopt;
+    return read_meta_line(path_);
+  }
+
+  // The finished trials, then the open asks (running; their gp_hedge state reaches a trial
+  // only when the ask is told).
+  std::vector<TrialRecord> trials() override {
+    load_stored();
+    std::vector<TrialRecord> out = study_.trials;
+    for (const auto& kv : study_.asks) {
+      out.push_back(kv.second);
+      out.back().hedge = nullptr;
+    }
+    return out;
+  }
+
+  // heartbeat true (a search): up to n_calls trials, proposed from the finished ones and
+  // recorded when they finish. heartbeat false (`ask`): ask lines, open asks pending.
+  Reservation reserve(int n, long long n_calls, const std::string& /*worker*/,
+                      double /*heartbeat_timeout_s*/, bool heartbeat,
+                      const Proposer& propose) override {
+    load_stored();
+    open_writer();
+    Reservation res;
+    res.finished = static_cast<long long>(study_.trials.size());
+    if (heartbeat) {
+      const long long take = std::min<long long>(n, n_calls - res.finished);
+      if (take <= 0) return res;
+      for (const NewPoint& p : propose(study_.trials, static_cast<int>(take)))
+        res.trials.push_back(reserved(p, res.finished + static_cast<long long>(res.trials.size())));
+      res.running = static_cast<long long>(res.trials.size());
+      return res;
+    }
+    for (const NewPoint& p : propose(trials(), n)) {
+      TrialRecord a = reserved(p, study_.next_ask++);
+      a.ask = a.id;
+      json line = {{"ask", a.id}, {"params", a.params}, {"acq", a.acq}, {"suggest_s", a.suggest_s}};
+      if (a.hedge.is_object()) line["hedge"] = a.hedge;
+      append(line);
+      study_.asks[a.id] = a;
+      res.trials.push_back(a);
+    }
+    res.running = static_cast<long long>(study_.asks.size());
+    return res;
+  }
+
+  // A search's trial is appended as it is; a told ask becomes the next trial, with the
+  // proposal's acquisition, timing and gp_hedge state (so that a later ask restores it).
+  bool finish(TrialRecord& t, const std::string& /*worker*/) override {
+    load_stored();
+    open_writer();
+    if (t.ask) {
+      const auto it = study_.asks.find(*t.ask);
+      if (it == study_.asks.end()) return false;
+      TrialRecord r = it->second;
+      r.id = static_cast<long long>(study_.trials.size());
+      r.state = t.state;
+      r.value = t.value;
+      r.error = t.error;
+      r.tail = t.tail;
+      r.objective_s = t.objective_s;
+      r.elapsed_s = study_.trials.empty() ? 0 : study_.trials.back().elapsed_s;
+      study_.asks.erase(it);
+      t = r;
+    } else {
+      t.elapsed_s = elapsed_base_ +
+                    std::chrono::duration<double>(std::chrono::steady_clock::now() - t0_).count();
+    }
+    append(trial_json(t));
+    study_.trials.push_back(t);
+    return true;
+  }
+
+  void release(const std::vector<TrialRecord>& /*trials*/, const std::string& /*why*/,
+               const std::string& /*worker*/) override {}
+  void heartbeat(const std::vector<long long>& /*ids*/, const std::string& /*worker*/) override {}
+
+ private:
+  static TrialRecord reserved(const NewPoint& p, long long id) {
+    TrialRecord t;
+    t.id = id;
+    t.state = "running";
+    t.params = p.params;
+    t.acq = p.acq;
+    t.hedge = p.hedge;
+    t.suggest_s = p.suggest_s;
+    return t;
+  }
+
+  void load(const Space& space) {
+    study_ = read_study(path_, space);
+    loaded_ = true;
+    if (!study_.trials.empty()) elapsed_base_ = study_.trials.back().elapsed_s;
+  }
+
+  // A study opened without open(): read against the space its meta line records.
+  void load_stored() {
+    if (loaded_) return;
+    if (!file_exists(path_)) {
+      loaded_ = true;
+      return;
+    }
+    load(study_space(read_meta_line(path_), path_ + ":1:1"));
+  }
+
+  // The file is first written to after the study was read and checked; a last line cut short
+  // is dropped then.
+  void open_writer() {
+    if (writer_open_ || path_.empty()) return;
+    writer_.open(path_, study_.truncated);
+    writer_open_ = true;
+  }
+
+  void append(const json& line) {
+    if (path_.empty()) return;
+    open_writer();
+    writer_.write(line);
+  }
+
+  std::string path_;
+  std::optional<StudyFileLock> lock_;
+  Study study_;
+  bool loaded_ = false;
+  StudyWriter writer_;
+  bool writer_open_ = false;
+  double elapsed_base_ = 0;
+  std::chrono::steady_clock::time_point t0_ = std::chrono::steady_clock::now();
+};
+
+}  // namespace
+
+// A meta line with values of the wrong JSON type is bad input, not a bug.
+Space study_space(const json& meta, const std::string& where) {
+  try {
+    return study_space_unchecked(meta, where);
+  } catch (const nlohmann::json::exception& e) {
+    throw InputError(where + ": malformed study meta: " + e.what());
+  }
+}
+
+std::unique_ptr<StudyStorage> open_jsonl_study(const std::string& path, double lock_wait_s) {
+  return std::make_unique<JsonlStudy>(path, lock_wait_s);
 }
 
 }  // namespace rlab::bayesopt

@@ -1,14 +1,16 @@
 // The JSON Lines study file: {"meta": ...}, then trial lines and, for ask/tell, ask lines. One
 // process at a time: every process that reads and writes a study file holds an exclusive flock
-// on it (see StudyFileLock).
+// on it (see StudyFileLock). open_jsonl_study() puts it behind the StudyStorage interface.
 #pragma once
 
 #include "rlab/bayesopt.h"
+#include "rlab/study_storage.h"
 
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -17,42 +19,23 @@ namespace rlab::bayesopt {
 
 using nlohmann::json;
 
-struct Trial {
-  long long trial = 0;
-  json params;
-  Point x;
-  std::optional<double> value;  // as the objective returned it
-  std::string status = "ok";
-  std::string acq;
-  double elapsed_s = 0;
-  double objective_s = 0;
-  double suggest_s = 0;
-  std::string error;
-  std::string tail;
-  std::string run;  // prototype objective: the trial's run folder
-  std::optional<long long> ask;
-  std::vector<double> hedge_gains;
-  std::vector<std::vector<double>> hedge_candidates;
-  // Shared storages only (never written to a JSON Lines study).
-  bool lost = false;                  // failed because its worker stopped heartbeating
-  std::optional<long long> retry_of;  // evaluates the point of this lost trial again
-  std::string worker;                 // worker that ran it
-};
-
 struct Study {
   json meta;
-  std::vector<Trial> trials;
-  std::map<long long, json> asks;  // open asks: id -> params
+  std::vector<TrialRecord> trials;        // state "ok" or "failed" (as the line's "status")
+  std::map<long long, TrialRecord> asks;  // open asks: id -> the ask (state "running")
   long long next_ask = 0;
   bool truncated = false;  // last line was cut (killed while writing)
 };
 
-/// Reads a study file; `space` (if given) must equal the meta's space. A last line cut short is
-/// ignored (Study::truncated). InputError "file:line:1: ..." for anything malformed.
-Study read_study(const std::string& path, const Space* space);
+/// Reads a study file; `space` must equal the meta's space. A last line cut short is ignored
+/// (Study::truncated). InputError "file:line:1: ..." for anything malformed.
+Study read_study(const std::string& path, const Space& space);
 
 /// The JSON line of a finished trial.
-json trial_json(const Trial& t);
+json trial_json(const TrialRecord& t);
+
+/// The space recorded in a study's meta (InputError at `where` when malformed).
+Space study_space(const json& meta, const std::string& where);
 
 /// An existing, non-empty file (an empty one, e.g. from a kill before the meta line was
 /// written, starts a new study).
@@ -60,6 +43,12 @@ bool file_exists(const std::string& p);
 
 /// The meta object of a study file's first line (InputError when there is none).
 json read_meta_line(const std::string& path);
+
+/// A study file as a storage, locked (waiting up to `lock_wait_s`) for the object's lifetime.
+/// Trials are numbered in the order they finish; open asks are numbered apart and count as
+/// pending for the next ask only (a search leaves them to `tell`). An empty `path` keeps the
+/// study in memory (a search without --study).
+std::unique_ptr<StudyStorage> open_jsonl_study(const std::string& path, double lock_wait_s);
 
 // Appends JSON lines, one flushed write per line. A file whose last line was cut short is first
 // truncated to its last complete line.

@@ -10,6 +10,7 @@
 #include <cstdio>
 
 #include "sql.h"
+#include "storage_jsonl.h"
 
 namespace rlab::bayesopt {
 
@@ -149,11 +150,12 @@ long long as_int(const std::optional<std::string>& s) {
   return s ? std::strtoll(s->c_str(), nullptr, 10) : 0;
 }
 
-class SqlStudy final : public SharedStudy {
+class SqlStudy final : public StudyStorage {
  public:
   explicit SqlStudy(std::unique_ptr<sql::Connection> db) : db_(std::move(db)) {}
 
   [[nodiscard]] const std::string& name() const override { return db_->name(); }
+  [[nodiscard]] bool shared() const override { return true; }
 
   json open(const json& meta) override {
     Transaction tx(*db_);
@@ -286,7 +288,7 @@ class SqlStudy final : public SharedStudy {
     return res;
   }
 
-  bool finish(const TrialRecord& t, const std::string& worker) override {
+  bool finish(TrialRecord& t, const std::string& worker) override {
     const Value v = t.value ? Value(*t.value) : Value(nullptr);
     const auto rows = db_->query(
         "UPDATE rlab_trials SET state = ?, value = ?, error = ?, output_tail = ?, objective_s = "
@@ -297,6 +299,15 @@ class SqlStudy final : public SharedStudy {
         {t.state, v, t.error.empty() ? Value(nullptr) : Value(t.error),
          t.tail.empty() ? Value(nullptr) : Value(t.tail), t.objective_s, t.id, worker, worker});
     return !rows.empty();
+  }
+
+  void release(const std::vector<TrialRecord>& trials, const std::string& why,
+               const std::string& worker) override {
+    for (TrialRecord t : trials) {
+      t.state = "failed";
+      t.error = why;
+      finish(t, worker);
+    }
   }
 
   void heartbeat(const std::vector<long long>& ids, const std::string& worker) override {
@@ -389,12 +400,13 @@ class SqlStudy final : public SharedStudy {
 
 }  // namespace
 
-std::unique_ptr<SharedStudy> open_shared_study(const StorageUrl& url, double busy_timeout_s) {
+std::unique_ptr<StudyStorage> open_study(const StorageUrl& url, double busy_timeout_s) {
+  if (url.kind == StorageUrl::Kind::kJsonl) return open_jsonl_study(url.path, busy_timeout_s);
   if (url.kind == StorageUrl::Kind::kSqlite)
     return std::make_unique<SqlStudy>(sql::connect_sqlite(url, busy_timeout_s));
   if (url.kind == StorageUrl::Kind::kPostgres)
     return std::make_unique<SqlStudy>(sql::connect_postgres(url, busy_timeout_s));
-  throw UsageError(url.shown + ": a JSON Lines study file is not a shared storage");
+  throw UsageError(url.shown + ": not a study storage");
 }
 
 }  // namespace rlab::bayesopt
