@@ -521,17 +521,17 @@ class Trainer {
   // The steps of run().
   void select_device();
   void build_model();
-  void start(Loop& L);
-  bool train_step(Loop& L);
+  void start(Loop& loop);
+  bool train_step(Loop& loop);
   void check_output(const torch::Tensor& out, const torch::Tensor& x);
-  void report_divergence(Loop& L, double loss_v, long long epoch, long long pos);
+  void report_divergence(Loop& loop, double loss_v, long long epoch, long long pos);
   double gradient_norm();
   Layers layer_report(const std::vector<ActStat>& stats, double loss_v);
   void track_loss(double loss_v);
-  void log_metrics(Loop& L, bool log_step, bool eval_step, double loss_v, Layers layers,
+  void log_metrics(Loop& loop, bool log_step, bool eval_step, double loss_v, Layers layers,
                    double elapsed_total);
   bool early_stop_check(const Evaluation& v);
-  json finish(Loop& L);
+  json finish(Loop& loop);
 
   TrainConfig cfg_;
   const RlabTrainData& data_;
@@ -829,10 +829,10 @@ void Trainer::build_model() {
 }
 
 // Resumes from the checkpoint when asked, aligns the ranks' weights and uploads the data.
-void Trainer::start(Loop& L) {
-  L.ckpt = cfg_.run_dir + "/checkpoint.pt";
+void Trainer::start(Loop& loop) {
+  loop.ckpt = cfg_.run_dir + "/checkpoint.pt";
   if (cfg_.resume) {
-    load_checkpoint(L.ckpt);
+    load_checkpoint(loop.ckpt);
     emit(rlab::train::ResumedEvent{st_.step});  // the adapter trims its metric lines
   }
   if (comm_) {
@@ -844,27 +844,27 @@ void Trainer::start(Loop& L) {
     comm_->broadcast(state, 0);
   }
 
-  L.train = upload(data_.train);
-  L.val = upload(data_.validation);
-  L.test = upload(data_.test);
-  if (L.train.n == 0) fail("input", "the training split is empty");
+  loop.train = upload(data_.train);
+  loop.val = upload(data_.validation);
+  loop.test = upload(data_.test);
+  if (loop.train.n == 0) fail("input", "the training split is empty");
 
-  L.spe = (L.train.n + cfg_.batch_size - 1) / cfg_.batch_size;
-  if (cfg_.resume) L.result["checkpoint_step"] = st_.step;
-  L.prior_elapsed = st_.elapsed_s;
-  L.start_step = st_.step;
-  L.last_log = Clock::now();
+  loop.spe = (loop.train.n + cfg_.batch_size - 1) / cfg_.batch_size;
+  if (cfg_.resume) loop.result["checkpoint_step"] = st_.step;
+  loop.prior_elapsed = st_.elapsed_s;
+  loop.start_step = st_.step;
+  loop.last_log = Clock::now();
 }
 
 json Trainer::run() {
-  Loop L;
-  L.t_start = Clock::now();
+  Loop loop;
+  loop.t_start = Clock::now();
   select_device();
   build_model();
-  start(L);
-  while (st_.step < cfg_.max_steps && train_step(L)) {
+  start(loop);
+  while (st_.step < cfg_.max_steps && train_step(loop)) {
   }
-  return finish(L);
+  return finish(loop);
 }
 
 // The first output's shape must fit the task.
@@ -882,17 +882,17 @@ void Trainer::check_output(const torch::Tensor& out, const torch::Tensor& x) {
                             : std::string("the input's shape (a reconstruction)")));
 }
 
-void Trainer::report_divergence(Loop& L, double loss_v, long long epoch, long long pos) {
-  L.status = "diverged";
-  const bool have_ckpt = L.result.contains("checkpoint_step");
-  L.result["nan_step"] = st_.step;
-  L.result["nan_epoch"] = epoch;
-  L.result["nan_batch"] = pos;
+void Trainer::report_divergence(Loop& loop, double loss_v, long long epoch, long long pos) {
+  loop.status = "diverged";
+  const bool have_ckpt = loop.result.contains("checkpoint_step");
+  loop.result["nan_step"] = st_.step;
+  loop.result["nan_epoch"] = epoch;
+  loop.result["nan_batch"] = pos;
   std::string where =
-      have_ckpt
-          ? L.ckpt + " (step " + std::to_string(L.result["checkpoint_step"].get<long long>()) + ")"
-          : std::string("none (no checkpoint was written before)");
-  if (have_ckpt) L.result["last_good_checkpoint"] = L.ckpt;
+      have_ckpt ? loop.ckpt + " (step " +
+                      std::to_string(loop.result["checkpoint_step"].get<long long>()) + ")"
+                : std::string("none (no checkpoint was written before)");
+  if (have_ckpt) loop.result["last_good_checkpoint"] = loop.ckpt;
   warn("non_finite_loss",
        "loss became " + std::string(std::isnan(loss_v) ? "nan" : "inf") + " at step " +
            std::to_string(st_.step + 1) + " (epoch " + std::to_string(epoch + 1) + ", batch " +
@@ -1035,27 +1035,27 @@ bool Trainer::early_stop_check(const Evaluation& v) {
 }
 
 // The metrics event of a log or evaluation step, with the evaluation's checks.
-void Trainer::log_metrics(Loop& L, bool log_step, bool eval_step, double loss_v, Layers layers,
+void Trainer::log_metrics(Loop& loop, bool log_step, bool eval_step, double loss_v, Layers layers,
                           double elapsed_total) {
   const auto now = Clock::now();
-  const double dt = std::chrono::duration<double>(now - L.last_log).count();
+  const double dt = std::chrono::duration<double>(now - loop.last_log).count();
   rlab::train::MetricsEvent m;
   m.step = st_.step;
-  m.epoch = static_cast<double>(st_.step) / static_cast<double>(L.spe);
+  m.epoch = static_cast<double>(st_.step) / static_cast<double>(loop.spe);
   m.lr = optim_.opt->param_groups()[0].options().get_lr();
   m.train_loss = st_.log_loss_count > 0 ? st_.log_loss_sum / st_.log_loss_count : loss_v;
-  m.grad_norm = L.last_grad_norm;
-  m.images_per_s = dt > 0 ? L.images_since_log / dt : 0.0;
-  m.data_share = L.step_s > 0 ? L.data_s / L.step_s : 0.0;
+  m.grad_norm = loop.last_grad_norm;
+  m.images_per_s = dt > 0 ? loop.images_since_log / dt : 0.0;
+  m.data_share = loop.step_s > 0 ? loop.data_s / loop.step_s : 0.0;
   m.time_s = elapsed_total;
   if (cfg_.diagnose && log_step) m.layers = std::move(layers);
   st_.log_loss_sum = 0;
   st_.log_loss_count = 0;
-  L.last_log = now;
-  L.images_since_log = 0;
+  loop.last_log = now;
+  loop.images_since_log = 0;
   bool stop_early = false;
-  if (eval_step && L.val.n > 0) {
-    m.evaluation = evaluate(L.val, "val_");
+  if (eval_step && loop.val.n > 0) {
+    m.evaluation = evaluate(loop.val, "val_");
     stop_early = early_stop_check(m.evaluation);
     const double vl = m.evaluation.at("val_loss");
     const double tl = m.train_loss;
@@ -1073,35 +1073,36 @@ void Trainer::log_metrics(Loop& L, bool log_step, bool eval_step, double loss_v,
   }
   emit(m);
   if (stop_early) {
-    L.status = "early_stopped";
+    loop.status = "early_stopped";
     emit(rlab::train::LogEvent{"early stopping at step " + std::to_string(st_.step) + ": " +
                                cfg_.early_stopping->metric + " has not improved since step " +
                                std::to_string(st_.best_step)});
   }
 }
 
-// One training step; false when the run stops after it (L.status says why).
-bool Trainer::train_step(Loop& L) {
+// One training step; false when the run stops after it (loop.status says why).
+bool Trainer::train_step(Loop& loop) {
   const long long batch = cfg_.batch_size;
   const long long max_steps = cfg_.max_steps;
   const double minutes = cfg_.minutes;
   const auto t0 = Clock::now();
-  const long long epoch = st_.step / L.spe;
-  const long long pos = st_.step % L.spe;
-  if (epoch != L.cur_epoch) {
-    L.perm = torch::tensor(permutation(L.train.n, cfg_.seed, epoch), torch::kLong).to(device_);
-    L.cur_epoch = epoch;
+  const long long epoch = st_.step / loop.spe;
+  const long long pos = st_.step % loop.spe;
+  if (epoch != loop.cur_epoch) {
+    loop.perm =
+        torch::tensor(permutation(loop.train.n, cfg_.seed, epoch), torch::kLong).to(device_);
+    loop.cur_epoch = epoch;
   }
-  torch::Tensor idx = L.perm.slice(0, pos * batch, std::min(L.train.n, (pos + 1) * batch));
+  torch::Tensor idx = loop.perm.slice(0, pos * batch, std::min(loop.train.n, (pos + 1) * batch));
   // Data-parallel: the global batch is batch_size images; rank r takes the r-th contiguous
   // share of it (sizes differ by at most one image).
   const long long global_n = idx.size(0);
   if (comm_) idx = idx.slice(0, global_n * rank_ / world_, global_n * (rank_ + 1) / world_);
   const long long local_n = idx.size(0);
-  const torch::Tensor raw = L.train.x.index_select(0, idx);
+  const torch::Tensor raw = loop.train.x.index_select(0, idx);
   const torch::Tensor x = prepare(raw);
   const torch::Tensor target = classification_
-                                   ? L.train.y.index_select(0, idx)
+                                   ? loop.train.y.index_select(0, idx)
                                    : (mean_.defined() ? raw.to(torch::kFloat32).div_(255.0) : x);
   const auto t1 = Clock::now();
   for (std::size_t g = 0; g < optim_.opt->param_groups().size(); ++g) {
@@ -1127,7 +1128,7 @@ bool Trainer::train_step(Loop& L) {
       local_loss = loss.item<double>();
     }
     const double elapsed_now =
-        L.prior_elapsed + std::chrono::duration<double>(Clock::now() - L.t_start).count();
+        loop.prior_elapsed + std::chrono::duration<double>(Clock::now() - loop.t_start).count();
     const Synced sy =
         sync_gradients(static_cast<double>(local_n) / static_cast<double>(global_n), local_loss,
                        cancel_asked(), minutes > 0 && elapsed_now >= minutes * 60.0);
@@ -1138,69 +1139,69 @@ bool Trainer::train_step(Loop& L) {
     loss_v = loss.item<double>();
   }
   if (!std::isfinite(loss_v)) {
-    report_divergence(L, loss_v, epoch, pos);
+    report_divergence(loop, loss_v, epoch, pos);
     return false;
   }
   if (!comm_) loss.backward();
-  if (cfg_.optimizer.clip_grad_norm > 0 || log_step) L.last_grad_norm = gradient_norm();
+  if (cfg_.optimizer.clip_grad_norm > 0 || log_step) loop.last_grad_norm = gradient_norm();
   Layers layers;
   if (log_step) {
     layers = layer_report(stats, loss_v);
-    L.last_layers = layers;
+    loop.last_layers = layers;
   }
   optim_.opt->step();
   const auto t2 = Clock::now();
-  L.data_s += std::chrono::duration<double>(t1 - t0).count();
-  L.step_s += std::chrono::duration<double>(t2 - t0).count();
+  loop.data_s += std::chrono::duration<double>(t1 - t0).count();
+  loop.step_s += std::chrono::duration<double>(t2 - t0).count();
   const long long bsz = comm_ ? global_n : x.size(0);
-  L.images_this_run += bsz;
-  L.images_since_log += bsz;
+  loop.images_this_run += bsz;
+  loop.images_since_log += bsz;
   track_loss(loss_v);
   const double elapsed_total =
-      L.prior_elapsed + std::chrono::duration<double>(Clock::now() - L.t_start).count();
-  const double ips = L.step_s > 0 ? static_cast<double>(L.images_this_run) / L.step_s : 0;
+      loop.prior_elapsed + std::chrono::duration<double>(Clock::now() - loop.t_start).count();
+  const double ips = loop.step_s > 0 ? static_cast<double>(loop.images_this_run) / loop.step_s : 0;
   const double eta = ips > 0 ? static_cast<double>((max_steps - st_.step) * batch) / ips : 0;
   emit(rlab::train::ProgressEvent{st_.step, max_steps,
-                                  static_cast<double>(st_.step) / static_cast<double>(L.spe),
+                                  static_cast<double>(st_.step) / static_cast<double>(loop.spe),
                                   loss_v, ips, eta});
 
   const bool eval_step =
       cfg_.eval_every > 0 && st_.step % cfg_.eval_every == 0 && st_.step < max_steps;
   if (log_step || eval_step) {
-    log_metrics(L, log_step, eval_step, loss_v, std::move(layers), elapsed_total);
+    log_metrics(loop, log_step, eval_step, loss_v, std::move(layers), elapsed_total);
   }
   // Checkpoint, then stop when interrupted, stopped early or out of time.
   const bool cancelled = comm_ ? group_cancel : cancel_asked();
   const bool interrupted = cancelled || (cfg_.stop_at_step > 0 && st_.step == cfg_.stop_at_step);
   if ((cfg_.checkpoint_every > 0 && st_.step % cfg_.checkpoint_every == 0) || interrupted) {
     st_.elapsed_s = elapsed_total;
-    save_checkpoint(L.ckpt);
-    L.result["checkpoint_step"] = st_.step;
+    save_checkpoint(loop.ckpt);
+    loop.result["checkpoint_step"] = st_.step;
   }
   if (interrupted) {
-    L.status = "interrupted";
+    loop.status = "interrupted";
     return false;
   }
-  if (L.status == "early_stopped") return false;
+  if (loop.status == "early_stopped") return false;
   if (minutes > 0 && (comm_ ? group_time_over : elapsed_total >= minutes * 60.0)) {
-    L.status = "time_budget";
+    loop.status = "time_budget";
     return false;
   }
   return true;
 }
 
 // The final evaluation and checkpoint, and the result.
-json Trainer::finish(Loop& L) {
-  const double wall = std::chrono::duration<double>(Clock::now() - L.t_start).count();
-  st_.elapsed_s = L.prior_elapsed + wall;
-  json& result = L.result;
-  const std::string& status = L.status;
+json Trainer::finish(Loop& loop) {
+  const double wall = std::chrono::duration<double>(Clock::now() - loop.t_start).count();
+  st_.elapsed_s = loop.prior_elapsed + wall;
+  json& result = loop.result;
+  const std::string& status = loop.status;
   json metrics = {{"train_loss", st_.last_train_loss}};
   if (status != "interrupted") {
     if (status != "diverged") {
-      for (const auto& [k, v] : evaluate(L.val, "val_")) metrics[k] = v;
-      for (const auto& [k, v] : evaluate(L.test, "test_")) metrics[k] = v;
-      save_checkpoint(L.ckpt);
+      for (const auto& [k, v] : evaluate(loop.val, "val_")) metrics[k] = v;
+      for (const auto& [k, v] : evaluate(loop.test, "test_")) metrics[k] = v;
+      save_checkpoint(loop.ckpt);
       result["checkpoint_step"] = st_.step;
     }
     if (net_->compression_ratio > 0) metrics["compression_ratio"] = net_->compression_ratio;
@@ -1210,16 +1211,17 @@ json Trainer::finish(Loop& L) {
   const long long batch = cfg_.batch_size;
   result["status"] = status;
   result["steps"] = st_.step;
-  result["steps_this_run"] = st_.step - L.start_step;
+  result["steps_this_run"] = st_.step - loop.start_step;
   result["max_steps"] = cfg_.max_steps;
-  result["steps_per_epoch"] = L.spe;
-  result["epochs"] = static_cast<double>(st_.step) / static_cast<double>(L.spe);
+  result["steps_per_epoch"] = loop.spe;
+  result["epochs"] = static_cast<double>(st_.step) / static_cast<double>(loop.spe);
   result["device"] = device_.str();
   result["amp"] = amp_;
   result["threads"] = torch::get_num_threads();
   result["torch_version"] = TORCH_VERSION;
-  result["images_per_s"] = L.step_s > 0 ? static_cast<double>(L.images_this_run) / L.step_s : 0.0;
-  result["data_share"] = L.step_s > 0 ? L.data_s / L.step_s : 0.0;
+  result["images_per_s"] =
+      loop.step_s > 0 ? static_cast<double>(loop.images_this_run) / loop.step_s : 0.0;
+  result["data_share"] = loop.step_s > 0 ? loop.data_s / loop.step_s : 0.0;
   result["wall_s"] = wall;
   result["weights_digest"] = digest(*net_);
   result["weights_summary"] = weights_summary(*net_);
@@ -1234,7 +1236,7 @@ json Trainer::finish(Loop& L) {
   result["parameters"] = n_params;
   if (!net_->latent_shape.empty()) result["latent_shape"] = net_->latent_shape;
   result["warnings"] = warnings_;
-  if (L.last_layers) result["layers"] = rlab::train::to_json(*L.last_layers);
+  if (loop.last_layers) result["layers"] = rlab::train::to_json(*loop.last_layers);
   return result;
 }
 
