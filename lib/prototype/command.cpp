@@ -9,6 +9,7 @@
 #include "rlab/prototype.h"
 #include "rlab/text.h"
 #include "rlab/train.h"
+#include "rlab/train_json.h"
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
@@ -29,6 +30,7 @@
 #include <sstream>
 
 #include "launch.h"
+#include "train_config.h"
 
 namespace rlab {
 
@@ -707,11 +709,11 @@ std::string fmt_metric(double v) { return format_number(v, 5); }
 class Progress {
  public:
   Progress(Context& ctx, bool tty) : ctx_(ctx), tty_(tty) {}
-  void update(const json& p) {
+  void update(const train::ProgressEvent& p) {
     if (!tty_) return;
     const auto now = std::chrono::steady_clock::now();
-    const long long step = p.value("step", 0LL);
-    const long long total = p.value("total", 1LL);
+    const long long step = p.step;
+    const long long total = p.total;
     if (step != total && now - last_ < std::chrono::milliseconds(100)) return;
     last_ = now;
     const int width = 24;
@@ -722,8 +724,7 @@ class Progress {
     bar += std::string(static_cast<std::size_t>(width - fill), '.');
     char buf[256];
     std::snprintf(buf, sizeof buf, "\r[%s] step %lld/%lld  loss %.4g  %.0f img/s  ETA %.0fs ",
-                  bar.c_str(), step, total, p.value("loss", 0.0), p.value("images_per_s", 0.0),
-                  p.value("eta_s", 0.0));
+                  bar.c_str(), step, total, p.loss, p.images_per_s, p.eta_s);
     ctx_.err << buf << std::flush;
     drawn_ = true;
   }
@@ -914,12 +915,12 @@ ExitCode run_prototype(const Options& o, Context& ctx, const prototype::Distribu
                        model["type"].get<std::string>() + "); it reports: " + list);
     }
   }
-  json normalize = nullptr;
+  std::optional<train::NormalizeConfig> normalize;
   if (task == "classification" && dcfg.value("normalize", true)) {
     std::vector<double> mean;
     std::vector<double> sd;
     prototype::channel_stats(train, mean, sd);
-    normalize = {{"mean", mean}, {"std", sd}};
+    normalize = train::NormalizeConfig{mean, sd};
   }
   const long long batch = cfg["batch_size"];
   if (dist.active() && batch < dist.world_size) {
@@ -987,24 +988,11 @@ ExitCode run_prototype(const Options& o, Context& ctx, const prototype::Distribu
 
   // metrics.jsonl: a resumed run drops lines written after its checkpoint was taken.
   const std::string metrics_path = run_dir + "/metrics.jsonl";
-  json run_cfg = cfg;
-  run_cfg["max_steps"] = max_steps;
-  run_cfg["minutes"] = budget.value("minutes", 0.0);
-  run_cfg["eval_every"] = eval_every;
-  run_cfg["normalize"] = normalize;
-  run_cfg["run_dir"] = run_dir;
-  run_cfg["resume"] = !prior.is_null();
-  run_cfg["stop_at_step"] = o.stop_at_step;
-  if (dist.active()) {
-    run_cfg["distributed"] = {{"rank", dist.rank},
-                              {"world_size", dist.world_size},
-                              {"local_rank", dist.local_rank},
-                              {"master_addr", dist.master_addr},
-                              {"master_port", dist.master_port},
-                              {"timeout_s", o.dist_timeout}};
-  }
-  run_cfg["model"].erase("where");
-  if (model.contains("where")) run_cfg["model"]["where"] = model["where"];
+  const train::TrainConfig train_cfg =
+      prototype::train_config(cfg,
+                              {max_steps, budget.value("minutes", 0.0), eval_every, normalize,
+                               run_dir, !prior.is_null(), o.stop_at_step, dist, o.dist_timeout},
+                              file.empty() ? run_dir + "/record.yaml" : file);
 
   train::TrainData td;
   td.channels = train.channels;
@@ -1038,32 +1026,31 @@ ExitCode run_prototype(const Options& o, Context& ctx, const prototype::Distribu
   const bool tty = writer && ::isatty(2) != 0 && ctx.log.level() != LogLevel::kQuiet;
   Progress progress(ctx, tty);
   json warnings_seen = json::array();
-  auto on_event = [&](const std::string& text) {
+  auto on_event = [&](const train::TrainEvent& event) {
     if (!writer) return;
-    json ev = json::parse(text, nullptr, false);
-    if (ev.is_discarded()) return;
-    const std::string type = ev.value("type", "");
-    if (type == "progress") {
-      progress.update(ev);
-    } else if (type == "resumed") {
+    if (const auto* p = std::get_if<train::ProgressEvent>(&event)) {
+      progress.update(*p);
+    } else if (const auto* resumed = std::get_if<train::ResumedEvent>(&event)) {
       metrics_out.close();
-      open_metrics(ev.value("step", 0LL));
-    } else if (type == "metrics") {
-      ev.erase("type");
-      metrics_out << ev.dump() << "\n" << std::flush;
-      std::string line = "step " + std::to_string(ev.value("step", 0LL)) + " train_loss " +
-                         fmt_metric(ev.value("train_loss", 0.0));
+      open_metrics(resumed->step);
+    } else if (const auto* m = std::get_if<train::MetricsEvent>(&event)) {
+      json row = train::to_json(event);
+      row.erase("type");
+      metrics_out << row.dump() << "\n" << std::flush;
+      std::string line =
+          "step " + std::to_string(m->step) + " train_loss " + fmt_metric(m->train_loss);
       for (const char* k : {"val_loss", "val_accuracy", "val_psnr"}) {
-        if (ev.contains(k)) line += std::string(" ") + k + " " + fmt_metric(ev[k].get<double>());
+        const auto v = m->evaluation.find(k);
+        if (v != m->evaluation.end()) line += std::string(" ") + k + " " + fmt_metric(v->second);
       }
-      line += " " + format_number(ev.value("images_per_s", 0.0), 4) + " img/s";
+      line += " " + format_number(m->images_per_s, 4) + " img/s";
       if (!tty) ctx.log.info(line);
-    } else if (type == "warning") {
+    } else if (const auto* w = std::get_if<train::WarningEvent>(&event)) {
       progress.finish();
-      ctx.log.warn(ev.value("message", ""));
-    } else if (type == "log") {
+      ctx.log.warn(w->message);
+    } else if (const auto* l = std::get_if<train::LogEvent>(&event)) {
       progress.finish();
-      ctx.log.info(ev.value("message", ""));
+      ctx.log.info(l->message);
     }
   };
   if (writer) {
@@ -1075,7 +1062,7 @@ ExitCode run_prototype(const Options& o, Context& ctx, const prototype::Distribu
   {
     SignalGuard guard;
     try {
-      result_text = train::run_training(run_cfg.dump(), td, on_event, &g_cancel);
+      result_text = train::run_training(train_cfg, td, on_event, &g_cancel);
     } catch (const Error& e) {
       progress.finish();
       if (!writer) throw;

@@ -3,6 +3,7 @@
 #include "rlab/error.h"
 #include "rlab/files.h"
 #include "rlab/train.h"
+#include "rlab/train_json.h"
 
 #include <nlohmann/json.hpp>
 
@@ -85,21 +86,39 @@ CoreInfo core_info() {
 
 namespace {
 
-void forward_event(void* user, const char* json) {
-  const auto* fn = static_cast<const TrainEventFn*>(user);
-  if (fn != nullptr && *fn) (*fn)(json);
+// What the core's event callback reaches: the adapter's function, and the first event the
+// mapping could not read (nothing is thrown through the plugin's frames; run_training reports
+// it when the core returns).
+struct EventSink {
+  const TrainEventFn* fn = nullptr;
+  std::string bad_event;
+};
+
+void forward_event(void* user, const char* text) {
+  auto* sink = static_cast<EventSink*>(user);
+  if (sink == nullptr) return;
+  TrainEvent event;
+  try {
+    event = event_from_json(nlohmann::json::parse(text));
+  } catch (const std::exception& e) {
+    if (sink->bad_event.empty()) sink->bad_event = std::string(e.what()) + ": " + text;
+    return;
+  }
+  if (*sink->fn) (*sink->fn)(event);
 }
 
 RlabTrainSplit to_c(const TrainSplit& s) { return {s.images, s.labels, s.count}; }
 
 }  // namespace
 
-std::string run_training(const std::string& config_json, const TrainData& data,
+std::string run_training(const TrainConfig& config, const TrainData& data,
                          const TrainEventFn& on_event, const volatile int* cancel) {
+  const std::string config_json = to_json(config).dump();
   const Loaded& l = loaded();
   RlabTrainData d{data.channels,    data.height,           data.width,     data.classes,
                   to_c(data.train), to_c(data.validation), to_c(data.test)};
-  RlabTrainCallbacks cb{const_cast<TrainEventFn*>(&on_event), forward_event, cancel};
+  EventSink sink{&on_event, {}};
+  RlabTrainCallbacks cb{&sink, forward_event, cancel};
   char* raw = l.api->train(config_json.c_str(), &d, &cb);
   if (raw == nullptr)
     throw Error("training core returned nothing (out of memory?)", ExitCode::kInternal);
@@ -114,6 +133,8 @@ std::string run_training(const std::string& config_json, const TrainData& data,
     if (kind == "environment") throw EnvironmentError(message);
     throw Error("training core: " + message, ExitCode::kInternal);
   }
+  if (!sink.bad_event.empty())
+    throw Error("training core sent an unreadable event: " + sink.bad_event, ExitCode::kInternal);
   return text;
 }
 

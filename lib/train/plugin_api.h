@@ -7,7 +7,7 @@
 extern "C" {
 #endif
 
-enum { kRlabTrainAbi = 2 };
+enum { kRlabTrainAbi = 3 };
 
 // One data split: `count` images of channels x height x width bytes (0-255, row-major, NCHW)
 // and `count` labels (class index, or -1 when the data has none). Owned by the caller.
@@ -28,9 +28,9 @@ struct RlabTrainData {
 };
 
 // Events from a training run. `event` receives one JSON object per call (UTF-8, valid only
-// during the call): {"type": "progress"|"metrics"|"log"|"warning", ...}; see
-// lib/train/core/trainer.cpp. `cancel` is polled once per step: non-zero asks the run to save a
-// checkpoint and return with status "interrupted".
+// during the call): a TrainEvent of include/rlab/train.h as rlab/train_json.h writes it.
+// `cancel` is polled once per step: non-zero asks the run to save a checkpoint and return with
+// status "interrupted".
 struct RlabTrainCallbacks {
   void* user;
   void (*event)(void* user, const char* json);
@@ -43,7 +43,8 @@ struct RlabTrainApi {
   int (*cuda_built)(void);                     // 1 when libtorch has CUDA support
   int (*cuda_device_count)(void);              // devices visible now
   const char* (*cuda_device_name)(int index);  // valid until the next call
-  // Runs one training job described by `config_json` on `data`. Returns a JSON object that
+  // Runs one training job described by `config_json` (a TrainConfig of include/rlab/train.h as
+  // rlab/train_json.h writes it) on `data`. Returns a JSON object that
   // the caller frees with free_string: the result, or {"error": {"kind": "input" |
   // "environment" | "internal", "message": "..."}}. Never throws.
   char* (*train)(const char* config_json, const struct RlabTrainData* data,

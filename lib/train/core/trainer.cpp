@@ -1,12 +1,9 @@
 // The training loop of the core plugin: models, optimisers, schedules, evaluation, checkpoints,
-// diagnostics. Talks to the binary only through JSON (plugin_api.h).
-//
-// Events sent through RlabTrainCallbacks::event (one JSON object each):
-//   {"type":"progress","step","total","epoch","loss","images_per_s","eta_s"}      every step
-//   {"type":"metrics","step","epoch","lr","train_loss","grad_norm","images_per_s",
-//    "data_share","time_s", ["val_*"], ["layers": [...]]}       every log_every steps and evals
-//   {"type":"warning","code","step","message","causes":[...],"try":[...]}
-//   {"type":"log","message"}
+// diagnostics. Reads a TrainConfig and sends typed events (rlab/train.h); both cross the plugin
+// ABI (plugin_api.h) as JSON through the one mapping, rlab/train_json.h.
+#include "rlab/train.h"
+#include "rlab/train_json.h"
+
 #include <nlohmann/json.hpp>
 #include <torch/script.h>
 #include <torch/torch.h>
@@ -18,8 +15,10 @@
 #include <cstring>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "../plugin_api.h"
@@ -29,6 +28,8 @@
 namespace rlab_core {
 
 using json = nlohmann::json;
+using rlab::train::TrainConfig;
+using Clock = std::chrono::steady_clock;
 using Named = std::vector<std::pair<std::string, torch::Tensor>>;
 
 struct CoreError {
@@ -228,31 +229,23 @@ class ScriptNet : public Net {
   torch::jit::Module m_;
 };
 
-std::vector<int> int_list(const json& j) {
-  std::vector<int> v;
-  for (const auto& x : j) v.push_back(x.get<int>());
-  return v;
-}
-
-std::unique_ptr<Net> make_net(const json& m, const RlabTrainData& d) {
-  const std::string type = m.at("type");
-  if (type == "autoencoder") {
-    Autoencoder ae(d.channels, int_list(m.at("channels")), d.height, d.width);
+std::unique_ptr<Net> make_net(const rlab::train::ModelConfig& m, const RlabTrainData& d) {
+  if (m.type == "autoencoder") {
+    Autoencoder ae(d.channels, m.channels, d.height, d.width);
     auto net = std::make_unique<ModuleNet<Autoencoder>>(ae);
     net->latent_shape = ae->latent;
     const double latent = static_cast<double>(ae->latent[0] * ae->latent[1] * ae->latent[2]);
     net->compression_ratio = static_cast<double>(d.channels) * d.height * d.width / latent;
     return net;
   }
-  if (type == "classifier") {
+  if (m.type == "classifier") {
     if (d.classes < 2) fail("input", "the classifier needs labelled data with at least 2 classes");
-    Classifier c(d.channels, int_list(m.at("channels")), m.at("hidden").get<int>(), d.classes,
-                 d.height, d.width);
+    Classifier c(d.channels, m.channels, m.hidden, d.classes, d.height, d.width);
     return std::make_unique<ModuleNet<Classifier>>(c);
   }
   // torchscript
-  const std::string file = m.at("file");
-  const std::string where = m.value("where", file);
+  const std::string& file = m.file;
+  const std::string& where = m.where.empty() ? file : m.where;
   try {
     return std::make_unique<ScriptNet>(torch::jit::load(file));
   } catch (const std::exception& e) {
@@ -276,10 +269,10 @@ struct Optim {
   std::vector<int> group_depth;
 };
 
-Optim make_optimizer(const json& o, Net& net) {
-  const std::string name = o.at("name");
-  const double lr = o.at("lr");
-  const double wd = o.at("weight_decay");
+Optim make_optimizer(const rlab::train::OptimizerConfig& o, Net& net) {
+  const std::string& name = o.name;
+  const double lr = o.lr;
+  const double wd = o.weight_decay;
   Optim r;
   std::vector<torch::optim::OptimizerParamGroup> groups;
   if (name == "layerwise-adam") {
@@ -305,8 +298,8 @@ Optim make_optimizer(const json& o, Net& net) {
     r.base_lr.push_back(lr);
     r.group_depth.push_back(0);
   }
-  const double b1 = o.at("beta1");
-  const double b2 = o.at("beta2");
+  const double b1 = o.beta1;
+  const double b2 = o.beta2;
   if (name == "adam" || name == "layerwise-adam") {
     r.opt = std::make_unique<torch::optim::Adam>(
         std::move(groups), torch::optim::AdamOptions(lr).betas({b1, b2}).weight_decay(wd));
@@ -319,27 +312,25 @@ Optim make_optimizer(const json& o, Net& net) {
     r.opt = std::make_unique<torch::optim::AdamW>(
         std::move(groups), torch::optim::AdamWOptions(lr).betas({b1, b2}).weight_decay(wd));
   } else {
-    r.opt = std::make_unique<torch::optim::SGD>(std::move(groups),
-                                                torch::optim::SGDOptions(lr)
-                                                    .momentum(o.at("momentum").get<double>())
-                                                    .nesterov(o.value("nesterov", false))
-                                                    .weight_decay(wd));
+    r.opt = std::make_unique<torch::optim::SGD>(
+        std::move(groups),
+        torch::optim::SGDOptions(lr).momentum(o.momentum).nesterov(o.nesterov).weight_decay(wd));
   }
   return r;
 }
 
-double schedule_factor(const json& s, long long step, long long total) {
-  const std::string name = s.at("name");
+double schedule_factor(const rlab::train::ScheduleConfig& s, long long step, long long total) {
+  const std::string& name = s.name;
   double f = 1.0;
   if (name == "cosine") {
-    const double min_f = s.at("min_factor");
+    const double min_f = s.min_factor;
     const double t = total > 0 ? std::min(1.0, static_cast<double>(step) / total) : 0.0;
     f = min_f + (1.0 - min_f) * 0.5 * (1.0 + std::cos(M_PI * t));
   } else if (name == "step") {
-    const long long size = s.at("step_size");
-    f = std::pow(s.at("gamma").get<double>(), static_cast<double>(step / std::max(1LL, size)));
+    const long long size = s.step_size;
+    f = std::pow(s.gamma, static_cast<double>(step / std::max(1LL, size)));
   }
-  const long long warmup = s.at("warmup_steps");
+  const long long warmup = s.warmup_steps;
   if (warmup > 0 && step < warmup) f *= static_cast<double>(step + 1) / warmup;
   return f;
 }
@@ -464,33 +455,59 @@ struct SplitTensors {
   long long n = 0;
 };
 
+using Evaluation = std::map<std::string, double>;
+using Layers = std::vector<rlab::train::LayerStats>;
+
+// The state of one call of Trainer::run() that a checkpoint does not hold.
+struct Loop {
+  Clock::time_point t_start;
+  SplitTensors train, val, test;
+  std::string ckpt;   // the checkpoint file
+  long long spe = 1;  // steps per epoch
+  std::string status = "completed";
+  json result;  // grows into the result
+  double prior_elapsed = 0;
+  long long start_step = 0;
+  long long cur_epoch = -1;
+  torch::Tensor perm;  // this epoch's order of the training images
+  double data_s = 0;
+  double step_s = 0;
+  long long images_this_run = 0;
+  double last_grad_norm = 0;
+  Clock::time_point last_log;
+  long long images_since_log = 0;
+  std::optional<Layers> last_layers;
+};
+
 class Trainer {
  public:
-  Trainer(const json& cfg, const RlabTrainData& data, const RlabTrainCallbacks* cb)
-      : cfg_(cfg), data_(data), cb_(cb) {}
+  Trainer(TrainConfig cfg, const RlabTrainData& data, const RlabTrainCallbacks* cb)
+      : cfg_(std::move(cfg)), data_(data), cb_(cb) {}
 
   json run();
 
  private:
-  void emit(const json& j) const {
-    if (cb_ != nullptr && cb_->event != nullptr) cb_->event(cb_->user, j.dump().c_str());
+  void emit(const rlab::train::TrainEvent& e) const {
+    if (cb_ != nullptr && cb_->event != nullptr)
+      cb_->event(cb_->user, rlab::train::to_json(e).dump().c_str());
   }
   void warn(const std::string& code, const std::string& message,
             const std::vector<std::string>& causes, const std::vector<std::string>& tries) {
     if (std::find(st_.warned.begin(), st_.warned.end(), code) != st_.warned.end()) return;
     st_.warned.push_back(code);
-    json w = {{"type", "warning"},  {"code", code},     {"step", st_.step},
-              {"message", message}, {"causes", causes}, {"try", tries}};
+    const rlab::train::WarningEvent w{code, st_.step, message, causes, tries};
     emit(w);
-    w.erase("type");
-    warnings_.push_back(w);
+    warnings_.push_back(rlab::train::warning_json(w));
+  }
+  [[nodiscard]] bool cancel_asked() const {
+    return cb_ != nullptr && cb_->cancel != nullptr && *cb_->cancel != 0;
   }
   SplitTensors upload(const RlabTrainSplit& s) const;
   torch::Tensor prepare(const torch::Tensor& raw) const;
   torch::Tensor loss_of(const torch::Tensor& out, const torch::Tensor& x,
                         const torch::Tensor& y) const;
-  json evaluate(const SplitTensors& s, const std::string& prefix);
-  json layer_grads() const;
+  Evaluation evaluate(const SplitTensors& s, const std::string& prefix);
+  Layers layer_grads() const;
   void save_checkpoint(const std::string& path);
   void load_checkpoint(const std::string& path);
   torch::Tensor forward(const torch::Tensor& x, std::vector<ActStat>* stats);
@@ -501,8 +518,22 @@ class Trainer {
     bool time_over = false;
   };
   Synced sync_gradients(double weight, double local_loss, bool cancel, bool time_over);
+  // The steps of run().
+  void select_device();
+  void build_model();
+  void start(Loop& loop);
+  bool train_step(Loop& loop);
+  void check_output(const torch::Tensor& out, const torch::Tensor& x);
+  void report_divergence(Loop& loop, double loss_v, long long epoch, long long pos);
+  double gradient_norm();
+  Layers layer_report(const std::vector<ActStat>& stats, double loss_v);
+  void track_loss(double loss_v);
+  void log_metrics(Loop& loop, bool log_step, bool eval_step, double loss_v, Layers layers,
+                   double elapsed_total);
+  bool early_stop_check(const Evaluation& v);
+  json finish(Loop& loop);
 
-  json cfg_;
+  TrainConfig cfg_;
   const RlabTrainData& data_;
   const RlabTrainCallbacks* cb_;
   torch::Device device_{torch::kCPU};
@@ -553,12 +584,12 @@ torch::Tensor Trainer::loss_of(const torch::Tensor& out, const torch::Tensor& x,
   return torch::mse_loss(out, x);
 }
 
-json Trainer::evaluate(const SplitTensors& s, const std::string& prefix) {
-  json r = json::object();
+Evaluation Trainer::evaluate(const SplitTensors& s, const std::string& prefix) {
+  Evaluation r;
   if (s.n == 0) return r;
   torch::NoGradGuard no_grad;
   net_->train_mode(false);
-  const long long b = std::max<long long>(cfg_.at("batch_size").get<long long>(), 256);
+  const long long b = std::max<long long>(cfg_.batch_size, 256);
   double loss_sum = 0;
   double correct = 0;
   double se_sum = 0;
@@ -608,8 +639,8 @@ json Trainer::evaluate(const SplitTensors& s, const std::string& prefix) {
   return r;
 }
 
-json Trainer::layer_grads() const {
-  json layers = json::array();
+Layers Trainer::layer_grads() const {
+  Layers layers;
   std::map<std::string, double> sq;
   std::vector<std::string> order;
   for (const auto& [n, p] : net_->parameters()) {
@@ -618,7 +649,12 @@ json Trainer::layer_grads() const {
     const double g = p.grad().defined() ? p.grad().norm().item<double>() : 0.0;
     sq[l] += g * g;
   }
-  for (const auto& l : order) layers.push_back({{"layer", l}, {"grad_norm", std::sqrt(sq[l])}});
+  for (const auto& l : order) {
+    rlab::train::LayerStats s;
+    s.layer = l;
+    s.grad_norm = std::sqrt(sq[l]);
+    layers.push_back(s);
+  }
   return layers;
 }
 
@@ -630,7 +666,9 @@ void Trainer::save_checkpoint(const std::string& path) {
   torch::serialize::OutputArchive o;
   optim_.opt->save(o);
   a.write("optimizer", o);
-  json meta = {{"state", st_.to_json()}, {"warnings", warnings_}, {"model", cfg_.at("model")}};
+  json meta = {{"state", st_.to_json()},
+               {"warnings", warnings_},
+               {"model", rlab::train::to_json(cfg_.model)}};
   a.write("meta", c10::IValue(meta.dump()));
   const std::string tmp = path + ".tmp";
   a.save_to(tmp);
@@ -650,9 +688,10 @@ void Trainer::load_checkpoint(const std::string& path) {
   c10::IValue meta_v;
   a.read("meta", meta_v);
   const json meta = json::parse(meta_v.toStringRef());
-  if (meta.at("model") != cfg_.at("model")) {
+  const json model = rlab::train::to_json(cfg_.model);
+  if (meta.at("model") != model) {
     fail("input", path + ": checkpoint was made with model " + meta.at("model").dump() +
-                      ", this run asks for " + cfg_.at("model").dump());
+                      ", this run asks for " + model.dump());
   }
   torch::NoGradGuard no_grad;
   for (auto& [n, p] : net_->parameters()) {
@@ -676,15 +715,14 @@ void Trainer::load_checkpoint(const std::string& path) {
 }
 
 void Trainer::join_group() {
-  const json& d = cfg_.at("distributed");
+  const rlab::train::DistributedConfig& d = *cfg_.distributed;
   DistSpec spec;
-  spec.rank = d.at("rank");
-  spec.world_size = d.at("world_size");
-  spec.local_rank = d.value("local_rank", 0);
-  spec.master_addr = d.at("master_addr");
-  spec.master_port = d.at("master_port");
-  spec.timeout =
-      std::chrono::milliseconds(static_cast<long long>(d.value("timeout_s", 180.0) * 1000.0));
+  spec.rank = d.rank;
+  spec.world_size = d.world_size;
+  spec.local_rank = d.local_rank;
+  spec.master_addr = d.master_addr;
+  spec.master_port = d.master_port;
+  spec.timeout = std::chrono::milliseconds(static_cast<long long>(d.timeout_s * 1000.0));
   comm_ = make_comm(spec, device_);
   rank_ = comm_->rank();
   world_ = comm_->world_size();
@@ -727,11 +765,9 @@ Trainer::Synced Trainer::sync_gradients(double weight, double local_loss, bool c
   return r;
 }
 
-json Trainer::run() {
-  using Clock = std::chrono::steady_clock;
-  const auto t_start = Clock::now();
-  // Device.
-  const std::string dev = cfg_.at("device");
+// The device (auto, cpu, cuda:N; one GPU per rank in a data-parallel group) and the group.
+void Trainer::select_device() {
+  const std::string& dev = cfg_.device;
   const int cuda_count =
       torch::cuda::is_available() ? static_cast<int>(torch::cuda::device_count()) : 0;
   if (dev == "auto") {
@@ -750,11 +786,10 @@ json Trainer::run() {
     }
     device_ = torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(index));
   }
-  const bool parallel = cfg_.contains("distributed") && cfg_.at("distributed").is_object() &&
-                        cfg_.at("distributed").at("world_size").get<int>() > 1;
+  const bool parallel = cfg_.distributed && cfg_.distributed->world_size > 1;
   if (parallel && device_.is_cuda() && dev.find(':') == std::string::npos) {
     // One GPU per rank: LOCAL_RANK picks it, as torchrun expects.
-    const int local = cfg_.at("distributed").value("local_rank", 0);
+    const int local = cfg_.distributed->local_rank;
     device_ = torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(local % cuda_count));
   }
   if (parallel) {
@@ -764,38 +799,41 @@ json Trainer::run() {
       fail("environment", e.what());
     }
   }
-  amp_ = cfg_.at("amp").get<bool>() && device_.is_cuda();
-  if (amp_) set_cuda_autocast_dtype(at::kBFloat16);
-  if (cfg_.at("amp").get<bool>() && !device_.is_cuda()) {
-    emit({{"type", "log"}, {"message", "--amp applies to CUDA only; running in float32 on cpu"}});
-  }
-  const int threads = cfg_.at("threads");
-  if (threads > 0) torch::set_num_threads(threads);
+}
 
-  const json& mcfg = cfg_.at("model");
-  classification_ = mcfg.at("task") == "classification";
+// Precision, threads, the model, its optimiser and the input normalisation.
+void Trainer::build_model() {
+  amp_ = cfg_.amp && device_.is_cuda();
+  if (amp_) set_cuda_autocast_dtype(at::kBFloat16);
+  if (cfg_.amp && !device_.is_cuda()) {
+    emit(rlab::train::LogEvent{"--amp applies to CUDA only; running in float32 on cpu"});
+  }
+  if (cfg_.threads > 0) torch::set_num_threads(cfg_.threads);
+
+  classification_ = cfg_.model.task == "classification";
   if (classification_ && data_.classes < 2) {
     fail("input", "classification needs labelled data with at least 2 classes");
   }
-  const unsigned long long seed = cfg_.at("seed");
-  torch::manual_seed(seed);
-  net_ = make_net(mcfg, data_);
+  torch::manual_seed(cfg_.seed);
+  net_ = make_net(cfg_.model, data_);
   net_->to(device_);
   net_->train_mode(true);
-  optim_ = make_optimizer(cfg_.at("optimizer"), *net_);
+  optim_ = make_optimizer(cfg_.optimizer, *net_);
 
-  if (cfg_.contains("normalize") && !cfg_.at("normalize").is_null()) {
-    const auto m = cfg_.at("normalize").at("mean").get<std::vector<float>>();
-    const auto s = cfg_.at("normalize").at("std").get<std::vector<float>>();
+  if (cfg_.normalize) {
+    const std::vector<float> m(cfg_.normalize->mean.begin(), cfg_.normalize->mean.end());
+    const std::vector<float> s(cfg_.normalize->std.begin(), cfg_.normalize->std.end());
     mean_ = torch::tensor(m).reshape({1, -1, 1, 1}).to(device_);
     std_ = torch::tensor(s).reshape({1, -1, 1, 1}).to(device_);
   }
+}
 
-  const std::string run_dir = cfg_.at("run_dir");
-  const std::string ckpt = run_dir + "/checkpoint.pt";
-  if (cfg_.at("resume").get<bool>()) {
-    load_checkpoint(ckpt);
-    emit({{"type", "resumed"}, {"step", st_.step}});  // the adapter trims its metric lines
+// Resumes from the checkpoint when asked, aligns the ranks' weights and uploads the data.
+void Trainer::start(Loop& loop) {
+  loop.ckpt = cfg_.run_dir + "/checkpoint.pt";
+  if (cfg_.resume) {
+    load_checkpoint(loop.ckpt);
+    emit(rlab::train::ResumedEvent{st_.step});  // the adapter trims its metric lines
   }
   if (comm_) {
     // Every rank starts from rank 0's weights (the same seed gives the same ones; this makes
@@ -806,363 +844,384 @@ json Trainer::run() {
     comm_->broadcast(state, 0);
   }
 
-  const SplitTensors train = upload(data_.train);
-  const SplitTensors val = upload(data_.validation);
-  const SplitTensors test = upload(data_.test);
-  if (train.n == 0) fail("input", "the training split is empty");
+  loop.train = upload(data_.train);
+  loop.val = upload(data_.validation);
+  loop.test = upload(data_.test);
+  if (loop.train.n == 0) fail("input", "the training split is empty");
 
-  const long long batch = cfg_.at("batch_size");
-  const long long max_steps = cfg_.at("max_steps");
-  const double minutes = cfg_.at("minutes");
-  const long long log_every = std::max<long long>(1, cfg_.at("log_every").get<long long>());
-  const long long eval_every = cfg_.at("eval_every");
-  const long long ckpt_every = cfg_.at("checkpoint_every");
-  const long long stop_at = cfg_.at("stop_at_step");
-  const bool diagnose = cfg_.at("diagnose");
-  const double clip = cfg_.at("optimizer").at("clip_grad_norm");
-  const json& checks = cfg_.at("checks");
-  const long long no_progress_steps = checks.at("no_progress_steps");
-  const double explode = checks.at("exploding_grad_norm");
-  const double vanish = checks.at("vanishing_grad_norm");
-  const double overfit_gap = checks.at("overfit_gap");
-  const json& es = cfg_.at("early_stopping");
-  const long long spe = (train.n + batch - 1) / batch;  // steps per epoch
+  loop.spe = (loop.train.n + cfg_.batch_size - 1) / cfg_.batch_size;
+  if (cfg_.resume) loop.result["checkpoint_step"] = st_.step;
+  loop.prior_elapsed = st_.elapsed_s;
+  loop.start_step = st_.step;
+  loop.last_log = Clock::now();
+}
 
-  std::string status = "completed";
-  json result;
-  if (cfg_.at("resume").get<bool>()) result["checkpoint_step"] = st_.step;
-  const double prior_elapsed = st_.elapsed_s;
-  long long cur_epoch = -1;
-  torch::Tensor perm;
-  double data_s = 0;
-  double step_s = 0;
-  long long images_this_run = 0;
-  double last_grad_norm = 0;
-  const long long start_step = st_.step;
-  auto last_log = Clock::now();
-  long long images_since_log = 0;
-  json last_layers;
+json Trainer::run() {
+  Loop loop;
+  loop.t_start = Clock::now();
+  select_device();
+  build_model();
+  start(loop);
+  while (st_.step < cfg_.max_steps && train_step(loop)) {
+  }
+  return finish(loop);
+}
 
-  while (st_.step < max_steps) {
-    const auto t0 = Clock::now();
-    const long long epoch = st_.step / spe;
-    const long long pos = st_.step % spe;
-    if (epoch != cur_epoch) {
-      perm = torch::tensor(permutation(train.n, seed, epoch), torch::kLong).to(device_);
-      cur_epoch = epoch;
-    }
-    torch::Tensor idx = perm.slice(0, pos * batch, std::min(train.n, (pos + 1) * batch));
-    // Data-parallel: the global batch is batch_size images; rank r takes the r-th contiguous
-    // share of it (sizes differ by at most one image).
-    const long long global_n = idx.size(0);
-    if (comm_) idx = idx.slice(0, global_n * rank_ / world_, global_n * (rank_ + 1) / world_);
-    const long long local_n = idx.size(0);
-    const torch::Tensor raw = train.x.index_select(0, idx);
-    const torch::Tensor x = prepare(raw);
-    const torch::Tensor target = classification_
-                                     ? train.y.index_select(0, idx)
-                                     : (mean_.defined() ? raw.to(torch::kFloat32).div_(255.0) : x);
-    const auto t1 = Clock::now();
-    for (std::size_t g = 0; g < optim_.opt->param_groups().size(); ++g) {
-      optim_.opt->param_groups()[g].options().set_lr(
-          optim_.base_lr[g] * schedule_factor(cfg_.at("schedule"), st_.step, max_steps));
-    }
-    const bool log_step = (st_.step + 1) % log_every == 0 || st_.step + 1 == max_steps;
-    std::vector<ActStat> stats;
-    optim_.opt->zero_grad();
-    torch::Tensor out;
-    if (local_n > 0) out = forward(x, diagnose && log_step ? &stats : nullptr);
-    if (!checked_output_ && local_n > 0) {
-      checked_output_ = true;
-      const bool ok = classification_ ? (out.dim() == 2 && out.size(0) == x.size(0) &&
-                                         out.size(1) == data_.classes)
-                                      : out.sizes().equals(x.sizes());
-      if (!ok) {
-        std::string shape = "[";
-        for (long long k = 0; k < out.dim(); ++k)
-          shape += (k ? ", " : "") + std::to_string(out.size(k));
-        fail("input", "model output has shape " + shape + "], expected " +
-                          (classification_ ? "[batch, " + std::to_string(data_.classes) +
-                                                 "] (one score per class)"
-                                           : std::string("the input's shape (a reconstruction)")));
-      }
-    }
-    torch::Tensor loss;
-    if (local_n > 0) loss = loss_of(out, target, target);
-    double loss_v = 0;
-    bool group_cancel = false;
-    bool group_time_over = false;
-    if (comm_) {
-      double local_loss = 0;
-      if (loss.defined()) {
-        loss.backward();
-        local_loss = loss.item<double>();
-      }
-      const double elapsed_now =
-          prior_elapsed + std::chrono::duration<double>(Clock::now() - t_start).count();
-      const Synced sy =
-          sync_gradients(static_cast<double>(local_n) / static_cast<double>(global_n), local_loss,
-                         cb_ != nullptr && cb_->cancel != nullptr && *cb_->cancel != 0,
-                         minutes > 0 && elapsed_now >= minutes * 60.0);
-      loss_v = sy.loss;
-      group_cancel = sy.cancel;
-      group_time_over = sy.time_over;
-    } else {
-      loss_v = loss.item<double>();
-    }
-    if (!std::isfinite(loss_v)) {
-      status = "diverged";
-      const bool have_ckpt = result.contains("checkpoint_step");
-      result["nan_step"] = st_.step;
-      result["nan_epoch"] = epoch;
-      result["nan_batch"] = pos;
-      std::string where =
-          have_ckpt
-              ? ckpt + " (step " + std::to_string(result["checkpoint_step"].get<long long>()) + ")"
-              : std::string("none (no checkpoint was written before)");
-      if (have_ckpt) result["last_good_checkpoint"] = ckpt;
-      warn("non_finite_loss",
-           "loss became " + std::string(std::isnan(loss_v) ? "nan" : "inf") + " at step " +
-               std::to_string(st_.step + 1) + " (epoch " + std::to_string(epoch + 1) + ", batch " +
-               std::to_string(pos) + "); training stopped; last good checkpoint: " + where,
-           {"learning rate too high", "exploding gradients",
-            "log of zero or division by zero in the loss", "corrupt input values"},
-           {"lower the learning rate 10x", "clip gradients (optimizer.clip_grad_norm: 1)",
-            "add a warm-up (schedule.warmup_steps)", "check the inputs for nan/inf"});
-      break;
-    }
-    if (!comm_) loss.backward();
-    if (clip > 0 || log_step) {
-      double total = 0;
-      if (clip > 0) {
-        std::vector<torch::Tensor> ps;
-        for (const auto& [n, p] : net_->parameters()) ps.push_back(p);
-        total = torch::nn::utils::clip_grad_norm_(ps, clip);
-      } else {
-        double sq = 0;
-        for (const auto& [n, p] : net_->parameters()) {
-          if (p.grad().defined()) sq += std::pow(p.grad().norm().item<double>(), 2);
-        }
-        total = std::sqrt(sq);
-      }
-      last_grad_norm = total;
-      if (std::isfinite(total) && total > explode) {
-        warn("exploding_gradients",
-             "gradient norm " + num(total) + " at step " + std::to_string(st_.step + 1) +
-                 " exceeds " + num(explode),
-             {"learning rate too high", "inputs not normalised",
-              "deep network without normalisation"},
-             {"clip gradients (optimizer.clip_grad_norm: 1)", "lower the learning rate",
-              "normalise the inputs (data.normalize: true)"});
-      }
-    }
-    json layers;
-    if (log_step) {
-      layers = layer_grads();
-      for (const auto& l : layers) {
-        if (l.at("grad_norm").get<double>() < vanish && loss_v > 1e-6) {
-          warn("vanishing_gradients",
-               "layer '" + l.at("layer").get<std::string>() + "' has gradient norm " +
-                   num(l.at("grad_norm").get<double>()) + " < " + num(vanish) + " at step " +
-                   std::to_string(st_.step + 1),
-               {"saturated sigmoid/tanh units", "dead ReLUs (see --diagnose)", "network too deep",
-                "learning rate far too small"},
-               {"use adam or layerwise-adam", "a smaller model or residual connections",
-                "check the dead-ReLU fraction with --diagnose"});
-          break;
-        }
-      }
-      if (diagnose) {
-        for (auto& l : layers) {
-          for (const auto& s : stats) {
-            if (s.name == l.at("layer")) {
-              l["act_mean"] = s.mean;
-              l["act_std"] = s.std;
-              l["act_min"] = s.min;
-              l["act_max"] = s.max;
-              l["dead_relu"] = s.dead >= 0 ? json(s.dead) : json(nullptr);
-              if (s.dead > 0.5) {
-                warn("dead_relu",
-                     "layer '" + s.name + "' has " +
-                         std::to_string(static_cast<int>(s.dead * 100)) +
-                         "% dead ReLU units at step " + std::to_string(st_.step + 1),
-                     {"learning rate too high", "large negative biases"},
-                     {"lower the learning rate", "use adamw or a warm-up"});
-              }
-            }
-          }
-        }
-        // A TorchScript model exposes only its output.
-        for (const auto& s : stats) {
-          if (s.name == "output") {
-            layers.push_back({{"layer", "output"},
-                              {"act_mean", s.mean},
-                              {"act_std", s.std},
-                              {"act_min", s.min},
-                              {"act_max", s.max},
-                              {"dead_relu", nullptr}});
-          }
-        }
-      }
-      last_layers = layers;
-    }
-    optim_.opt->step();
-    const auto t2 = Clock::now();
-    data_s += std::chrono::duration<double>(t1 - t0).count();
-    step_s += std::chrono::duration<double>(t2 - t0).count();
-    const long long bsz = comm_ ? global_n : x.size(0);
-    images_this_run += bsz;
-    images_since_log += bsz;
-    st_.step += 1;
-    st_.log_loss_sum += loss_v;
-    st_.log_loss_count += 1;
-    st_.last_train_loss = loss_v;
-    const std::size_t window = static_cast<std::size_t>(
-        std::max<long long>(1, std::min<long long>(10, no_progress_steps / 2)));
-    if (st_.first_losses.size() < window) st_.first_losses.push_back(loss_v);
-    st_.recent_losses.push_back(loss_v);
-    if (st_.recent_losses.size() > window) st_.recent_losses.erase(st_.recent_losses.begin());
-    if (no_progress_steps > 0 && st_.step % no_progress_steps == 0) {
-      double first = 0;
-      double last = 0;
-      for (double v : st_.first_losses) first += v;
-      for (double v : st_.recent_losses) last += v;
-      first /= static_cast<double>(st_.first_losses.size());
-      last /= static_cast<double>(st_.recent_losses.size());
-      if (!(last < first * 0.99)) {
-        warn("no_progress",
-             "loss has not decreased after " + std::to_string(st_.step) +
-                 " steps (mean of the first " + std::to_string(window) + ": " + num(first) +
-                 ", of the last " + std::to_string(window) + ": " + num(last) + ")",
-             {"learning rate too low or too high", "inputs not normalised",
-              "labels do not match the inputs", "model too small for the task"},
-             {"try the learning rate 10x higher and 10x lower",
-              "look at a batch of inputs and labels",
-              "overfit one batch first (--max-batches 50 on data.limit: 64)"});
-      }
-    }
-    const double elapsed_total =
-        prior_elapsed + std::chrono::duration<double>(Clock::now() - t_start).count();
-    const double ips = step_s > 0 ? static_cast<double>(images_this_run) / step_s : 0;
-    const double eta = ips > 0 ? static_cast<double>((max_steps - st_.step) * batch) / ips : 0;
-    emit({{"type", "progress"},
-          {"step", st_.step},
-          {"total", max_steps},
-          {"epoch", static_cast<double>(st_.step) / static_cast<double>(spe)},
-          {"loss", loss_v},
-          {"images_per_s", ips},
-          {"eta_s", eta}});
+// The first output's shape must fit the task.
+void Trainer::check_output(const torch::Tensor& out, const torch::Tensor& x) {
+  checked_output_ = true;
+  const bool ok = classification_
+                      ? (out.dim() == 2 && out.size(0) == x.size(0) && out.size(1) == data_.classes)
+                      : out.sizes().equals(x.sizes());
+  if (ok) return;
+  std::string shape = "[";
+  for (long long k = 0; k < out.dim(); ++k) shape += (k ? ", " : "") + std::to_string(out.size(k));
+  fail("input",
+       "model output has shape " + shape + "], expected " +
+           (classification_ ? "[batch, " + std::to_string(data_.classes) + "] (one score per class)"
+                            : std::string("the input's shape (a reconstruction)")));
+}
 
-    const bool eval_step = eval_every > 0 && st_.step % eval_every == 0 && st_.step < max_steps;
-    if (log_step || eval_step) {
-      const auto now = Clock::now();
-      const double dt = std::chrono::duration<double>(now - last_log).count();
-      json m = {
-          {"type", "metrics"},
-          {"step", st_.step},
-          {"epoch", static_cast<double>(st_.step) / static_cast<double>(spe)},
-          {"lr", optim_.opt->param_groups()[0].options().get_lr()},
-          {"train_loss", st_.log_loss_count > 0 ? st_.log_loss_sum / st_.log_loss_count : loss_v},
-          {"grad_norm", last_grad_norm},
-          {"images_per_s", dt > 0 ? images_since_log / dt : 0.0},
-          {"data_share", step_s > 0 ? data_s / step_s : 0.0},
-          {"time_s", elapsed_total}};
-      if (diagnose && log_step) m["layers"] = layers;
-      st_.log_loss_sum = 0;
-      st_.log_loss_count = 0;
-      last_log = now;
-      images_since_log = 0;
-      bool stop_early = false;
-      if (eval_step && val.n > 0) {
-        const json v = evaluate(val, "val_");
-        m.update(v);
-        if (!es.is_null()) {
-          const std::string metric = es.at("metric");
-          const bool maximize = es.at("mode") == "max";
-          if (v.contains(metric)) {
-            const double value = v.at(metric);
-            const double delta = es.at("min_delta");
-            const bool better =
-                !st_.has_best || (maximize ? value > st_.best + delta : value < st_.best - delta);
-            if (better) {
-              st_.best = value;
-              st_.has_best = true;
-              st_.best_step = st_.step;
-              st_.bad_evals = 0;
-            } else if (++st_.bad_evals >= es.at("patience").get<long long>()) {
-              stop_early = true;
-            }
-          }
-        }
-        const double vl = v.at("val_loss");
-        const double tl = m.at("train_loss");
-        if (vl > 0 && (vl - tl) / vl > overfit_gap && st_.has_best && st_.best_step < st_.step) {
-          warn("overfitting",
-               "validation loss " + num(vl) + " is " +
-                   std::to_string(static_cast<int>(100 * (vl - tl) / vl)) +
-                   "% above the training loss " + num(tl) + " and has not improved since step " +
-                   std::to_string(st_.best_step),
-               {"too little training data", "model too large", "too many epochs"},
-               {"early stopping (early_stopping: {patience: 3})", "weight decay (adamw)",
-                "more data or augmentation", "a smaller model"});
-        }
-      }
-      emit(m);
-      if (stop_early) {
-        status = "early_stopped";
-        emit({{"type", "log"},
-              {"message", "early stopping at step " + std::to_string(st_.step) + ": " +
-                              es.at("metric").get<std::string>() + " has not improved since step " +
-                              std::to_string(st_.best_step)}});
-      }
+void Trainer::report_divergence(Loop& loop, double loss_v, long long epoch, long long pos) {
+  loop.status = "diverged";
+  const bool have_ckpt = loop.result.contains("checkpoint_step");
+  loop.result["nan_step"] = st_.step;
+  loop.result["nan_epoch"] = epoch;
+  loop.result["nan_batch"] = pos;
+  std::string where =
+      have_ckpt ? loop.ckpt + " (step " +
+                      std::to_string(loop.result["checkpoint_step"].get<long long>()) + ")"
+                : std::string("none (no checkpoint was written before)");
+  if (have_ckpt) loop.result["last_good_checkpoint"] = loop.ckpt;
+  warn("non_finite_loss",
+       "loss became " + std::string(std::isnan(loss_v) ? "nan" : "inf") + " at step " +
+           std::to_string(st_.step + 1) + " (epoch " + std::to_string(epoch + 1) + ", batch " +
+           std::to_string(pos) + "); training stopped; last good checkpoint: " + where,
+       {"learning rate too high", "exploding gradients",
+        "log of zero or division by zero in the loss", "corrupt input values"},
+       {"lower the learning rate 10x", "clip gradients (optimizer.clip_grad_norm: 1)",
+        "add a warm-up (schedule.warmup_steps)", "check the inputs for nan/inf"});
+}
+
+// The gradients' global norm, after clipping them when asked; warns when it explodes.
+double Trainer::gradient_norm() {
+  const double clip = cfg_.optimizer.clip_grad_norm;
+  double total = 0;
+  if (clip > 0) {
+    std::vector<torch::Tensor> ps;
+    for (const auto& [n, p] : net_->parameters()) ps.push_back(p);
+    total = torch::nn::utils::clip_grad_norm_(ps, clip);
+  } else {
+    double sq = 0;
+    for (const auto& [n, p] : net_->parameters()) {
+      if (p.grad().defined()) sq += std::pow(p.grad().norm().item<double>(), 2);
     }
-    const bool cancelled =
-        comm_ ? group_cancel : (cb_ != nullptr && cb_->cancel != nullptr && *cb_->cancel != 0);
-    const bool interrupted = cancelled || (stop_at > 0 && st_.step == stop_at);
-    if ((ckpt_every > 0 && st_.step % ckpt_every == 0) || interrupted) {
-      st_.elapsed_s = elapsed_total;
-      save_checkpoint(ckpt);
-      result["checkpoint_step"] = st_.step;
-    }
-    if (interrupted) {
-      status = "interrupted";
-      break;
-    }
-    if (status == "early_stopped") break;
-    if (minutes > 0 && (comm_ ? group_time_over : elapsed_total >= minutes * 60.0)) {
-      status = "time_budget";
+    total = std::sqrt(sq);
+  }
+  const double explode = cfg_.checks.exploding_grad_norm;
+  if (std::isfinite(total) && total > explode) {
+    warn("exploding_gradients",
+         "gradient norm " + num(total) + " at step " + std::to_string(st_.step + 1) + " exceeds " +
+             num(explode),
+         {"learning rate too high", "inputs not normalised", "deep network without normalisation"},
+         {"clip gradients (optimizer.clip_grad_norm: 1)", "lower the learning rate",
+          "normalise the inputs (data.normalize: true)"});
+  }
+  return total;
+}
+
+// Per layer at a log step: the gradient norm (warns when one vanishes) and, with `diagnose`,
+// the activation statistics (warns on dead ReLUs).
+Layers Trainer::layer_report(const std::vector<ActStat>& stats, double loss_v) {
+  Layers layers = layer_grads();
+  const double vanish = cfg_.checks.vanishing_grad_norm;
+  for (const auto& l : layers) {
+    if (*l.grad_norm < vanish && loss_v > 1e-6) {
+      warn("vanishing_gradients",
+           "layer '" + l.layer + "' has gradient norm " + num(*l.grad_norm) + " < " + num(vanish) +
+               " at step " + std::to_string(st_.step + 1),
+           {"saturated sigmoid/tanh units", "dead ReLUs (see --diagnose)", "network too deep",
+            "learning rate far too small"},
+           {"use adam or layerwise-adam", "a smaller model or residual connections",
+            "check the dead-ReLU fraction with --diagnose"});
       break;
     }
   }
-  const double wall = std::chrono::duration<double>(Clock::now() - t_start).count();
-  st_.elapsed_s = prior_elapsed + wall;
+  if (!cfg_.diagnose) return layers;
+  auto set_activations = [](rlab::train::LayerStats& l, const ActStat& s) {
+    l.has_activations = true;
+    l.act_mean = s.mean;
+    l.act_std = s.std;
+    l.act_min = s.min;
+    l.act_max = s.max;
+    l.dead_relu = s.dead >= 0 ? std::optional<double>(s.dead) : std::nullopt;
+  };
+  for (auto& l : layers) {
+    for (const auto& s : stats) {
+      if (s.name != l.layer) continue;
+      set_activations(l, s);
+      if (s.dead > 0.5) {
+        warn("dead_relu",
+             "layer '" + s.name + "' has " + std::to_string(static_cast<int>(s.dead * 100)) +
+                 "% dead ReLU units at step " + std::to_string(st_.step + 1),
+             {"learning rate too high", "large negative biases"},
+             {"lower the learning rate", "use adamw or a warm-up"});
+      }
+    }
+  }
+  // A TorchScript model exposes only its output.
+  for (const auto& s : stats) {
+    if (s.name != "output") continue;
+    rlab::train::LayerStats l;
+    l.layer = "output";
+    set_activations(l, s);
+    l.dead_relu = std::nullopt;
+    layers.push_back(l);
+  }
+  return layers;
+}
+
+// Counts the step's loss and warns when the loss has not gone down after no_progress_steps.
+void Trainer::track_loss(double loss_v) {
+  const long long no_progress_steps = cfg_.checks.no_progress_steps;
+  st_.step += 1;
+  st_.log_loss_sum += loss_v;
+  st_.log_loss_count += 1;
+  st_.last_train_loss = loss_v;
+  const std::size_t window = static_cast<std::size_t>(
+      std::max<long long>(1, std::min<long long>(10, no_progress_steps / 2)));
+  if (st_.first_losses.size() < window) st_.first_losses.push_back(loss_v);
+  st_.recent_losses.push_back(loss_v);
+  if (st_.recent_losses.size() > window) st_.recent_losses.erase(st_.recent_losses.begin());
+  if (no_progress_steps <= 0 || st_.step % no_progress_steps != 0) return;
+  double first = 0;
+  double last = 0;
+  for (double v : st_.first_losses) first += v;
+  for (double v : st_.recent_losses) last += v;
+  first /= static_cast<double>(st_.first_losses.size());
+  last /= static_cast<double>(st_.recent_losses.size());
+  if (!(last < first * 0.99)) {
+    warn("no_progress",
+         "loss has not decreased after " + std::to_string(st_.step) + " steps (mean of the first " +
+             std::to_string(window) + ": " + num(first) + ", of the last " +
+             std::to_string(window) + ": " + num(last) + ")",
+         {"learning rate too low or too high", "inputs not normalised",
+          "labels do not match the inputs", "model too small for the task"},
+         {"try the learning rate 10x higher and 10x lower", "look at a batch of inputs and labels",
+          "overfit one batch first (--max-batches 50 on data.limit: 64)"});
+  }
+}
+
+// Early stopping after an evaluation: true when the metric has not improved for `patience`
+// evaluations.
+bool Trainer::early_stop_check(const Evaluation& v) {
+  if (!cfg_.early_stopping) return false;
+  const rlab::train::EarlyStoppingConfig& es = *cfg_.early_stopping;
+  const auto it = v.find(es.metric);
+  if (it == v.end()) return false;
+  const double value = it->second;
+  const bool maximize = es.mode == "max";
+  const double delta = es.min_delta;
+  const bool better =
+      !st_.has_best || (maximize ? value > st_.best + delta : value < st_.best - delta);
+  if (better) {
+    st_.best = value;
+    st_.has_best = true;
+    st_.best_step = st_.step;
+    st_.bad_evals = 0;
+    return false;
+  }
+  return ++st_.bad_evals >= es.patience;
+}
+
+// The metrics event of a log or evaluation step, with the evaluation's checks.
+void Trainer::log_metrics(Loop& loop, bool log_step, bool eval_step, double loss_v, Layers layers,
+                          double elapsed_total) {
+  const auto now = Clock::now();
+  const double dt = std::chrono::duration<double>(now - loop.last_log).count();
+  rlab::train::MetricsEvent m;
+  m.step = st_.step;
+  m.epoch = static_cast<double>(st_.step) / static_cast<double>(loop.spe);
+  m.lr = optim_.opt->param_groups()[0].options().get_lr();
+  m.train_loss = st_.log_loss_count > 0 ? st_.log_loss_sum / st_.log_loss_count : loss_v;
+  m.grad_norm = loop.last_grad_norm;
+  m.images_per_s = dt > 0 ? loop.images_since_log / dt : 0.0;
+  m.data_share = loop.step_s > 0 ? loop.data_s / loop.step_s : 0.0;
+  m.time_s = elapsed_total;
+  if (cfg_.diagnose && log_step) m.layers = std::move(layers);
+  st_.log_loss_sum = 0;
+  st_.log_loss_count = 0;
+  loop.last_log = now;
+  loop.images_since_log = 0;
+  bool stop_early = false;
+  if (eval_step && loop.val.n > 0) {
+    m.evaluation = evaluate(loop.val, "val_");
+    stop_early = early_stop_check(m.evaluation);
+    const double vl = m.evaluation.at("val_loss");
+    const double tl = m.train_loss;
+    const double overfit_gap = cfg_.checks.overfit_gap;
+    if (vl > 0 && (vl - tl) / vl > overfit_gap && st_.has_best && st_.best_step < st_.step) {
+      warn("overfitting",
+           "validation loss " + num(vl) + " is " +
+               std::to_string(static_cast<int>(100 * (vl - tl) / vl)) +
+               "% above the training loss " + num(tl) + " and has not improved since step " +
+               std::to_string(st_.best_step),
+           {"too little training data", "model too large", "too many epochs"},
+           {"early stopping (early_stopping: {patience: 3})", "weight decay (adamw)",
+            "more data or augmentation", "a smaller model"});
+    }
+  }
+  emit(m);
+  if (stop_early) {
+    loop.status = "early_stopped";
+    emit(rlab::train::LogEvent{"early stopping at step " + std::to_string(st_.step) + ": " +
+                               cfg_.early_stopping->metric + " has not improved since step " +
+                               std::to_string(st_.best_step)});
+  }
+}
+
+// One training step; false when the run stops after it (loop.status says why).
+bool Trainer::train_step(Loop& loop) {
+  const long long batch = cfg_.batch_size;
+  const long long max_steps = cfg_.max_steps;
+  const double minutes = cfg_.minutes;
+  const auto t0 = Clock::now();
+  const long long epoch = st_.step / loop.spe;
+  const long long pos = st_.step % loop.spe;
+  if (epoch != loop.cur_epoch) {
+    loop.perm =
+        torch::tensor(permutation(loop.train.n, cfg_.seed, epoch), torch::kLong).to(device_);
+    loop.cur_epoch = epoch;
+  }
+  torch::Tensor idx = loop.perm.slice(0, pos * batch, std::min(loop.train.n, (pos + 1) * batch));
+  // Data-parallel: the global batch is batch_size images; rank r takes the r-th contiguous
+  // share of it (sizes differ by at most one image).
+  const long long global_n = idx.size(0);
+  if (comm_) idx = idx.slice(0, global_n * rank_ / world_, global_n * (rank_ + 1) / world_);
+  const long long local_n = idx.size(0);
+  const torch::Tensor raw = loop.train.x.index_select(0, idx);
+  const torch::Tensor x = prepare(raw);
+  const torch::Tensor target = classification_
+                                   ? loop.train.y.index_select(0, idx)
+                                   : (mean_.defined() ? raw.to(torch::kFloat32).div_(255.0) : x);
+  const auto t1 = Clock::now();
+  for (std::size_t g = 0; g < optim_.opt->param_groups().size(); ++g) {
+    optim_.opt->param_groups()[g].options().set_lr(
+        optim_.base_lr[g] * schedule_factor(cfg_.schedule, st_.step, max_steps));
+  }
+  const long long log_every = std::max<long long>(1, cfg_.log_every);
+  const bool log_step = (st_.step + 1) % log_every == 0 || st_.step + 1 == max_steps;
+  std::vector<ActStat> stats;
+  optim_.opt->zero_grad();
+  torch::Tensor out;
+  if (local_n > 0) out = forward(x, cfg_.diagnose && log_step ? &stats : nullptr);
+  if (!checked_output_ && local_n > 0) check_output(out, x);
+  torch::Tensor loss;
+  if (local_n > 0) loss = loss_of(out, target, target);
+  double loss_v = 0;
+  bool group_cancel = false;
+  bool group_time_over = false;
+  if (comm_) {
+    double local_loss = 0;
+    if (loss.defined()) {
+      loss.backward();
+      local_loss = loss.item<double>();
+    }
+    const double elapsed_now =
+        loop.prior_elapsed + std::chrono::duration<double>(Clock::now() - loop.t_start).count();
+    const Synced sy =
+        sync_gradients(static_cast<double>(local_n) / static_cast<double>(global_n), local_loss,
+                       cancel_asked(), minutes > 0 && elapsed_now >= minutes * 60.0);
+    loss_v = sy.loss;
+    group_cancel = sy.cancel;
+    group_time_over = sy.time_over;
+  } else {
+    loss_v = loss.item<double>();
+  }
+  if (!std::isfinite(loss_v)) {
+    report_divergence(loop, loss_v, epoch, pos);
+    return false;
+  }
+  if (!comm_) loss.backward();
+  if (cfg_.optimizer.clip_grad_norm > 0 || log_step) loop.last_grad_norm = gradient_norm();
+  Layers layers;
+  if (log_step) {
+    layers = layer_report(stats, loss_v);
+    loop.last_layers = layers;
+  }
+  optim_.opt->step();
+  const auto t2 = Clock::now();
+  loop.data_s += std::chrono::duration<double>(t1 - t0).count();
+  loop.step_s += std::chrono::duration<double>(t2 - t0).count();
+  const long long bsz = comm_ ? global_n : x.size(0);
+  loop.images_this_run += bsz;
+  loop.images_since_log += bsz;
+  track_loss(loss_v);
+  const double elapsed_total =
+      loop.prior_elapsed + std::chrono::duration<double>(Clock::now() - loop.t_start).count();
+  const double ips = loop.step_s > 0 ? static_cast<double>(loop.images_this_run) / loop.step_s : 0;
+  const double eta = ips > 0 ? static_cast<double>((max_steps - st_.step) * batch) / ips : 0;
+  emit(rlab::train::ProgressEvent{st_.step, max_steps,
+                                  static_cast<double>(st_.step) / static_cast<double>(loop.spe),
+                                  loss_v, ips, eta});
+
+  const bool eval_step =
+      cfg_.eval_every > 0 && st_.step % cfg_.eval_every == 0 && st_.step < max_steps;
+  if (log_step || eval_step) {
+    log_metrics(loop, log_step, eval_step, loss_v, std::move(layers), elapsed_total);
+  }
+  // Checkpoint, then stop when interrupted, stopped early or out of time.
+  const bool cancelled = comm_ ? group_cancel : cancel_asked();
+  const bool interrupted = cancelled || (cfg_.stop_at_step > 0 && st_.step == cfg_.stop_at_step);
+  if ((cfg_.checkpoint_every > 0 && st_.step % cfg_.checkpoint_every == 0) || interrupted) {
+    st_.elapsed_s = elapsed_total;
+    save_checkpoint(loop.ckpt);
+    loop.result["checkpoint_step"] = st_.step;
+  }
+  if (interrupted) {
+    loop.status = "interrupted";
+    return false;
+  }
+  if (loop.status == "early_stopped") return false;
+  if (minutes > 0 && (comm_ ? group_time_over : elapsed_total >= minutes * 60.0)) {
+    loop.status = "time_budget";
+    return false;
+  }
+  return true;
+}
+
+// The final evaluation and checkpoint, and the result.
+json Trainer::finish(Loop& loop) {
+  const double wall = std::chrono::duration<double>(Clock::now() - loop.t_start).count();
+  st_.elapsed_s = loop.prior_elapsed + wall;
+  json& result = loop.result;
+  const std::string& status = loop.status;
+  json metrics = {{"train_loss", st_.last_train_loss}};
   if (status != "interrupted") {
-    json metrics = {{"train_loss", st_.last_train_loss}};
     if (status != "diverged") {
-      metrics.update(evaluate(val, "val_"));
-      metrics.update(evaluate(test, "test_"));
-      save_checkpoint(ckpt);
+      for (const auto& [k, v] : evaluate(loop.val, "val_")) metrics[k] = v;
+      for (const auto& [k, v] : evaluate(loop.test, "test_")) metrics[k] = v;
+      save_checkpoint(loop.ckpt);
       result["checkpoint_step"] = st_.step;
     }
     if (net_->compression_ratio > 0) metrics["compression_ratio"] = net_->compression_ratio;
-    result["metrics"] = metrics;
-  } else {
-    json metrics = {{"train_loss", st_.last_train_loss}};
-    result["metrics"] = metrics;
   }
+  result["metrics"] = metrics;
   if (!st_.first_losses.empty()) result["first_loss"] = st_.first_losses.front();
+  const long long batch = cfg_.batch_size;
   result["status"] = status;
   result["steps"] = st_.step;
-  result["steps_this_run"] = st_.step - start_step;
-  result["max_steps"] = max_steps;
-  result["steps_per_epoch"] = spe;
-  result["epochs"] = static_cast<double>(st_.step) / static_cast<double>(spe);
+  result["steps_this_run"] = st_.step - loop.start_step;
+  result["max_steps"] = cfg_.max_steps;
+  result["steps_per_epoch"] = loop.spe;
+  result["epochs"] = static_cast<double>(st_.step) / static_cast<double>(loop.spe);
   result["device"] = device_.str();
   result["amp"] = amp_;
   result["threads"] = torch::get_num_threads();
   result["torch_version"] = TORCH_VERSION;
-  result["images_per_s"] = step_s > 0 ? static_cast<double>(images_this_run) / step_s : 0.0;
-  result["data_share"] = step_s > 0 ? data_s / step_s : 0.0;
+  result["images_per_s"] =
+      loop.step_s > 0 ? static_cast<double>(loop.images_this_run) / loop.step_s : 0.0;
+  result["data_share"] = loop.step_s > 0 ? loop.data_s / loop.step_s : 0.0;
   result["wall_s"] = wall;
   result["weights_digest"] = digest(*net_);
   result["weights_summary"] = weights_summary(*net_);
@@ -1177,7 +1236,7 @@ json Trainer::run() {
   result["parameters"] = n_params;
   if (!net_->latent_shape.empty()) result["latent_shape"] = net_->latent_shape;
   result["warnings"] = warnings_;
-  if (!last_layers.is_null()) result["layers"] = last_layers;
+  if (loop.last_layers) result["layers"] = rlab::train::to_json(*loop.last_layers);
   return result;
 }
 
@@ -1188,9 +1247,10 @@ extern "C" char* rlab_core_train(const char* config_json, const RlabTrainData* d
   using rlab_core::json;
   json out;
   try {
-    const json cfg = json::parse(config_json);
-    rlab_core::Trainer t(cfg, *data, callbacks);
+    rlab_core::Trainer t(rlab::train::config_from_json(json::parse(config_json)), *data, callbacks);
     out = t.run();
+  } catch (const rlab::train::SchemaError& e) {
+    out = {{"error", {{"kind", "internal"}, {"message", e.what()}}}};
   } catch (const rlab_core::CoreError& e) {
     out = {{"error", {{"kind", e.kind}, {"message", e.message}}}};
   } catch (const rlab_core::DistError& e) {
