@@ -87,6 +87,11 @@ std::map<std::string, std::string> environment_map();
 // run.cpp
 ExitCode run_prototype(const Options& o, Context& ctx, const prototype::Distributed& dist);
 
+// train_settings.cpp: the JSON the training core reads (max_steps, eval_every, run_dir, ...).
+json build_train_json(const json& cfg, long long max_steps, long long eval_every,
+                      const json& normalize, const std::string& run_dir, const json& prior,
+                      const Options& o, const prototype::Distributed& dist);
+
 // sbatch.cpp
 ExitCode emit_sbatch(const Options& o, Context& ctx, const Resolved& r, const json& slurm,
                      const std::string& file);

@@ -280,24 +280,8 @@ ExitCode run_prototype(const Options& o, Context& ctx, const prototype::Distribu
 
   // metrics.jsonl: a resumed run drops lines written after its checkpoint was taken.
   const std::string metrics_path = run_dir + "/metrics.jsonl";
-  json run_cfg = cfg;
-  run_cfg["max_steps"] = max_steps;
-  run_cfg["minutes"] = budget.value("minutes", 0.0);
-  run_cfg["eval_every"] = eval_every;
-  run_cfg["normalize"] = normalize;
-  run_cfg["run_dir"] = run_dir;
-  run_cfg["resume"] = !prior.is_null();
-  run_cfg["stop_at_step"] = o.stop_at_step;
-  if (dist.active()) {
-    run_cfg["distributed"] = {{"rank", dist.rank},
-                              {"world_size", dist.world_size},
-                              {"local_rank", dist.local_rank},
-                              {"master_addr", dist.master_addr},
-                              {"master_port", dist.master_port},
-                              {"timeout_s", o.dist_timeout}};
-  }
-  run_cfg["model"].erase("where");
-  if (model.contains("where")) run_cfg["model"]["where"] = model["where"];
+  const json run_cfg =
+      build_train_json(cfg, max_steps, eval_every, normalize, run_dir, prior, o, dist);
 
   train::TrainData td;
   td.channels = train.channels;
