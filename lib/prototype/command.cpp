@@ -1,5 +1,5 @@
-// `rlab prototype` (config + data -> training core -> experiment record) and `rlab exp`
-// (list and show records): the CLI. The work is in run.cpp, sbatch.cpp and exp.cpp.
+// `rlab prototype`: the CLI (config + data -> training core -> experiment record). The work
+// is in run.cpp (training and report) and sbatch.cpp (--emit-sbatch).
 #include "rlab/cli_checks.h"
 #include "rlab/commands.h"
 
@@ -87,25 +87,6 @@ Command prototype_command() {
                        "Write a Slurm array job over the seeds to FILE and exit")
             ->type_name("FILE");
         return [o, &ctx]() { return prototype_main(*o, ctx); };
-      }};
-}
-
-Command exp_command() {
-  return {
-      "exp", "list and show experiment records (runs/<id>/record.yaml)",
-      [](CLI::App& app, Context& ctx) -> Runner {
-        auto runs = std::make_shared<std::string>("runs");
-        auto id = std::make_shared<std::string>();
-        app.require_subcommand(1);
-        CLI::App* list = app.add_subcommand("list", "one line per recorded run");
-        list->add_option("--runs", *runs, "Folder of run records (default runs)")->type_name("DIR");
-        CLI::App* show = app.add_subcommand("show", "a run's record in the lab's log template");
-        show->add_option("id", *id, "Run id (EXP-YYYYMMDD-NNN, a unique suffix, or a folder)")
-            ->required();
-        show->add_option("--runs", *runs, "Folder of run records (default runs)")->type_name("DIR");
-        return [runs, id, list, &ctx]() {
-          return prototype_cmd::run_exp(ctx, *runs, *id, list->parsed());
-        };
       }};
 }
 

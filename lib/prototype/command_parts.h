@@ -20,7 +20,10 @@
 namespace rlab::prototype_cmd {
 
 using nlohmann::json;
+using prototype::format_metric;
 using prototype::Images;
+using prototype::list_names;
+using prototype::read_record;
 
 struct Options {
   std::string file;
@@ -73,13 +76,10 @@ void check_device(const std::string& d, const std::string& where);
 Loaded load_data(const json& d, const json& where);
 
 // runs.cpp
-std::vector<std::string> list_names(const std::string& dir);
 std::string utc_now(const char* format);
 std::pair<std::string, std::string> new_run_dir(const std::string& out);
-json read_record(const std::string& dir);
 std::vector<json> read_metrics(const std::string& path);
 std::string text_of(const json& j, const char* key);
-std::string fmt_metric(double v);
 json make_analysis(const json& record);
 nlohmann::json environment_json(const json& result, const std::string& device);
 std::map<std::string, std::string> environment_map();
@@ -95,8 +95,5 @@ json build_train_json(const json& cfg, long long max_steps, long long eval_every
 // sbatch.cpp
 ExitCode emit_sbatch(const Options& o, Context& ctx, const Resolved& r, const json& slurm,
                      const std::string& file);
-
-// exp.cpp
-ExitCode run_exp(Context& ctx, const std::string& runs, const std::string& show_id, bool list);
 
 }  // namespace rlab::prototype_cmd

@@ -329,9 +329,9 @@ ExitCode run_prototype(const Options& o, Context& ctx, const prototype::Distribu
       ev.erase("type");
       metrics_out << ev.dump() << "\n" << std::flush;
       std::string line = "step " + std::to_string(ev.value("step", 0LL)) + " train_loss " +
-                         fmt_metric(ev.value("train_loss", 0.0));
+                         format_metric(ev.value("train_loss", 0.0));
       for (const char* k : {"val_loss", "val_accuracy", "val_psnr"}) {
-        if (ev.contains(k)) line += std::string(" ") + k + " " + fmt_metric(ev[k].get<double>());
+        if (ev.contains(k)) line += std::string(" ") + k + " " + format_metric(ev[k].get<double>());
       }
       line += " " + format_number(ev.value("images_per_s", 0.0), 4) + " img/s";
       if (!tty) ctx.log.info(line);
@@ -439,7 +439,7 @@ ExitCode run_prototype(const Options& o, Context& ctx, const prototype::Distribu
     t.headers = {"metric", "value"};
     t.numeric_columns = {1};
     for (const auto& [k, v] : m.items())
-      t.rows.push_back({k, v.is_number() ? fmt_metric(v.get<double>()) : v.dump()});
+      t.rows.push_back({k, v.is_number() ? format_metric(v.get<double>()) : v.dump()});
     t.rows.push_back({"steps", std::to_string(result.value("steps", 0LL))});
     t.rows.push_back({"epochs", format_number(result.value("epochs", 0.0), 3)});
     t.rows.push_back({"images/s", format_number(result.value("images_per_s", 0.0), 4)});
@@ -454,7 +454,7 @@ ExitCode run_prototype(const Options& o, Context& ctx, const prototype::Distribu
       d.headers = {"layer", "grad norm", "act mean", "act std", "act min", "act max", "dead ReLU"};
       d.numeric_columns = {1, 2, 3, 4, 5, 6};
       auto cell = [](const json& l, const char* k) {
-        return l.contains(k) && l[k].is_number() ? fmt_metric(l[k].get<double>())
+        return l.contains(k) && l[k].is_number() ? format_metric(l[k].get<double>())
                                                  : std::string("-");
       };
       for (const auto& l : result["layers"]) {

@@ -15,7 +15,7 @@
 
 #include "command_parts.h"
 
-namespace rlab::prototype_cmd {
+namespace rlab::prototype {
 
 std::vector<std::string> list_names(const std::string& dir) {
   std::vector<std::string> names;
@@ -29,6 +29,44 @@ std::vector<std::string> list_names(const std::string& dir) {
   std::sort(names.begin(), names.end());
   return names;
 }
+
+namespace {
+
+nlohmann::json node_to_json(const ConfigNode& n) {
+  if (n.is_map()) {
+    nlohmann::json j = nlohmann::json::object();
+    for (const auto& k : n.keys()) j[k] = node_to_json(n[k]);
+    return j;
+  }
+  if (n.is_sequence()) {
+    nlohmann::json j = nlohmann::json::array();
+    for (std::size_t i = 0; i < n.size(); ++i) j.push_back(node_to_json(n.at(i)));
+    return j;
+  }
+  const std::string kind = n.kind();
+  if (kind == "null") return nullptr;
+  if (kind == "boolean") return n.as_bool();
+  if (kind == "number") {
+    const std::string text = n.as_string();
+    if (text.find_first_of(".eEn") == std::string::npos) return n.as_int();
+    return n.as_double();
+  }
+  return n.as_string();
+}
+
+}  // namespace
+
+nlohmann::json read_record(const std::string& dir) {
+  const std::string path = dir + "/record.yaml";
+  if (!path_exists(path)) throw InputError(dir + ": not a run folder (no record.yaml)");
+  return node_to_json(load_config_file(path));
+}
+
+std::string format_metric(double v) { return format_number(v, 5); }
+
+}  // namespace rlab::prototype
+
+namespace rlab::prototype_cmd {
 
 std::string utc_now(const char* format) {
   const std::time_t t = std::time(nullptr);
@@ -51,38 +89,6 @@ std::pair<std::string, std::string> new_run_dir(const std::string& out) {
       throw EnvironmentError(dir + ": cannot create run folder: " + std::strerror(errno));
   }
   throw EnvironmentError(out + ": cannot allocate a run id");
-}
-
-namespace {
-
-json node_to_json(const ConfigNode& n) {
-  if (n.is_map()) {
-    json j = json::object();
-    for (const auto& k : n.keys()) j[k] = node_to_json(n[k]);
-    return j;
-  }
-  if (n.is_sequence()) {
-    json j = json::array();
-    for (std::size_t i = 0; i < n.size(); ++i) j.push_back(node_to_json(n.at(i)));
-    return j;
-  }
-  const std::string kind = n.kind();
-  if (kind == "null") return nullptr;
-  if (kind == "boolean") return n.as_bool();
-  if (kind == "number") {
-    const std::string text = n.as_string();
-    if (text.find_first_of(".eEn") == std::string::npos) return n.as_int();
-    return n.as_double();
-  }
-  return n.as_string();
-}
-
-}  // namespace
-
-json read_record(const std::string& dir) {
-  const std::string path = dir + "/record.yaml";
-  if (!exists(path)) throw InputError(dir + ": not a run folder (no record.yaml)");
-  return node_to_json(load_config_file(path));
 }
 
 std::vector<json> read_metrics(const std::string& path) {
@@ -128,8 +134,6 @@ std::string git_commit_of_cwd() {
 std::string text_of(const json& j, const char* key) {
   return j.is_object() && j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : "";
 }
-
-std::string fmt_metric(double v) { return format_number(v, 5); }
 
 json make_analysis(const json& record) {
   json next = json::array();

@@ -1,14 +1,36 @@
-// `rlab exp`: list and show experiment records.
+// `rlab exp`: list and show the experiment records `rlab prototype` writes
+// (runs/<id>/record.yaml).
+#include "rlab/commands.h"
+#include "rlab/error.h"
+#include "rlab/files.h"
 #include "rlab/output.h"
+#include "rlab/prototype.h"
 
-#include "command_parts.h"
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
 
-namespace rlab::prototype_cmd {
+#include <sys/stat.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace rlab {
 
 namespace {
 
+using nlohmann::json;
+using prototype::format_metric;
+using prototype::list_names;
+using prototype::read_record;
+
+bool is_dir(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
 std::string find_run(const std::string& runs, const std::string& id) {
-  if (is_dir(id) && exists(id + "/record.yaml")) return id;
+  if (is_dir(id) && path_exists(id + "/record.yaml")) return id;
   const std::string dir = runs + "/" + id;
   if (is_dir(dir)) return dir;
   std::vector<std::string> matches;
@@ -28,7 +50,7 @@ std::string main_metric(const json& rec) {
   for (const char* k :
        {"test_accuracy", "val_accuracy", "test_psnr", "val_psnr", "val_loss", "train_loss"}) {
     if (m.contains(k) && m[k].is_number())
-      return std::string(k) + " " + fmt_metric(m[k].get<double>());
+      return std::string(k) + " " + format_metric(m[k].get<double>());
   }
   return "-";
 }
@@ -36,13 +58,11 @@ std::string main_metric(const json& rec) {
 // The --runs folder must exist: a mistyped path is no empty list of runs.
 void require_runs_folder(const std::string& runs) {
   if (is_dir(runs)) return;
-  if (exists(runs)) throw InputError("--runs " + runs + ": not a folder");
+  if (path_exists(runs)) throw InputError("--runs " + runs + ": not a folder");
   InputError e("--runs " + runs + ": no such folder");
   e.add_note("rlab prototype records each run in <folder>/<id>/record.yaml (--out, default runs)");
   throw e;
 }
-
-}  // namespace
 
 ExitCode run_exp(Context& ctx, const std::string& runs, const std::string& show_id, bool list) {
   if (list) require_runs_folder(runs);
@@ -54,7 +74,7 @@ ExitCode run_exp(Context& ctx, const std::string& runs, const std::string& show_
     t.headers = {"id", "created", "status", "model", "data", "result", "expected", "hypothesis"};
     for (const auto& n : list_names(runs)) {
       const std::string dir = runs + "/" + n;
-      if (!exists(dir + "/record.yaml")) continue;
+      if (!path_exists(dir + "/record.yaml")) continue;
       json rec;
       try {
         rec = read_record(dir);
@@ -136,4 +156,23 @@ ExitCode run_exp(Context& ctx, const std::string& runs, const std::string& show_
   return ExitCode::kSuccess;
 }
 
-}  // namespace rlab::prototype_cmd
+}  // namespace
+
+Command exp_command() {
+  return {
+      "exp", "list and show experiment records (runs/<id>/record.yaml)",
+      [](CLI::App& app, Context& ctx) -> Runner {
+        auto runs = std::make_shared<std::string>("runs");
+        auto id = std::make_shared<std::string>();
+        app.require_subcommand(1);
+        CLI::App* list = app.add_subcommand("list", "one line per recorded run");
+        list->add_option("--runs", *runs, "Folder of run records (default runs)")->type_name("DIR");
+        CLI::App* show = app.add_subcommand("show", "a run's record in the lab's log template");
+        show->add_option("id", *id, "Run id (EXP-YYYYMMDD-NNN, a unique suffix, or a folder)")
+            ->required();
+        show->add_option("--runs", *runs, "Folder of run records (default runs)")->type_name("DIR");
+        return [runs, id, list, &ctx]() { return run_exp(ctx, *runs, *id, list->parsed()); };
+      }};
+}
+
+}  // namespace rlab
