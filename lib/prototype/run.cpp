@@ -1,6 +1,7 @@
 // `rlab prototype`: config + data -> training core -> experiment record and report.
 #include "rlab/files.h"
 #include "rlab/output.h"
+#include "rlab/process.h"
 #include "rlab/text.h"
 #include "rlab/train.h"
 
@@ -9,7 +10,6 @@
 #include <algorithm>
 #include <chrono>
 #include <climits>
-#include <csignal>
 #include <cstdio>
 #include <fstream>
 
@@ -18,30 +18,6 @@
 namespace rlab::prototype_cmd {
 
 namespace {
-
-volatile int g_cancel = 0;
-
-extern "C" void on_signal(int) { g_cancel = 1; }
-
-struct SignalGuard {
-  struct sigaction old_int {
-  }, old_term{};
-  SignalGuard() {
-    g_cancel = 0;
-    struct sigaction sa {};
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sa.sa_flags = SA_RESETHAND;  // a second signal kills at once
-    ::sigaction(SIGINT, &sa, &old_int);
-    ::sigaction(SIGTERM, &sa, &old_term);
-  }
-  ~SignalGuard() {
-    ::sigaction(SIGINT, &old_int, nullptr);
-    ::sigaction(SIGTERM, &old_term, nullptr);
-  }
-  SignalGuard(const SignalGuard&) = delete;
-  SignalGuard& operator=(const SignalGuard&) = delete;
-};
 
 // Progress on a TTY: one line redrawn; elsewhere nothing (lines come with -v).
 class Progress {
@@ -350,9 +326,9 @@ ExitCode run_prototype(const Options& o, Context& ctx, const prototype::Distribu
   }
   std::string result_text;
   {
-    SignalGuard guard;
+    const SignalGuard guard(SignalGuard::Mode::kRecordOnce);  // a second signal kills at once
     try {
-      result_text = train::run_training(run_cfg.dump(), td, on_event, &g_cancel);
+      result_text = train::run_training(run_cfg.dump(), td, on_event, SignalGuard::flag());
     } catch (const Error& e) {
       progress.finish();
       if (!writer) throw;
