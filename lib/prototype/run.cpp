@@ -12,6 +12,7 @@
 #include <climits>
 #include <cstdio>
 #include <fstream>
+#include <optional>
 
 #include "command_parts.h"
 
@@ -55,28 +56,44 @@ class Progress {
   std::chrono::steady_clock::time_point last_{};
 };
 
-}  // namespace
-
-ExitCode run_prototype(const Options& o, Context& ctx, const prototype::Distributed& dist) {
-  require_format(ctx.options.format, {Format::kTable, Format::kJson, Format::kMd}, "prototype");
-  // Data-parallel: rank 0 alone writes the run folder, records, metrics and checkpoints and
-  // prints; the other ranks train in step with it and stay silent.
-  const bool writer = dist.rank == 0;
-  const std::string file = !o.file.empty() ? o.file : ctx.options.config_path;
+// What one run works with, filled in step by step by the functions below.
+struct Run {
+  std::string file;  // the config file, "" without one
+  Resolved r;
+  json slurm = json::object();
   json prior;  // the record of the run being resumed
   std::string run_dir;
   std::string id;
+  std::optional<prototype::Expectation> expectation;
+  Loaded data;  // test split and description; train before the validation split
+  Images train;
+  Images val;
+  std::uint64_t split_seed = 0;
+  json normalize = nullptr;
+  long long batch = 0;
+  long long max_steps = 0;
+  long long eval_every = 0;
+  json record;
+};
+
+// The config file (or the resumed run's config) with the command line's flags on top.
+void resolve_run(Run& run, const Options& o, Context& ctx) {
+  const std::string& file = run.file;
+  json& prior = run.prior;
+  std::string& run_dir = run.run_dir;
+  std::string& id = run.id;
+  Resolved& r = run.r;
+  json& slurm = run.slurm;
+  std::optional<prototype::Expectation>& expectation = run.expectation;
   if (!o.resume.empty()) {
     if (!is_dir(o.resume)) throw InputError("--resume " + o.resume + ": no such run folder");
     prior = read_record(o.resume);
     run_dir = o.resume;
     id = text_of(prior, "id");
-    if (!exists(run_dir + "/checkpoint.pt")) {
+    if (!path_exists(run_dir + "/checkpoint.pt")) {
       throw InputError("--resume " + o.resume + ": the run has no checkpoint to continue from");
     }
   }
-  Resolved r;
-  json slurm = json::object();
   if (!file.empty()) {
     const ConfigNode root = load_config_file(file);
     const ConfigNode s = select_section(root, "prototype");
@@ -126,17 +143,22 @@ ExitCode run_prototype(const Options& o, Context& ctx, const prototype::Distribu
     r.expect = o.expect;
     r.expect_where = "--expect";
   }
-  std::optional<prototype::Expectation> expectation;
   if (!r.expect.empty()) {
     expectation =
         prototype::parse_expectation(r.expect, r.expect_where.empty() ? "expect" : r.expect_where);
   }
   if (!o.out.empty()) r.out = o.out;
-  if (!o.emit_sbatch.empty()) return emit_sbatch(o, ctx, r, slurm, file);
+}
 
-  // Data: load, limit, split with the seed, normalisation statistics from the training split.
+// Data: load, limit, split with the seed, normalisation statistics from the training split.
+void prepare_data(Run& run) {
+  const std::string& file = run.file;
+  Resolved& r = run.r;
+  const std::optional<prototype::Expectation>& expectation = run.expectation;
+  Loaded& data = run.data;
+  json& cfg = r.cfg;
   const json& dcfg = cfg["data"];
-  Loaded data = load_data(dcfg, r.where);
+  data = load_data(dcfg, r.where);
   const long long limit = dcfg.value("limit", 0LL);
   if (limit > 0 && limit < data.train.count()) {
     std::vector<long long> idx(static_cast<std::size_t>(limit));
@@ -149,13 +171,15 @@ ExitCode run_prototype(const Options& o, Context& ctx, const prototype::Distribu
     for (long long i = 0; i < test_limit; ++i) idx[static_cast<std::size_t>(i)] = i;
     data.test = prototype::subset(data.test, idx);
   }
-  const std::uint64_t split_seed = dcfg.contains("split_seed")
-                                       ? dcfg["split_seed"].get<std::uint64_t>()
-                                       : cfg["seed"].get<std::uint64_t>();
+  const std::uint64_t split_seed = run.split_seed = dcfg.contains("split_seed")
+                                                        ? dcfg["split_seed"].get<std::uint64_t>()
+                                                        : cfg["seed"].get<std::uint64_t>();
   const prototype::Split split =
       prototype::split_indices(data.train.count(), dcfg.value("validation", 0.1), split_seed);
-  const Images train = prototype::subset(data.train, split.train);
-  const Images val = prototype::subset(data.train, split.validation);
+  run.train = prototype::subset(data.train, split.train);
+  run.val = prototype::subset(data.train, split.validation);
+  const Images& train = run.train;
+  const Images& val = run.val;
   if (train.count() == 0)
     throw InputError(r.where.value("data", file) + ": no training images left after the split");
   json& model = cfg["model"];
@@ -183,14 +207,22 @@ ExitCode run_prototype(const Options& o, Context& ctx, const prototype::Distribu
                        model["type"].get<std::string>() + "); it reports: " + list);
     }
   }
-  json normalize = nullptr;
+  json& normalize = run.normalize;
   if (task == "classification" && dcfg.value("normalize", true)) {
     std::vector<double> mean;
     std::vector<double> sd;
     prototype::channel_stats(train, mean, sd);
     normalize = {{"mean", mean}, {"std", sd}};
   }
-  const long long batch = cfg["batch_size"];
+}
+
+// Steps per epoch, the step budget and the evaluation interval.
+void plan_steps(Run& run, const prototype::Distributed& dist) {
+  const std::string& file = run.file;
+  const Resolved& r = run.r;
+  const json& cfg = run.r.cfg;
+  const Images& train = run.train;
+  const long long batch = run.batch = cfg["batch_size"];
   if (dist.active() && batch < dist.world_size) {
     throw InputError(r.where.value("batch_size", file.empty() ? "batch_size" : file) +
                      ": batch_size " + std::to_string(batch) + " cannot be split across " +
@@ -199,7 +231,8 @@ ExitCode run_prototype(const Options& o, Context& ctx, const prototype::Distribu
   }
   const long long spe = (train.count() + batch - 1) / batch;
   const json& budget = cfg["budget"];
-  long long max_steps = 0;
+  long long& max_steps = run.max_steps;
+  max_steps = 0;
   const bool any_budget =
       budget.contains("max_batches") || budget.contains("epochs") || budget.contains("minutes");
   if (budget.contains("max_batches")) max_steps = budget["max_batches"];
@@ -209,34 +242,50 @@ ExitCode run_prototype(const Options& o, Context& ctx, const prototype::Distribu
   }
   if (!any_budget) max_steps = budget["profile"] == "full" ? 5 * spe : 50;
   if (max_steps == 0) max_steps = LLONG_MAX / 4;  // minutes only
-  long long eval_every = cfg["eval_every"];
+  long long& eval_every = run.eval_every;
+  eval_every = cfg["eval_every"];
   if (eval_every == 0 && (budget["profile"] == "full" || !cfg["early_stopping"].is_null()))
     eval_every = spe;
+}
 
-  // The run folder and its record.
+// The run folder and its first record.
+void start_record(Run& run, Context& ctx, const prototype::Distributed& dist, bool writer) {
+  const Resolved& r = run.r;
+  const json& cfg = run.r.cfg;
+  const json& prior = run.prior;
+  std::string& run_dir = run.run_dir;
+  std::string& id = run.id;
+  const Loaded& data = run.data;
+  const Images& train = run.train;
+  const Images& val = run.val;
+  const std::optional<prototype::Expectation>& expectation = run.expectation;
+  const json& dcfg = cfg["data"];
+  const long long batch = run.batch;
+  const std::uint64_t split_seed = run.split_seed;
   if (run_dir.empty() && writer) {
     std::tie(id, run_dir) = new_run_dir(r.out);
   }
   const std::string created =
       prior.is_null() ? utc_now("%Y-%m-%dT%H:%M:%SZ") : prior.value("created", "");
-  json record = {{"id", id},
-                 {"name", r.name.empty() ? json(nullptr) : json(r.name)},
-                 {"created", created},
-                 {"status", "running"},
-                 {"run_dir", run_dir},
-                 {"hypothesis", r.hypothesis.empty() ? json(nullptr) : json(r.hypothesis)},
-                 {"command", ctx.argv},
-                 {"config", cfg},
-                 {"data",
-                  {{"dataset", dcfg["dataset"]},
-                   {"source", data.description},
-                   {"train", train.count()},
-                   {"validation", val.count()},
-                   {"test", data.test.count()},
-                   {"shape", std::to_string(train.channels) + "x" + std::to_string(train.height) +
-                                 "x" + std::to_string(train.width)},
-                   {"classes", train.classes},
-                   {"split_seed", split_seed}}}};
+  json& record = run.record;
+  record = {{"id", id},
+            {"name", r.name.empty() ? json(nullptr) : json(r.name)},
+            {"created", created},
+            {"status", "running"},
+            {"run_dir", run_dir},
+            {"hypothesis", r.hypothesis.empty() ? json(nullptr) : json(r.hypothesis)},
+            {"command", ctx.argv},
+            {"config", cfg},
+            {"data",
+             {{"dataset", dcfg["dataset"]},
+              {"source", data.description},
+              {"train", train.count()},
+              {"validation", val.count()},
+              {"test", data.test.count()},
+              {"shape", std::to_string(train.channels) + "x" + std::to_string(train.height) + "x" +
+                            std::to_string(train.width)},
+              {"classes", train.classes},
+              {"split_seed", split_seed}}}};
   if (expectation) record["expectation"] = {{"text", expectation->text}};
   if (dist.active()) {
     record["distributed"] = {{"world_size", dist.world_size},
@@ -253,7 +302,23 @@ ExitCode run_prototype(const Options& o, Context& ctx, const prototype::Distribu
     record["results"] = {{"checkpoint_step", *prior_step}};
   }
   if (writer) write_file_atomic(run_dir + "/record.yaml", prototype::to_yaml(record));
+}
 
+// Trains (metrics.jsonl, progress, log lines) and returns the core's result (JSON text).
+std::string train_run(Run& run, const Options& o, Context& ctx, const prototype::Distributed& dist,
+                      bool writer) {
+  const json& cfg = run.r.cfg;
+  const json& prior = run.prior;
+  const std::string& run_dir = run.run_dir;
+  const std::string& id = run.id;
+  const Loaded& data = run.data;
+  const Images& train = run.train;
+  const Images& val = run.val;
+  json& record = run.record;
+  const json& normalize = run.normalize;
+  const long long batch = run.batch;
+  const long long max_steps = run.max_steps;
+  const long long eval_every = run.eval_every;
   // metrics.jsonl: a resumed run drops lines written after its checkpoint was taken.
   const std::string metrics_path = run_dir + "/metrics.jsonl";
   const json run_cfg =
@@ -340,21 +405,32 @@ ExitCode run_prototype(const Options& o, Context& ctx, const prototype::Distribu
   }
   progress.finish();
   metrics_out.close();
-  const json result = json::parse(result_text);
-  const std::string status = result.value("status", "completed");
-  if (!writer) {
-    // The same decisions as rank 0 (the metrics are all-reduced), without a word.
-    if (status == "interrupted") return ExitCode::kInterrupted;
-    if (status == "diverged") return ExitCode::kNo;
-    if (expectation) {
-      const json& m = result.value("metrics", json::object());
-      const std::string name = prototype::resolve_metric(*expectation, m);
-      if (name.empty() || !prototype::expectation_met(*expectation, m[name].get<double>()))
-        return ExitCode::kNo;
-    }
-    return ExitCode::kSuccess;
-  }
+  return result_text;
+}
 
+// Another rank's exit: the same decisions as rank 0 (the metrics are all-reduced), without a
+// word.
+ExitCode rank_exit(const Run& run, const json& result, const std::string& status) {
+  const std::optional<prototype::Expectation>& expectation = run.expectation;
+  if (status == "interrupted") return ExitCode::kInterrupted;
+  if (status == "diverged") return ExitCode::kNo;
+  if (expectation) {
+    const json& m = result.value("metrics", json::object());
+    const std::string name = prototype::resolve_metric(*expectation, m);
+    if (name.empty() || !prototype::expectation_met(*expectation, m[name].get<double>()))
+      return ExitCode::kNo;
+  }
+  return ExitCode::kSuccess;
+}
+
+// The record's results, expectation, conclusion and next steps; the curves.
+void finish_record(Run& run, const json& result, const std::string& status) {
+  const Resolved& r = run.r;
+  const std::string& run_dir = run.run_dir;
+  const std::string& id = run.id;
+  const std::optional<prototype::Expectation>& expectation = run.expectation;
+  json& record = run.record;
+  const std::string metrics_path = run_dir + "/metrics.jsonl";
   json results = result;
   results.erase("warnings");
   record["status"] = status;
@@ -384,8 +460,13 @@ ExitCode run_prototype(const Options& o, Context& ctx, const prototype::Distribu
   write_file_atomic(run_dir + "/curve.svg",
                     prototype::render_svg(read_metrics(metrics_path),
                                           id + (r.name.empty() ? "" : " " + r.name), results));
+}
 
-  // Output.
+void print_result(const Run& run, Context& ctx, const json& result, const std::string& status) {
+  const json& cfg = run.r.cfg;
+  const std::string& run_dir = run.run_dir;
+  const std::string& id = run.id;
+  const json& record = run.record;
   const json& m = result.value("metrics", json::object());
   if (ctx.options.format == Format::kJson) {
     json out = {{"id", id},
@@ -442,6 +523,29 @@ ExitCode run_prototype(const Options& o, Context& ctx, const prototype::Distribu
     }
     ctx.out << record["conclusion"].get<std::string>() << "\n";
   }
+}
+
+}  // namespace
+
+ExitCode run_prototype(const Options& o, Context& ctx, const prototype::Distributed& dist) {
+  require_format(ctx.options.format, {Format::kTable, Format::kJson, Format::kMd}, "prototype");
+  // Data-parallel: rank 0 alone writes the run folder, records, metrics and checkpoints and
+  // prints; the other ranks train in step with it and stay silent.
+  const bool writer = dist.rank == 0;
+  Run run;
+  run.file = !o.file.empty() ? o.file : ctx.options.config_path;
+  resolve_run(run, o, ctx);
+  if (!o.emit_sbatch.empty()) return emit_sbatch(o, ctx, run.r, run.slurm, run.file);
+  prepare_data(run);
+  plan_steps(run, dist);
+  start_record(run, ctx, dist, writer);
+  const json result = json::parse(train_run(run, o, ctx, dist, writer));
+  const std::string status = result.value("status", "completed");
+  if (!writer) return rank_exit(run, result, status);
+  finish_record(run, result, status);
+  print_result(run, ctx, result, status);
+  const std::string& run_dir = run.run_dir;
+  const json& record = run.record;
   if (status == "interrupted") {
     InterruptedError e("interrupted at step " + std::to_string(result.value("steps", 0LL)) +
                        "; checkpoint saved in " + run_dir);
