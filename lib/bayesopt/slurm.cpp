@@ -11,7 +11,6 @@
 #include "rlab/slurm.h"
 #include "rlab/text.h"
 
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -74,11 +73,6 @@ std::string absolute(const std::string& p) {
   char buf[4096];
   if (::getcwd(buf, sizeof buf) == nullptr) return p;
   return std::string(buf) + "/" + p;
-}
-
-bool file_exists(const std::string& p) {
-  struct stat st {};
-  return ::stat(p.c_str(), &st) == 0;
 }
 
 std::string read_if_exists(const std::string& p) {
@@ -303,7 +297,7 @@ std::vector<ProcessResult> run_slurm(const std::vector<std::vector<std::string>>
     r.started = true;
     r.out = read_if_exists(base + ".out");
     r.err = read_if_exists(base + ".err");
-    if (file_exists(base + ".rc")) {
+    if (path_exists(base + ".rc")) {
       std::istringstream rc(read_if_exists(base + ".rc"));
       rc >> r.exit_code >> r.seconds;
       if (r.exit_code > 128 && r.exit_code < 160) {

@@ -7,6 +7,7 @@
 #include "rlab/config.h"
 #include "rlab/context.h"
 #include "rlab/error.h"
+#include "rlab/files.h"
 #include "rlab/prototype.h"
 
 #include <nlohmann/json.hpp>
@@ -64,7 +65,6 @@ struct Loaded {
 };
 
 // config.cpp
-bool exists(const std::string& path);
 bool is_dir(const std::string& path);
 std::string absolute(const std::string& path);
 std::string relative_to(const std::string& config_file, const std::string& path);

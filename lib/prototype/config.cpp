@@ -15,11 +15,6 @@ namespace rlab::prototype_cmd {
 
 const char* const kFashionDir = "/usr/share/datasets/fashion-mnist";
 
-bool exists(const std::string& path) {
-  struct stat st {};
-  return ::stat(path.c_str(), &st) == 0;
-}
-
 bool is_dir(const std::string& path) {
   struct stat st {};
   return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
@@ -34,9 +29,7 @@ std::string absolute(const std::string& path) {
 
 // Paths in a config file are relative to the file's directory.
 std::string relative_to(const std::string& config_file, const std::string& path) {
-  if (path.empty() || path[0] == '/' || config_file.empty()) return path;
-  const auto slash = config_file.rfind('/');
-  return slash == std::string::npos ? path : config_file.substr(0, slash + 1) + path;
+  return path.empty() ? path : resolve_beside(config_file, path);
 }
 
 namespace {
@@ -133,7 +126,7 @@ json read_model(const ConfigNode& m, const std::string& file, json& where) {
         if (!j.contains("file"))
           m.fail("model type torchscript needs 'file' (or 'torchscript: FILE')");
         j["file"] = absolute(relative_to(file, j["file"]));
-        if (!exists(j["file"])) {
+        if (!path_exists(j["file"])) {
           throw InputError(where["model.file"].get<std::string>() + ": TorchScript file '" +
                            j["file"].get<std::string>() + "' does not exist");
         }

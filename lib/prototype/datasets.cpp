@@ -11,7 +11,7 @@ namespace {
 
 std::string find_idx(const std::string& dir, const std::string& base, const std::string& where) {
   for (const std::string& name : {base + ".gz", base}) {
-    if (exists(dir + "/" + name)) return dir + "/" + name;
+    if (path_exists(dir + "/" + name)) return dir + "/" + name;
   }
   throw InputError(where + ": '" + dir + "' has no " + base + "[.gz]");
 }
@@ -37,7 +37,7 @@ Loaded load_data(const json& d, const json& where) {
     return l;
   }
   const std::string path = d.value("path", "");
-  if (!path.empty() && !exists(path)) {
+  if (!path.empty() && !path_exists(path)) {
     InputError e(w + ": dataset path '" + path + "' does not exist");
     if (ds == "fashion-mnist")
       e.add_note("install Debian's dataset-fashion-mnist (scripts/setup.sh does)");
@@ -49,13 +49,13 @@ Loaded load_data(const json& d, const json& where) {
     std::vector<std::pair<std::string, std::string>> files;
     for (int i = 1; i <= 5; ++i) {
       const std::string f = path + "/data_batch_" + std::to_string(i) + ".bin";
-      if (exists(f)) files.emplace_back(f, read_file(f));
+      if (path_exists(f)) files.emplace_back(f, read_file(f));
     }
     if (files.empty())
       throw InputError(w + ": '" + path + "' has no data_batch_*.bin (CIFAR-10 binary version)");
     l.train = prototype::parse_cifar10(files);
     const std::string t = path + "/test_batch.bin";
-    if (exists(t)) l.test = prototype::parse_cifar10({{t, read_file(t)}});
+    if (path_exists(t)) l.test = prototype::parse_cifar10({{t, read_file(t)}});
     l.description = "cifar10 " + path;
     return l;
   }
@@ -64,7 +64,7 @@ Loaded load_data(const json& d, const json& where) {
     if (d.contains(key)) {
       const std::string f = d[key];
       const std::string kw = where.value(std::string("data.") + key, w);
-      if (!exists(f)) throw InputError(kw + ": file '" + f + "' does not exist");
+      if (!path_exists(f)) throw InputError(kw + ": file '" + f + "' does not exist");
       return f;
     }
     if (path.empty()) {
@@ -74,7 +74,7 @@ Loaded load_data(const json& d, const json& where) {
     if (!is_dir(path)) throw InputError(w + ": '" + path + "' is not a directory");
     if (!required) {
       for (const std::string& name : {base + ".gz", base}) {
-        if (exists(path + "/" + name)) return path + "/" + name;
+        if (path_exists(path + "/" + name)) return path + "/" + name;
       }
       return "";
     }

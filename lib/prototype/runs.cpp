@@ -109,7 +109,7 @@ std::string git_commit_of_cwd() {
   std::string dir = absolute(".");
   for (int up = 0; up < 32 && !dir.empty(); ++up) {
     const std::string head_path = dir + "/.git/HEAD";
-    if (exists(head_path)) {
+    if (path_exists(head_path)) {
       std::ifstream in(head_path);
       std::string head;
       std::getline(in, head);
