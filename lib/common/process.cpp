@@ -1,10 +1,11 @@
-// Starting and supervising child processes (fork + exec of an argv, no shell) and the one
-// SIGINT/SIGTERM guard.
+// Starting and supervising child processes (posix_spawn, or fork + exec, of an argv; no shell)
+// and the one SIGINT/SIGTERM guard.
 #include "rlab/process.h"
 
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <spawn.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -65,33 +66,88 @@ void forget_group(pid_t pid) {
   }
 }
 
-[[noreturn]] void exec_child(const std::vector<char*>& argv, const std::vector<char*>* envp,
-                             const SpawnOptions& o, pid_t parent, int out_w, int err_w,
-                             int report_w) {
-  ::setpgid(0, 0);
+// posix_spawn: the cost does not grow with rlab's memory (no page tables are copied). An exec
+// failure comes back as its result.
+int spawn_posix(pid_t& pid, const std::vector<char*>& argv, char* const* env, const SpawnOptions& o,
+                int out_w, int err_w) {
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  if (o.capture) {
+    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_adddup2(&fa, out_w, 1);
+    posix_spawn_file_actions_adddup2(&fa, err_w, 2);
+  }
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  posix_spawnattr_setflags(&attr,
+                           POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  posix_spawnattr_setpgroup(&attr, 0);
   sigset_t none;
   sigemptyset(&none);
-  ::sigprocmask(SIG_SETMASK, &none, nullptr);
-  for (const int sig : {SIGINT, SIGTERM, SIGPIPE}) ::signal(sig, SIG_DFL);
-  if (o.die_with_parent) {
-    ::prctl(PR_SET_PDEATHSIG, SIGTERM);
-    if (::getppid() != parent) ::_exit(127);
+  posix_spawnattr_setsigmask(&attr, &none);
+  sigset_t def;
+  sigemptyset(&def);
+  for (const int sig : {SIGINT, SIGTERM, SIGPIPE}) sigaddset(&def, sig);
+  posix_spawnattr_setsigdefault(&attr, &def);
+  const int rc = o.program.empty()
+                     ? ::posix_spawnp(&pid, argv[0], &fa, &attr, argv.data(), env)
+                     : ::posix_spawn(&pid, o.program.c_str(), &fa, &attr, argv.data(), env);
+  posix_spawn_file_actions_destroy(&fa);
+  posix_spawnattr_destroy(&attr);
+  return rc;
+}
+
+// fork and exec, for what posix_spawn cannot do: dying with the parent (PR_SET_PDEATHSIG). The
+// child writes exec's errno to a close-on-exec pipe; end of file there means exec succeeded.
+int fork_exec(pid_t& pid, const std::vector<char*>& argv, char* const* env, const SpawnOptions& o,
+              int out_w, int err_w) {
+  int report[2];
+  if (::pipe2(report, O_CLOEXEC) != 0) return errno;
+  const pid_t parent = ::getpid();
+  pid = ::fork();
+  if (pid == 0) {
+    ::setpgid(0, 0);
+    sigset_t none;
+    sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    for (const int sig : {SIGINT, SIGTERM, SIGPIPE}) ::signal(sig, SIG_DFL);
+    if (o.die_with_parent) {
+      ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+      if (::getppid() != parent) ::_exit(127);
+    }
+    if (o.capture) {
+      const int devnull = ::open("/dev/null", O_RDONLY);
+      ::dup2(devnull, 0);
+      ::dup2(out_w, 1);
+      ::dup2(err_w, 2);
+    }
+    if (!o.program.empty()) {
+      ::execve(o.program.c_str(), argv.data(), env);
+    } else {
+      ::execvpe(argv[0], argv.data(), env);
+    }
+    const int e = errno;
+    (void)!::write(report[1], &e, sizeof e);
+    ::_exit(127);
   }
-  if (o.capture) {
-    const int devnull = ::open("/dev/null", O_RDONLY);
-    ::dup2(devnull, 0);
-    ::dup2(out_w, 1);
-    ::dup2(err_w, 2);
+  const int fork_errno = errno;
+  ::close(report[1]);
+  if (pid < 0) {
+    ::close(report[0]);
+    return fork_errno;
   }
-  char* const* env = envp != nullptr ? envp->data() : environ;
-  if (!o.program.empty()) {
-    ::execve(o.program.c_str(), argv.data(), env);
-  } else {
-    ::execvpe(argv[0], argv.data(), env);
+  int exec_errno = 0;
+  ssize_t got = 0;
+  do {
+    got = ::read(report[0], &exec_errno, sizeof exec_errno);
+  } while (got < 0 && errno == EINTR);
+  ::close(report[0]);
+  if (got != static_cast<ssize_t>(sizeof exec_errno)) return 0;
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
-  const int e = errno;
-  (void)!::write(report_w, &e, sizeof e);
-  ::_exit(127);
+  pid = -1;
+  return exec_errno;
 }
 
 void close_fd(int& fd) {
@@ -167,7 +223,7 @@ Child spawn(const std::vector<std::string>& args, const SpawnOptions& o) {
     c.error = std::strerror(EINVAL);
     return c;
   }
-  // Everything the child needs is built before fork: it only makes system calls.
+  // Everything the child needs is built before it starts: it only makes system calls.
   std::vector<std::string> argv_s = args;
   std::vector<char*> argv;
   for (auto& a : argv_s) argv.push_back(a.data());
@@ -179,44 +235,21 @@ Child spawn(const std::vector<std::string>& args, const SpawnOptions& o) {
     for (auto& kv : env_s) envp.push_back(kv.data());
     envp.push_back(nullptr);
   }
+  char* const* env = o.env != nullptr ? envp.data() : environ;
   int out_pipe[2] = {-1, -1};
   int err_pipe[2] = {-1, -1};
-  int report[2] = {-1, -1};
-  if ((o.capture && (::pipe2(out_pipe, O_CLOEXEC) != 0 || ::pipe2(err_pipe, O_CLOEXEC) != 0)) ||
-      ::pipe2(report, O_CLOEXEC) != 0) {
+  if (o.capture && (::pipe2(out_pipe, O_CLOEXEC) != 0 || ::pipe2(err_pipe, O_CLOEXEC) != 0)) {
     c.error = std::strerror(errno);
     for (int* fd : {&out_pipe[0], &out_pipe[1], &err_pipe[0], &err_pipe[1]}) close_fd(*fd);
     return c;
   }
-  const pid_t parent = ::getpid();
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    exec_child(argv, o.env != nullptr ? &envp : nullptr, o, parent, out_pipe[1], err_pipe[1],
-               report[1]);
-  }
-  const int fork_errno = errno;
+  pid_t pid = -1;
+  const int rc = o.die_with_parent ? fork_exec(pid, argv, env, o, out_pipe[1], err_pipe[1])
+                                   : spawn_posix(pid, argv, env, o, out_pipe[1], err_pipe[1]);
   close_fd(out_pipe[1]);
   close_fd(err_pipe[1]);
-  close_fd(report[1]);
-  if (pid < 0) {
-    c.error = std::strerror(fork_errno);
-    close_fd(out_pipe[0]);
-    close_fd(err_pipe[0]);
-    close_fd(report[0]);
-    return c;
-  }
-  // The report pipe closes on a successful exec; an errno on it means exec failed.
-  int exec_errno = 0;
-  ssize_t got = 0;
-  do {
-    got = ::read(report[0], &exec_errno, sizeof exec_errno);
-  } while (got < 0 && errno == EINTR);
-  close_fd(report[0]);
-  if (got == static_cast<ssize_t>(sizeof exec_errno)) {
-    int status = 0;
-    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
-    c.error = std::strerror(exec_errno);
+  if (rc != 0) {
+    c.error = std::strerror(rc);
     close_fd(out_pipe[0]);
     close_fd(err_pipe[0]);
     return c;
