@@ -129,6 +129,18 @@ std::string record_markdown(const nlohmann::json& record);
 /// Verdict line for a finished run ("hypothesis feasible: ...").
 std::string verdict(const nlohmann::json& record);
 
+// Run folders on disk (written by `rlab prototype`, read by `rlab exp`).
+
+/// The names in folder `dir` ("." and ".." left out), sorted; none when it cannot be read.
+std::vector<std::string> list_names(const std::string& dir);
+
+/// The record of the run in folder `dir` (its record.yaml) as JSON; InputError when the folder
+/// has none or the file is not YAML.
+nlohmann::json read_record(const std::string& dir);
+
+/// A metric as tables show it (5 significant digits).
+std::string format_metric(double v);
+
 /// Data-parallel settings from torchrun's environment variables (RANK, WORLD_SIZE, LOCAL_RANK,
 /// MASTER_ADDR, MASTER_PORT). WORLD_SIZE unset or 1: one process.
 struct Distributed {

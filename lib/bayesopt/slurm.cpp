@@ -7,20 +7,14 @@
 
 #include "rlab/error.h"
 #include "rlab/files.h"
+#include "rlab/process.h"
 #include "rlab/slurm.h"
 #include "rlab/text.h"
 
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <chrono>
 #include <cmath>
-#include <cstring>
 #include <ctime>
 #include <fstream>
 #include <map>
@@ -33,29 +27,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-volatile sig_atomic_t g_stop = 0;
-
-extern "C" void on_stop(int sig) { g_stop = sig; }
-
-struct StopGuard {
-  struct sigaction old_int {};
-  struct sigaction old_term {};
-  StopGuard() {
-    g_stop = 0;
-    struct sigaction sa {};
-    sa.sa_handler = on_stop;
-    sigemptyset(&sa.sa_mask);
-    ::sigaction(SIGINT, &sa, &old_int);
-    ::sigaction(SIGTERM, &sa, &old_term);
-  }
-  ~StopGuard() {
-    ::sigaction(SIGINT, &old_int, nullptr);
-    ::sigaction(SIGTERM, &old_term, nullptr);
-  }
-  StopGuard(const StopGuard&) = delete;
-  StopGuard& operator=(const StopGuard&) = delete;
-};
-
 struct Captured {
   bool started = false;
   std::string start_error;
@@ -67,86 +38,18 @@ struct Captured {
 // Runs a Slurm client command (argv, PATH lookup) in a process group of its own, so a terminal's
 // Ctrl-C reaches rlab only; stdout and stderr captured; killed after `timeout_s`.
 Captured capture(const std::vector<std::string>& args, double timeout_s) {
+  RunOptions o;
+  o.timeout_s = timeout_s;
+  o.kill_after_s = 0;
+  const ProcessResult r = run_process(args, o);
   Captured c;
-  int out_pipe[2];
-  int err_pipe[2];
-  int exec_pipe[2];
-  if (::pipe(out_pipe) != 0 || ::pipe(err_pipe) != 0 || ::pipe2(exec_pipe, O_CLOEXEC) != 0) {
-    c.start_error = std::strerror(errno);
-    return c;
-  }
-  std::vector<char*> argv;
-  std::vector<std::string> copy = args;
-  for (auto& a : copy) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    ::setpgid(0, 0);
-    ::signal(SIGINT, SIG_DFL);
-    ::signal(SIGTERM, SIG_DFL);
-    const int devnull = ::open("/dev/null", O_RDONLY);
-    ::dup2(devnull, 0);
-    ::dup2(out_pipe[1], 1);
-    ::dup2(err_pipe[1], 2);
-    ::close(out_pipe[0]);
-    ::close(err_pipe[0]);
-    ::close(exec_pipe[0]);
-    ::execvp(argv[0], argv.data());
-    const int e = errno;
-    (void)!::write(exec_pipe[1], &e, sizeof e);
-    ::_exit(127);
-  }
-  ::close(out_pipe[1]);
-  ::close(err_pipe[1]);
-  ::close(exec_pipe[1]);
-  if (pid < 0) {
-    c.start_error = std::strerror(errno);
-    ::close(out_pipe[0]);
-    ::close(err_pipe[0]);
-    ::close(exec_pipe[0]);
-    return c;
-  }
-  int exec_errno = 0;
-  const bool exec_failed = ::read(exec_pipe[0], &exec_errno, sizeof exec_errno) ==
-                           static_cast<ssize_t>(sizeof exec_errno);
-  ::close(exec_pipe[0]);
-  const auto deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(
-                                           std::chrono::duration<double>(timeout_s));
-  bool open_out = true;
-  bool open_err = true;
-  bool killed = false;
-  while (open_out || open_err) {
-    pollfd p[2] = {{open_out ? out_pipe[0] : -1, POLLIN, 0},
-                   {open_err ? err_pipe[0] : -1, POLLIN, 0}};
-    const int n = ::poll(p, 2, 100);
-    if (n < 0 && errno != EINTR) break;
-    for (int k = 0; k < 2; ++k) {
-      if ((p[k].revents & (POLLIN | POLLHUP | POLLERR)) == 0) continue;
-      char buf[4096];
-      const ssize_t got = ::read(p[k].fd, buf, sizeof buf);
-      if (got <= 0) {
-        (k == 0 ? open_out : open_err) = false;
-      } else {
-        (k == 0 ? c.out : c.err).append(buf, static_cast<std::size_t>(got));
-      }
-    }
-    if (!killed && Clock::now() > deadline) {
-      ::kill(-pid, SIGKILL);
-      killed = true;
-    }
-  }
-  ::close(out_pipe[0]);
-  ::close(err_pipe[0]);
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  if (exec_failed) {
-    c.start_error = std::strerror(exec_errno);
-    return c;
-  }
-  c.started = true;
-  c.code = killed ? -1 : (WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
-  if (killed) c.err += "(killed after " + format_number(timeout_s, 3) + " s)";
+  c.started = r.started;
+  c.start_error = r.start_error;
+  c.out = r.out;
+  c.err = r.err;
+  if (!c.started) return c;
+  c.code = r.timed_out ? -1 : (r.signal != 0 ? 128 + r.signal : r.exit_code);
+  if (r.timed_out) c.err += "(killed after " + format_number(timeout_s, 3) + " s)";
   return c;
 }
 
@@ -170,11 +73,6 @@ std::string absolute(const std::string& p) {
   char buf[4096];
   if (::getcwd(buf, sizeof buf) == nullptr) return p;
   return std::string(buf) + "/" + p;
-}
-
-bool file_exists(const std::string& p) {
-  struct stat st {};
-  return ::stat(p.c_str(), &st) == 0;
 }
 
 std::string read_if_exists(const std::string& p) {
@@ -340,7 +238,7 @@ std::vector<ProcessResult> run_slurm(const std::vector<std::vector<std::string>>
   const std::string script = dir + "/job.sh";
   write_file_atomic(script, job_script(jobs, s, timeout_s, dir, first_trial));
 
-  StopGuard guard;
+  const SignalGuard guard(SignalGuard::Mode::kRecord);
   std::string array = "--array=0-" + std::to_string(jobs.size() - 1);
   if (s.max_parallel > 0) array += "%" + std::to_string(s.max_parallel);
   const auto t0 = Clock::now();
@@ -363,7 +261,7 @@ std::vector<ProcessResult> run_slurm(const std::vector<std::vector<std::string>>
   // Follow the array until no task is left in the queue.
   int failures = 0;
   for (;;) {
-    if (g_stop != 0) {
+    if (SignalGuard::signal() != 0) {
       const Captured c = capture({"scancel", job_id}, 60);
       InterruptedError e("interrupted: cancelled Slurm job array " + job_id +
                          (c.started && c.code == 0
@@ -386,7 +284,7 @@ std::vector<ProcessResult> run_slurm(const std::vector<std::vector<std::string>>
     }
     const auto wait_until = Clock::now() + std::chrono::duration_cast<Clock::duration>(
                                                std::chrono::duration<double>(s.poll_s));
-    while (Clock::now() < wait_until && g_stop == 0)
+    while (Clock::now() < wait_until && SignalGuard::signal() == 0)
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   const double wall = std::chrono::duration<double>(Clock::now() - t0).count();
@@ -399,7 +297,7 @@ std::vector<ProcessResult> run_slurm(const std::vector<std::vector<std::string>>
     r.started = true;
     r.out = read_if_exists(base + ".out");
     r.err = read_if_exists(base + ".err");
-    if (file_exists(base + ".rc")) {
+    if (path_exists(base + ".rc")) {
       std::istringstream rc(read_if_exists(base + ".rc"));
       rc >> r.exit_code >> r.seconds;
       if (r.exit_code > 128 && r.exit_code < 160) {

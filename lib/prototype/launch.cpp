@@ -1,8 +1,9 @@
 // The one-host launcher of data-parallel `rlab prototype` (what torchrun does, for one node).
 #include "launch.h"
 
+#include "rlab/process.h"
+
 #include <netinet/in.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -18,10 +19,6 @@ extern char** environ;
 namespace rlab::prototype {
 
 namespace {
-
-volatile sig_atomic_t g_signal = 0;
-
-extern "C" void on_launcher_signal(int sig) { g_signal = sig; }
 
 int free_port() {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
@@ -76,21 +73,14 @@ ExitCode launch_local(const std::vector<std::string>& args, int nproc, double gr
     }
     base.push_back(kv);
   }
-  std::vector<std::string> argv_s = args;
-  argv_s[0] = "rlab";
-  std::vector<char*> argv;
-  for (auto& a : argv_s) argv.push_back(a.data());
-  argv.push_back(nullptr);
-
-  struct sigaction sa {};
-  struct sigaction old_int {};
-  struct sigaction old_term {};
-  sa.sa_handler = on_launcher_signal;
-  sigemptyset(&sa.sa_mask);
-  g_signal = 0;
-  ::sigaction(SIGINT, &sa, &old_int);
-  ::sigaction(SIGTERM, &sa, &old_term);
-  const pid_t parent = ::getpid();
+  std::vector<std::string> argv = args;
+  argv[0] = "rlab";
+  // Ranks have process groups of their own: a terminal's Ctrl-C reaches the launcher, which
+  // passes it on once (a second SIGINT would kill a rank before it saves).
+  const SignalGuard guard(SignalGuard::Mode::kRecord);
+  SpawnOptions so;
+  so.program = "/proc/self/exe";
+  so.die_with_parent = true;
 
   std::vector<Rank> ranks(static_cast<std::size_t>(nproc));
   ctx.log.info("--nproc " + std::to_string(nproc) + ": ranks on 127.0.0.1:" + std::to_string(port));
@@ -102,31 +92,16 @@ ExitCode launch_local(const std::vector<std::string>& args, int nproc, double gr
     env_s.push_back("LOCAL_WORLD_SIZE=" + std::to_string(nproc));
     env_s.push_back("MASTER_ADDR=127.0.0.1");
     env_s.push_back("MASTER_PORT=" + std::to_string(port));
-    std::vector<char*> envp;
-    for (auto& kv : env_s) envp.push_back(kv.data());
-    envp.push_back(nullptr);
-    const pid_t pid = ::fork();
-    if (pid < 0) {
-      const std::string why = std::strerror(errno);
+    so.env = &env_s;
+    const Child child = spawn(argv, so);
+    if (child.pid < 0) {
       for (auto& k : ranks) {
         if (k.running) ::kill(k.pid, SIGKILL);
       }
-      throw EnvironmentError("--nproc: cannot start rank " + std::to_string(r) + ": " + why);
+      throw EnvironmentError("--nproc: cannot start rank " + std::to_string(r) + ": " +
+                             child.error);
     }
-    if (pid == 0) {
-      // A rank of its own process group: a terminal's Ctrl-C reaches the launcher, which
-      // passes it on once (a second SIGINT would kill a rank before it saves).
-      ::setpgid(0, 0);
-      ::signal(SIGINT, SIG_DFL);
-      ::signal(SIGTERM, SIG_DFL);
-      ::prctl(PR_SET_PDEATHSIG, SIGTERM);
-      if (::getppid() != parent) ::_exit(4);
-      ::execve("/proc/self/exe", argv.data(), envp.data());
-      const char* msg = "rlab: error: --nproc: cannot execute /proc/self/exe\n";
-      (void)!::write(2, msg, std::strlen(msg));
-      ::_exit(4);
-    }
-    ranks[static_cast<std::size_t>(r)] = {pid, true, 0};
+    ranks[static_cast<std::size_t>(r)] = {child.pid, true, 0};
   }
 
   using Clock = std::chrono::steady_clock;
@@ -136,8 +111,8 @@ ExitCode launch_local(const std::vector<std::string>& args, int nproc, double gr
   Clock::time_point deadline{};
   int escalation = 0;  // 0 none, 1 SIGTERM sent, 2 SIGKILL sent
   while (running > 0) {
-    if (g_signal != 0 && forwarded == 0) {
-      forwarded = g_signal;
+    if (SignalGuard::signal() != 0 && forwarded == 0) {
+      forwarded = SignalGuard::signal();
       for (auto& k : ranks) {
         if (k.running) ::kill(k.pid, forwarded);
       }
@@ -175,9 +150,6 @@ ExitCode launch_local(const std::vector<std::string>& args, int nproc, double gr
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  ::sigaction(SIGINT, &old_int, nullptr);
-  ::sigaction(SIGTERM, &old_term, nullptr);
-
   auto code_of = [](int status) {
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   };
