@@ -5,6 +5,8 @@
 
 #include "rlab/http.h"
 
+#include <nlohmann/json_fwd.hpp>
+
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -129,6 +131,12 @@ class Fetcher {
 
  private:
   net::HttpResponse get(const net::HttpRequest& request, const std::string& what, int page);
+  /// The JSON of an answered page: a status other than 200 or a body that is not a JSON object
+  /// (an array with `array`) fails the page (exit 4, naming `what` and `page`); an answer that
+  /// came from the network (more requests than `requests_before`) is cached under `cache_key`.
+  nlohmann::json accept_page(const net::HttpResponse& resp, const std::string& what, int page,
+                             int requests_before, const std::string& cache_key, bool array = false,
+                             bool count_page = true);
   /// GET from OpenAlex through the cache, the key added only to what is sent; non-200 throws.
   net::HttpResponse openalex_get(const std::string& url, const std::string& what, int page);
   /// OpenAlex source ids ("S…") for venue names, ISSNs or ids (names via /sources?search=).

@@ -370,21 +370,7 @@ std::vector<Paper> Fetcher::search_s2_relevance(const Query& q) {
                              std::to_string(offset));
       break;
     }
-    if (resp.status != 200) {
-      fail_page("Semantic Scholar search", page,
-                error_message(resp.status, resp.content_type(), resp.body), resp.status);
-    }
-    json j = json::parse(resp.body, nullptr, false);
-    if (j.is_discarded() || !j.is_object()) {
-      fail_page("Semantic Scholar search", page,
-                "the response is not a JSON object (truncated or wrong content type '" +
-                    resp.content_type() + "')",
-                0);
-    }
-    if (cache_ != nullptr && stats_.requests > before) {
-      cache_->put(req.describe(), CachedResponse{200, resp.body, policy_.now});
-    }
-    ++stats_.pages;
+    const json j = accept_page(resp, "Semantic Scholar search", page, before, req.describe());
     if (!j.contains("data") || !j["data"].is_array() || j["data"].empty()) break;
     for (const auto& p : j["data"]) {
       if (p.is_object()) out.push_back(from_s2(p));
@@ -415,21 +401,7 @@ std::vector<Paper> Fetcher::search_s2_bulk(const Query& q) {
     json j;
     const int before = stats_.requests;
     net::HttpResponse resp = get(req, "Semantic Scholar bulk search", page);
-    if (resp.status != 200) {
-      fail_page("Semantic Scholar bulk search", page,
-                error_message(resp.status, resp.content_type(), resp.body), resp.status);
-    }
-    j = json::parse(resp.body, nullptr, false);
-    if (j.is_discarded() || !j.is_object()) {
-      fail_page("Semantic Scholar bulk search", page,
-                "the response is not a JSON object (truncated or wrong content type '" +
-                    resp.content_type() + "')",
-                0);
-    }
-    if (cache_ != nullptr && stats_.requests > before) {
-      cache_->put(req.describe(), CachedResponse{200, resp.body, policy_.now});
-    }
-    ++stats_.pages;
+    j = accept_page(resp, "Semantic Scholar bulk search", page, before, req.describe());
     if (j.contains("data") && j["data"].is_array()) {
       for (const auto& p : j["data"]) {
         if (p.is_object()) out.push_back(from_s2(p));
@@ -574,10 +546,40 @@ std::string openalex_field_filter(const std::vector<std::string>& fields_of_stud
 
 }  // namespace
 
+json Fetcher::accept_page(const net::HttpResponse& resp, const std::string& what, int page,
+                          int requests_before, const std::string& cache_key, bool array,
+                          bool count_page) {
+  if (resp.status != 200) {
+    fail_page(what, page, error_message(resp.status, resp.content_type(), resp.body), resp.status);
+  }
+  json j = json::parse(resp.body, nullptr, false);
+  if (j.is_discarded() || (array ? !j.is_array() : !j.is_object())) {
+    fail_page(what, page,
+              std::string("the response is not a JSON ") + (array ? "array" : "object") +
+                  " (truncated or wrong content type '" + resp.content_type() + "')",
+              0);
+  }
+  if (cache_ != nullptr && stats_.requests > requests_before) {
+    cache_->put(cache_key, CachedResponse{200, resp.body, policy_.now});
+  }
+  if (count_page) ++stats_.pages;
+  return j;
+}
+
+namespace {
+// OpenAlex answers are cached under the request without the key (the key is added only to what
+// is sent).
+net::HttpRequest openalex_request(const std::string& url) {
+  net::HttpRequest plain;
+  plain.url = url;
+  plain.headers.emplace_back("Accept", "application/json");
+  return plain;
+}
+std::string openalex_cache_key(const std::string& url) { return openalex_request(url).describe(); }
+}  // namespace
+
 net::HttpResponse Fetcher::openalex_get(const std::string& url, const std::string& what, int page) {
-  net::HttpRequest req;
-  req.url = url;
-  req.headers.emplace_back("Accept", "application/json");
+  const net::HttpRequest req = openalex_request(url);
   // The key is a query parameter for OpenAlex: send it, but keep it out of the cache key.
   net::HttpRequest keyed = req;
   if (!ep_.openalex_key.empty()) keyed.url += "&api_key=" + net::url_encode(ep_.openalex_key);
@@ -635,19 +637,7 @@ std::vector<std::string> Fetcher::openalex_source_ids(const std::vector<std::str
     if (!ep_.mailto.empty()) url += "&mailto=" + net::url_encode(ep_.mailto);
     const int before = stats_.requests;
     const net::HttpResponse resp = openalex_get(url, what, 1);
-    json j = json::parse(resp.body, nullptr, false);
-    if (j.is_discarded() || !j.is_object()) {
-      fail_page(what, 1,
-                "the response is not a JSON object (truncated or wrong content type '" +
-                    resp.content_type() + "')",
-                0);
-    }
-    if (cache_ != nullptr && stats_.requests > before) {
-      net::HttpRequest plain;
-      plain.url = url;
-      plain.headers.emplace_back("Accept", "application/json");
-      cache_->put(plain.describe(), CachedResponse{200, resp.body, policy_.now});
-    }
+    const json j = accept_page(resp, what, 1, before, openalex_cache_key(url), false, false);
     const json* best = nullptr;
     if (j.contains("results") && j["results"].is_array()) {
       for (const json& r : j["results"]) {
@@ -715,20 +705,7 @@ std::vector<Paper> Fetcher::search_openalex(const Query& q) {
     if (!ep_.mailto.empty()) url += "&mailto=" + net::url_encode(ep_.mailto);
     const int before = stats_.requests;
     const net::HttpResponse resp = openalex_get(url, "OpenAlex search", page);
-    json j = json::parse(resp.body, nullptr, false);
-    if (j.is_discarded() || !j.is_object()) {
-      fail_page("OpenAlex search", page,
-                "the response is not a JSON object (truncated or wrong content type '" +
-                    resp.content_type() + "')",
-                0);
-    }
-    if (cache_ != nullptr && stats_.requests > before) {
-      net::HttpRequest plain;
-      plain.url = url;
-      plain.headers.emplace_back("Accept", "application/json");
-      cache_->put(plain.describe(), CachedResponse{200, resp.body, policy_.now});
-    }
-    ++stats_.pages;
+    const json j = accept_page(resp, "OpenAlex search", page, before, openalex_cache_key(url));
     if (!j.contains("results") || !j["results"].is_array() || j["results"].empty()) break;
     for (const auto& w : j["results"]) {
       if (w.is_object()) out.push_back(from_openalex(w));
@@ -768,18 +745,8 @@ std::vector<std::optional<Paper>> Fetcher::batch(const std::vector<std::string>&
     req.headers.emplace_back("Content-Type", "application/json");
     const int before = stats_.requests;
     net::HttpResponse resp = get(req, "Semantic Scholar batch lookup", static_cast<int>(page));
-    if (resp.status != 200) {
-      fail_page("Semantic Scholar batch lookup", static_cast<int>(page),
-                error_message(resp.status, resp.content_type(), resp.body), resp.status);
-    }
-    json j = json::parse(resp.body, nullptr, false);
-    if (j.is_discarded() || !j.is_array()) {
-      fail_page("Semantic Scholar batch lookup", static_cast<int>(page),
-                "the response is not a JSON array", 0);
-    }
-    if (cache_ != nullptr && stats_.requests > before)
-      cache_->put(req.describe(), CachedResponse{200, resp.body, policy_.now});
-    ++stats_.pages;
+    const json j = accept_page(resp, "Semantic Scholar batch lookup", static_cast<int>(page),
+                               before, req.describe(), true);
     const std::size_t n = std::min(ids.size(), start + 500) - start;
     for (std::size_t i = 0; i < n; ++i) {
       if (i < j.size() && j[i].is_object()) {
@@ -810,15 +777,7 @@ std::vector<Paper> Fetcher::neighbours(const std::string& id, bool citations, lo
     const net::HttpRequest req = s2_request(ep_, url);
     const int before = stats_.requests;
     net::HttpResponse resp = get(req, what, page);
-    if (resp.status != 200)
-      fail_page(what, page, error_message(resp.status, resp.content_type(), resp.body),
-                resp.status);
-    json j = json::parse(resp.body, nullptr, false);
-    if (j.is_discarded() || !j.is_object())
-      fail_page(what, page, "the response is not a JSON object", 0);
-    if (cache_ != nullptr && stats_.requests > before)
-      cache_->put(req.describe(), CachedResponse{200, resp.body, policy_.now});
-    ++stats_.pages;
+    const json j = accept_page(resp, what, page, before, req.describe());
     if (!j.contains("data") || !j["data"].is_array() || j["data"].empty()) break;
     for (const auto& e : j["data"]) {
       if (e.is_object() && e.contains(inner) && e[inner].is_object() &&
