@@ -555,13 +555,6 @@ TEST(BayesoptE2e, BuiltinRunWritesHarnessTrialFormat) {
   EXPECT_NE(ss.str().find("partial dependence: color"), std::string::npos);
 }
 
-std::string slurp_file(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 // A built-in objective with --plots into d/plots.
 RunResult run_with_plots(const TempDir& d, const std::string& name, int calls) {
   return run_rlab({"bayesopt", "--builtin", name, "--n-calls", std::to_string(calls),
@@ -573,7 +566,7 @@ TEST(BayesoptE2e, PlotsRenderWithRoundTicksAndCategoriesAsPoints) {
   TempDir d;
   const RunResult r = run_with_plots(d, "mixed4", 10);
   ASSERT_EQ(r.code, 0) << r.err;
-  const std::string conv = slurp_file(d.path() + "/plots/convergence.svg");
+  const std::string conv = test::slurp(d.path() + "/plots/convergence.svg");
   EXPECT_EQ(test::render_png(conv, d.path() + "/conv.png"), "");
   EXPECT_EQ(test::tick_problem(test::svg_texts(conv, "xtick")), "");
   const auto yt = test::svg_texts(conv, "ytick");
@@ -586,7 +579,7 @@ TEST(BayesoptE2e, PlotsRenderWithRoundTicksAndCategoriesAsPoints) {
             (std::vector<std::string>{"each trial", "best so far"}));
   EXPECT_EQ(test::svg_texts(conv, "xtitle"), std::vector<std::string>{"trial"});
 
-  const std::string pd = slurp_file(d.path() + "/plots/partial_dependence.svg");
+  const std::string pd = test::slurp(d.path() + "/plots/partial_dependence.svg");
   EXPECT_EQ(test::render_png(pd, d.path() + "/pd.png"), "");
   EXPECT_EQ(test::markers_outside_frames(pd), std::vector<std::string>{});
   const Space space = builtin("mixed4")->space;
@@ -609,10 +602,10 @@ TEST(BayesoptE2e, PlotsWithoutAModelSaySo) {
   TempDir d;
   const RunResult r = run_with_plots(d, "branin", 1);
   ASSERT_EQ(r.code, 0) << r.err;
-  const std::string pd = slurp_file(d.path() + "/plots/partial_dependence.svg");
+  const std::string pd = test::slurp(d.path() + "/plots/partial_dependence.svg");
   EXPECT_EQ(test::render_png(pd, d.path() + "/pd.png"), "");
   EXPECT_NE(pd.find("fewer than 2 successful trials: no model"), std::string::npos);
-  const std::string conv = slurp_file(d.path() + "/plots/convergence.svg");
+  const std::string conv = test::slurp(d.path() + "/plots/convergence.svg");
   EXPECT_EQ(test::render_png(conv, d.path() + "/conv.png"), "");
   EXPECT_EQ(test::tick_problem(test::svg_texts(conv, "xtick")), "");
   EXPECT_EQ(test::svg_texts(conv, "legend"),

@@ -21,13 +21,6 @@
 namespace rlab {
 namespace {
 
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 const config::Section* declared(const std::string& name) {
   for (const config::Section* s : config_sections()) {
     if (s->name == name) return s;
@@ -64,7 +57,7 @@ TEST(ConfigReference, IsGeneratedFromTheDeclarations) {
   const std::string path = test::source_path("configs/reference.yaml");
   const std::string want = config::reference_yaml(config_sections());
   if (std::getenv("RLAB_UPDATE_REFERENCE") != nullptr) write_file_atomic(path, want);
-  EXPECT_EQ(slurp(path), want)
+  EXPECT_EQ(test::slurp(path), want)
       << "configs/reference.yaml is stale: RLAB_UPDATE_REFERENCE=1 "
          "build/ci/tests/rlab_tests --gtest_filter='ConfigReference.*' rewrites it";
 }
@@ -94,7 +87,7 @@ TEST(ConfigReference, YamlInTheDocsUsesOnlyDeclaredKeys) {
   }
   std::map<std::string, int> checked;
   for (const std::string& file : files) {
-    for (const auto& [line, text] : yaml_blocks(slurp(file))) {
+    for (const auto& [line, text] : yaml_blocks(test::slurp(file))) {
       ConfigNode root;
       try {
         root = parse_config(text, file + ":" + std::to_string(line));

@@ -58,13 +58,6 @@ Endpoints endpoints(const FakeScholar& s) {
   return e;
 }
 
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 // ---- HTTP client ------------------------------------------------------------------------
 
 TEST(LitSearchHttp, RetriesAfter429HonouringRetryAfter) {

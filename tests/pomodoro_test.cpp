@@ -24,13 +24,6 @@ namespace {
 namespace pd = rlab::pomodoro;
 using nlohmann::json;
 
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 json reference() {
   return json::parse(slurp(source_path("tests/reference/pomodoro_reference.json")));
 }

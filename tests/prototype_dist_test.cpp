@@ -30,14 +30,6 @@ using nlohmann::json;
 
 std::string data(const std::string& name) { return source_path("tests/data/prototype/" + name); }
 
-std::vector<json> metrics_rows(const std::string& run_dir) {
-  std::vector<json> rows;
-  std::ifstream in(run_dir + "/metrics.jsonl");
-  std::string line;
-  while (std::getline(in, line)) rows.push_back(json::parse(line));
-  return rows;
-}
-
 // The tiny TorchScript classifier of tests/reference/prototype_reference.py (32 training
 // images, batch 32 = the whole set per step, 3 Adam steps).
 std::string tiny_config(int batch) {
@@ -79,7 +71,7 @@ TEST(PrototypeDistributed, TwoRanksMatchOneProcessAndPyTorch) {
   EXPECT_EQ(two.err, "");               // rank 1 is silent, rank 0 has nothing to warn about
   const json a = json::parse(two.out);  // one JSON document: rank 0's
   EXPECT_EQ(list_dir(dir.path() + "/two").size(), 1U);  // one run folder
-  const auto rows = metrics_rows(a["run_dir"]);
+  const auto rows = read_jsonl(a["run_dir"].get<std::string>() + "/metrics.jsonl");
   ASSERT_EQ(rows.size(), 3U);
   for (std::size_t i = 0; i < 3; ++i) {
     EXPECT_NEAR(rows[i]["train_loss"].get<double>(),
@@ -153,7 +145,8 @@ TEST(PrototypeDistributed, InterruptedAndResumedMatchesOneProcess) {
   const json b = json::parse(one.out);
   EXPECT_EQ(a["steps"], 9);
   EXPECT_LT(weights_difference(a["weights_summary"], b["weights_summary"]), 1e-5);
-  EXPECT_EQ(metrics_rows(run_dir).size(), metrics_rows(b["run_dir"]).size());
+  EXPECT_EQ(read_jsonl(run_dir + "/metrics.jsonl").size(),
+            read_jsonl(b["run_dir"].get<std::string>() + "/metrics.jsonl").size());
 }
 
 int free_port() {
@@ -241,7 +234,7 @@ TEST(PrototypeDistributed, RankThatDiesStopsTheOthers) {
   for (int i = 0; i < 1200 && run_dir.empty(); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
     for (const auto& n : list_dir(runs)) {
-      if (!metrics_rows(runs + "/" + n).empty()) run_dir = runs + "/" + n;
+      if (!read_jsonl(runs + "/" + n + "/metrics.jsonl").empty()) run_dir = runs + "/" + n;
     }
   }
   pid_t rank1 = -1;

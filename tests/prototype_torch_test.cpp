@@ -29,14 +29,6 @@ json reference() {
 
 std::string data(const std::string& name) { return source_path("tests/data/prototype/" + name); }
 
-std::vector<json> metrics_rows(const std::string& run_dir) {
-  std::vector<json> rows;
-  std::ifstream in(run_dir + "/metrics.jsonl");
-  std::string line;
-  while (std::getline(in, line)) rows.push_back(json::parse(line));
-  return rows;
-}
-
 class PrototypeTrain : public ::testing::Test {
  protected:
   TempDir dir;
@@ -71,7 +63,7 @@ TEST_F(PrototypeTrain, TorchScriptTrainsLikePyTorch) {
     const RunResult r = run(tiny_torchscript(opt));
     ASSERT_EQ(r.code, 0) << key << r.err;
     const json out = json::parse(r.out);
-    const auto rows = metrics_rows(out["run_dir"]);
+    const auto rows = read_jsonl(out["run_dir"].get<std::string>() + "/metrics.jsonl");
     ASSERT_EQ(rows.size(), 3U) << key;
     for (std::size_t i = 0; i < 3; ++i) {
       EXPECT_NEAR(rows[i]["train_loss"].get<double>(), ref[key]["losses"][i].get<double>(), 2e-5)
@@ -140,7 +132,7 @@ TEST_F(PrototypeTrain, ClassifierLearnsAndRecordsTheExperiment) {
   EXPECT_EQ(out["expectation"]["met"], true);
   EXPECT_EQ(out["expectation"]["metric"], "test_accuracy");
   const std::string run_dir = out["run_dir"];
-  const auto rows = metrics_rows(run_dir);
+  const auto rows = read_jsonl(run_dir + "/metrics.jsonl");
   ASSERT_EQ(rows.size(), 8U);  // steps 5..40
   EXPECT_TRUE(rows[3].contains("val_accuracy"));
   EXPECT_TRUE(rows[0].contains("layers"));
@@ -178,8 +170,8 @@ TEST_F(PrototypeTrain, ResumeGivesExactlyTheUninterruptedRun) {
   const json b = json::parse(resumed.out);
   EXPECT_EQ(a["weights_digest"], b["weights_digest"]);
   EXPECT_EQ(a["metrics"], b["metrics"]);
-  const auto ra = metrics_rows(a["run_dir"]);
-  const auto rb = metrics_rows(b["run_dir"]);
+  const auto ra = read_jsonl(a["run_dir"].get<std::string>() + "/metrics.jsonl");
+  const auto rb = read_jsonl(b["run_dir"].get<std::string>() + "/metrics.jsonl");
   ASSERT_EQ(ra.size(), rb.size());
   for (std::size_t i = 0; i < ra.size(); ++i) {
     for (const char* k : {"step", "train_loss", "grad_norm", "lr"})
@@ -211,7 +203,7 @@ TEST_F(PrototypeTrain, SigtermSavesACheckpointAndExits130) {
   for (int i = 0; i < 1200 && run_dir.empty(); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
     for (const auto& n : list_dir(runs)) {
-      if (!metrics_rows(runs + "/" + n).empty()) run_dir = runs + "/" + n;
+      if (!read_jsonl(runs + "/" + n + "/metrics.jsonl").empty()) run_dir = runs + "/" + n;
     }
   }
   ASSERT_FALSE(run_dir.empty());

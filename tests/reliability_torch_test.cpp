@@ -25,13 +25,6 @@ namespace {
 
 using nlohmann::json;
 
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 // Whole lines of metrics.jsonl (a line cut by the kill is not counted).
 std::vector<json> metric_rows(const std::string& path) {
   std::vector<json> rows;

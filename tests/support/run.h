@@ -1,6 +1,8 @@
 // Runs the built rlab binary (or another program) and captures its output and exit code.
 #pragma once
 
+#include <nlohmann/json.hpp>
+
 #include <string>
 #include <utility>
 #include <vector>
@@ -38,6 +40,13 @@ class TempDir {
  private:
   std::string path_;
 };
+
+/// A whole file, byte for byte; "" when it cannot be read.
+std::string slurp(const std::string& path);
+
+/// The lines of a JSON Lines file, each parsed (a line that is not JSON throws); none when the
+/// file cannot be read.
+std::vector<nlohmann::json> read_jsonl(const std::string& path);
 
 /// Files in `dir` (names only, sorted).
 std::vector<std::string> list_dir(const std::string& dir);
