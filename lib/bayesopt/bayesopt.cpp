@@ -65,9 +65,56 @@ std::string initial_design_name(InitialDesign d) {
 
 namespace {
 
+// Below this z the logs of EI's and PI's z-parts come from their asymptotic series (direct
+// evaluation would lose digits to cancellation, then underflow near z = -38).
+constexpr double kLogTailZ = -25;
+
+// log h(z), h(z) = z Phi(z) + phi(z) (EI = sd h(z)), and d log h / dz = Phi(z) / h(z).
+double log_h(double z, double* dlog) {
+  if (z > kLogTailZ) {
+    const double cdf = norm_cdf(z);
+    const double h = z * cdf + norm_pdf(z);
+    *dlog = cdf / h;
+    return std::log(h);
+  }
+  // h = phi(z) / z^2 (1 - 3/z^2 + 15/z^4 - 105/z^6); Phi = phi(z) / -z (1 - 1/z^2 + 3/z^4).
+  const double w = 1 / (z * z);
+  const double sh = 1 - 3 * w + 15 * w * w - 105 * w * w * w;
+  *dlog = -z * (1 - w + 3 * w * w) / sh;
+  return -0.5 * z * z - 0.5 * std::log(2 * kPi) + std::log(w) + std::log(sh);
+}
+
+// log Phi(z) and d log Phi / dz = phi(z) / Phi(z).
+double log_cdf(double z, double* dlog) {
+  if (z > kLogTailZ) {
+    const double cdf = norm_cdf(z);
+    *dlog = norm_pdf(z) / cdf;
+    return std::log(cdf);
+  }
+  const double w = 1 / (z * z);
+  const double sc = 1 - w + 3 * w * w - 15 * w * w * w;
+  *dlog = -z / sc;
+  return -0.5 * z * z - 0.5 * std::log(2 * kPi) - std::log(-z) + std::log(sc);
+}
+
 // Acquisition value (to maximise) from normalised mean/sd, with derivatives w.r.t. mean and sd.
 double acq_value(Acquisition a, double mu, double sd, double best, const Settings& s, double* dmu,
                  double* dsd) {
+  if (s.log_acquisition && a != Acquisition::kLCB) {
+    const double z = (best - mu - s.xi) / sd;
+    double dlog = 0;
+    if (a == Acquisition::kPI) {
+      const double v = log_cdf(z, &dlog);
+      *dmu = -dlog / sd;
+      *dsd = -dlog * z / sd;
+      return v;
+    }
+    // log EI = log sd + log h(z): d/dmu = -h'/h / sd, d/dsd = (1 - z h'/h) / sd.
+    const double v = std::log(sd) + log_h(z, &dlog);
+    *dmu = -dlog / sd;
+    *dsd = (1 - z * dlog) / sd;
+    return v;
+  }
   switch (a) {
     case Acquisition::kLCB:
       *dmu = -1;
@@ -126,10 +173,23 @@ std::vector<std::vector<double>> lhs_points(std::size_t dim, std::size_t count, 
 
 }  // namespace
 
-double acquisition_value(Acquisition a, double mu, double sd, double best, const Settings& s) {
+namespace {
+double acq_value_as(Acquisition a, double mu, double sd, double best, const Settings& s,
+                    bool logs) {
   double dmu = 0;
   double dsd = 0;
-  return acq_value(a, mu, sd, best, s, &dmu, &dsd);
+  Settings t = s;
+  t.log_acquisition = logs;
+  return acq_value(a, mu, sd, best, t, &dmu, &dsd);
+}
+}  // namespace
+
+double log_acquisition_value(Acquisition a, double mu, double sd, double best, const Settings& s) {
+  return acq_value_as(a, mu, sd, best, s, true);
+}
+
+double acquisition_value(Acquisition a, double mu, double sd, double best, const Settings& s) {
+  return acq_value_as(a, mu, sd, best, s, false);
 }
 
 namespace {
@@ -162,6 +222,12 @@ double yeo_johnson(double x, double lam) {
 }  // namespace
 
 std::vector<double> power_warp(const std::vector<double>& y) {
+  double log_jacobian = 0;
+  return power_warp(y, &log_jacobian);
+}
+
+std::vector<double> power_warp(const std::vector<double>& y, double* log_jacobian) {
+  *log_jacobian = 0;
   if (y.size() < 3) return y;
   double mean = 0;
   for (double v : y) mean += v;
@@ -199,6 +265,8 @@ std::vector<double> power_warp(const std::vector<double>& y) {
     out[i] = positive ? box_cox(z[i], best_lam) : yeo_johnson(z[i], best_lam);
   for (double v : out)
     if (!std::isfinite(v)) return y;
+  // dw/dy = (y/sd)^(lambda-1) / sd (Box-Cox; Yeo-Johnson likewise with log1p|z| signed).
+  *log_jacobian = (best_lam - 1) * sum_log - static_cast<double>(y.size()) * std::log(sd);
   return out;
 }
 
@@ -207,9 +275,52 @@ std::vector<double> Optimizer::targets() const {
     case OutputWarp::kNone:
       return ys_;
     case OutputWarp::kPower:
+    case OutputWarp::kAuto:
       return power_warp(ys_);
   }
   return ys_;
+}
+
+bool Optimizer::warped_is_likelier(const std::vector<double>& ys, HyperCache* warped_cache,
+                                   HyperCache* raw_cache, std::optional<Gp>* warped_gp,
+                                   std::optional<Gp>* raw_gp) const {
+  // Both models scored by the density of the observed values: the GP's on its standardised
+  // targets, less n log(scale) for the standardisation and the warp's log Jacobian.
+  double log_jacobian = 0;
+  const std::vector<double> warped = power_warp(ys, &log_jacobian);
+  *warped_gp = fit_model(warped, warped_cache, true);
+  *raw_gp = fit_model(ys, raw_cache, false);
+  const auto n = static_cast<double>(ys.size());
+  const double nll_warped =
+      (*warped_gp)->neg_log_likelihood() + n * std::log((*warped_gp)->y_scale()) - log_jacobian;
+  const double nll_raw = (*raw_gp)->neg_log_likelihood() + n * std::log((*raw_gp)->y_scale());
+  return nll_warped <= nll_raw;
+}
+
+Gp Optimizer::fit_surrogate(std::vector<double>* targets_out) const {
+  if (settings_.output_warp != OutputWarp::kAuto) {
+    *targets_out = targets();
+    return *fit_model(*targets_out, &fit_cache_, settings_.output_warp == OutputWarp::kPower);
+  }
+  std::optional<Gp> warped_gp;
+  std::optional<Gp> raw_gp;
+  // Up to refit_every_until observations the choice is made for every proposal; beyond, it is
+  // the one made on the first refit_every_until observations (one model fitted, not two).
+  const auto until = static_cast<std::size_t>(std::max(3, settings_.refit_every_until));
+  if (ys_.size() <= until) {
+    const bool warped = warped_is_likelier(ys_, &fit_cache_, &raw_cache_, &warped_gp, &raw_gp);
+    *targets_out = warped ? power_warp(ys_) : ys_;
+    return warped ? *warped_gp : *raw_gp;
+  }
+  if (auto_choice_n_ != until) {
+    HyperCache a;
+    HyperCache b;
+    const std::vector<double> head(ys_.begin(), ys_.begin() + static_cast<long>(until));
+    auto_warped_ = warped_is_likelier(head, &a, &b, &warped_gp, &raw_gp);
+    auto_choice_n_ = until;
+  }
+  *targets_out = auto_warped_ ? power_warp(ys_) : ys_;
+  return *fit_model(*targets_out, auto_warped_ ? &fit_cache_ : &raw_cache_, auto_warped_);
 }
 
 Optimizer::Optimizer(Space space, Settings settings)
@@ -246,9 +357,10 @@ std::size_t Optimizer::hyper_fit_size(std::size_t n) const {
   return n - n % k;
 }
 
-std::optional<Gp> Optimizer::model() const { return fit_model(ys_, &plot_cache_); }
+std::optional<Gp> Optimizer::model() const { return fit_model(ys_, &plot_cache_, false); }
 
-std::optional<Gp> Optimizer::fit_model(const std::vector<double>& ys, HyperCache* cache) const {
+std::optional<Gp> Optimizer::fit_model(const std::vector<double>& ys, HyperCache* cache,
+                                       bool warped) const {
   if (ys.size() < 2) return std::nullopt;
   const int d = encoded_size(space_);
   const std::size_t n = ys.size();
@@ -260,6 +372,11 @@ std::optional<Gp> Optimizer::fit_model(const std::vector<double>& ys, HyperCache
   }
   const std::size_t n_ref = std::max<std::size_t>(2, hyper_fit_size(n));
   if (cache->n != n_ref) {
+    // The hyperparameters are a function of the first n_ref observations only: their own warp,
+    // not the first n_ref values of the warp of all n (whose lambda and scale depend on the
+    // later ones), so a resumed study refits exactly what an uninterrupted run fitted.
+    std::vector<double> ref(ys_.begin(), ys_.begin() + static_cast<long>(n_ref));
+    if (warped) ref = power_warp(ref);
     // The points the ML-II fit sees: all of the first n_ref, or at most hp_max_points of them
     // (the best half by value and an even spread of the rest, in observation order).
     std::vector<std::size_t> use(n_ref);
@@ -268,7 +385,7 @@ std::optional<Gp> Optimizer::fit_model(const std::vector<double>& ys, HyperCache
     if (n_ref > cap) {
       std::vector<std::size_t> order = use;
       std::stable_sort(order.begin(), order.end(),
-                       [&](std::size_t a, std::size_t b) { return ys[a] < ys[b]; });
+                       [&](std::size_t a, std::size_t b) { return ref[a] < ref[b]; });
       std::vector<std::size_t> pick(order.begin(), order.begin() + static_cast<long>(cap / 2));
       std::vector<std::size_t> rest(order.begin() + static_cast<long>(cap / 2), order.end());
       std::sort(rest.begin(), rest.end());
@@ -281,12 +398,12 @@ std::optional<Gp> Optimizer::fit_model(const std::vector<double>& ys, HyperCache
     Eigen::VectorXd yf(static_cast<Eigen::Index>(use.size()));
     for (std::size_t i = 0; i < use.size(); ++i) {
       Xf.row(static_cast<Eigen::Index>(i)) = X.row(static_cast<Eigen::Index>(use[i]));
-      yf(static_cast<Eigen::Index>(i)) = ys[use[i]];
+      yf(static_cast<Eigen::Index>(i)) = ref[use[i]];
     }
     Gp g;
     // Beyond 150 points one start (the default one) keeps the O(n^3) fit affordable.
     const int restarts = use.size() > 150 ? 0 : settings_.hp_restarts;
-    g.fit_ml(Xf, yf, restarts, mix(settings_.random_state, 0xF17 + n_ref));
+    g.fit_ml(Xf, yf, restarts, mix(settings_.random_state, 0xF17 + n_ref), settings_.gp_bounds);
     cache->params = g.params();
     cache->n = n_ref;
     if (use.size() == n) return g;
@@ -356,9 +473,9 @@ Proposal Optimizer::propose(const std::vector<Point>& lies) {
   }
 
   // Model: ML-II on the real observations, lies added with the same hyperparameters.
-  const std::vector<double> ty = targets();
-  std::optional<Gp> fitted = fit_model(ty, &fit_cache_);
-  Gp gp = *fitted;
+  std::vector<double> ty;
+  const Gp fitted = fit_surrogate(&ty);
+  Gp gp = fitted;
   const int d = encoded_size(space_);
   const auto n_obs = static_cast<Eigen::Index>(xs_.size());
   const auto n_all = n_obs + static_cast<Eigen::Index>(lies.size());
@@ -373,7 +490,7 @@ Proposal Optimizer::propose(const std::vector<Point>& lies) {
     X.row(n_obs + static_cast<Eigen::Index>(i)) = encode(space_, lies[i]).transpose();
     y(n_obs + static_cast<Eigen::Index>(i)) = y_min;
   }
-  if (!lies.empty()) gp.fit(X, y, fitted->params());
+  if (!lies.empty()) gp.fit(X, y, fitted.params());
   const double best = (y_min - gp.y_mean()) / gp.y_scale();
   auto normalised = [&](const Eigen::MatrixXd& Z, Eigen::VectorXd* mu, Eigen::VectorXd* sd) {
     gp.predict(Z, mu, sd);

@@ -14,13 +14,12 @@ using namespace detail;
 
 namespace {
 
-// Hyperparameter box (natural logs), normalised targets and unit-cube inputs. Lengthscales stay
-// above a tenth of the cube's side: below that, two points 0.1 apart are nearly uncorrelated,
-// and with tens of observations an ML-II fit of a rough, multimodal function (Ackley) picks such
-// a lengthscale to interpolate its ripples; the surrogate then has no trend to follow.
+// Hyperparameter box (natural logs), normalised targets and unit-cube inputs; the lower bounds
+// of the lengthscales and the noise come from GpBounds (lengthscales by default at least 0.03
+// of the cube's side: with tens of observations a shorter one only interpolates the ripples of
+// a rough objective and leaves no trend to follow; docs/benchmarks.md has 0.1 against 0.03).
 const double kLogAmpLo = std::log(1e-2);
 const double kLogAmpHi = std::log(1e2);
-const double kLogLenLo = std::log(1e-1);
 const double kLogLenHi = std::log(1e2);
 const double kLogNoiseLo = std::log(1e-6);
 const double kLogNoiseHi = std::log(1.0);
@@ -147,7 +146,7 @@ void Gp::fit(const Eigen::MatrixXd& X, const Eigen::VectorXd& y, const GpParams&
 }
 
 void Gp::fit_ml(const Eigen::MatrixXd& X, const Eigen::VectorXd& y, int restarts,
-                std::uint64_t seed) {
+                std::uint64_t seed, const GpBounds& bounds) {
   const Eigen::Index n = X.rows();
   const Eigen::Index d = X.cols();
   const double mean = y.mean();
@@ -160,9 +159,10 @@ void Gp::fit_ml(const Eigen::MatrixXd& X, const Eigen::VectorXd& y, int restarts
   Eigen::VectorXd ub(d + 2);
   lb(0) = kLogAmpLo;
   ub(0) = kLogAmpHi;
-  lb.segment(1, d).setConstant(kLogLenLo);
+  lb.segment(1, d).setConstant(
+      std::clamp(std::log(std::max(bounds.min_lengthscale, 1e-300)), std::log(1e-3), kLogLenHi));
   ub.segment(1, d).setConstant(kLogLenHi);
-  lb(d + 1) = kLogNoiseLo;
+  lb(d + 1) = std::clamp(std::log(std::max(bounds.noise_floor, 1e-300)), kLogNoiseLo, kLogNoiseHi);
   ub(d + 1) = kLogNoiseHi;
 
   LBFGSpp::LBFGSBParam<double> param;

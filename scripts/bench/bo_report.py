@@ -9,6 +9,7 @@ than 5 % of it), `tie` (within 5 %, or both medians below 1e-6) or `loss`. The t
 below the better peer (win or tie) on at least 80 % of the functions and on all of the first
 five, and no function above twice the better peer.
 """
+import gzip
 import json
 import math
 import os
@@ -21,9 +22,10 @@ FIRST = ["branin", "hartmann6", "ackley5", "rosenbrock4", "mixed4"]
 
 
 def load_runs(paths):
+    """Runs of harness result files (.json, or .json.gz as the stored lever results are)."""
     seen = {}
     for p in paths:
-        with open(p) as fh:
+        with (gzip.open(p, "rt") if p.endswith(".gz") else open(p)) as fh:
             d = json.load(fh)
         for r in d["runs"]:
             if r.get("error") or not r.get("best_so_far"):
