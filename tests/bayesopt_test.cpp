@@ -202,6 +202,34 @@ TEST(BayesoptAcquisition, MatchesScipy) {
   }
 }
 
+TEST(BayesoptAcquisition, LogEiAndLogPiAreTheLogsAndStayFiniteInTheTail) {
+  Settings s;
+  // Where EI and PI are representable: their logs (both branches of the evaluation).
+  for (const double best : {-0.5, -2.0, -2.4, -2.6, -4.0}) {
+    for (const double sd : {0.1, 0.3, 1.0}) {
+      const double mu = 0.2;
+      const double ei = acquisition_value(Acquisition::kEI, mu, sd, best, s);
+      const double pi = acquisition_value(Acquisition::kPI, mu, sd, best, s);
+      if (ei < 1e-290) continue;
+      EXPECT_NEAR(log_acquisition_value(Acquisition::kEI, mu, sd, best, s), std::log(ei), 1e-8);
+      EXPECT_NEAR(log_acquisition_value(Acquisition::kPI, mu, sd, best, s), std::log(pi), 1e-8);
+    }
+  }
+  // Where they underflow: mpmath at 40 digits, log(sd (z Phi(z) + phi(z))) and log Phi(z).
+  struct Case {
+    double mu, sd, best, xi, log_ei, log_pi;
+  };
+  for (const Case& c : {Case{0.0, 0.1, -3.0, 0.001, -460.32795320514364, -454.62162649784109},
+                        Case{2.0, 0.05, -1.0, 0.001, -1813.3050584572047, -1806.2140937735209},
+                        Case{0.0, 1.0, -40.0, 0.0, -808.29856835661996, -804.60844201375379}}) {
+    s.xi = c.xi;
+    EXPECT_NEAR(log_acquisition_value(Acquisition::kEI, c.mu, c.sd, c.best, s), c.log_ei,
+                1e-7 * std::abs(c.log_ei));
+    EXPECT_NEAR(log_acquisition_value(Acquisition::kPI, c.mu, c.sd, c.best, s), c.log_pi,
+                1e-7 * std::abs(c.log_pi));
+  }
+}
+
 Space lab_space() {
   Space s;
   s.where = "lab.yaml:2:3";
@@ -365,6 +393,29 @@ TEST(BayesoptSpace, PowerWarpIsMonotoneAndTamesAWideRange) {
   EXPECT_LT(n[2], n[4]);
   EXPECT_LT(n[4], n[1]);
   EXPECT_EQ(power_warp({2.0, 2.0, 2.0}), (std::vector<double>{2.0, 2.0, 2.0}));
+}
+
+TEST(BayesoptSpace, PowerWarpLogJacobianMatchesFiniteDifferences) {
+  // Pairs (v, v + h): one call warps both with the same lambda and scale, so the pair's slope
+  // is the warp's derivative there; the log Jacobian is the sum of the logs of those slopes.
+  for (const std::vector<double>& base :
+       {std::vector<double>{0.5, 3, 1e2, 7e4, 2, 1e6, 40, 0.01},
+        std::vector<double>{-3.2, -0.1, 1.5, -2.9, 0.5, 12.0}, std::vector<double>{1, 2, 3, 4}}) {
+    std::vector<double> y;
+    for (double v : base) {
+      y.push_back(v);
+      y.push_back(v + 1e-7 * std::max(1.0, std::abs(v)));
+    }
+    double log_jacobian = 0;
+    const std::vector<double> w = power_warp(y, &log_jacobian);
+    double numeric = 0;
+    for (std::size_t i = 0; i < y.size(); i += 2)
+      numeric += 2 * std::log((w[i + 1] - w[i]) / (y[i + 1] - y[i]));
+    EXPECT_NEAR(log_jacobian, numeric, 1e-4 * std::max(1.0, std::abs(numeric)));
+  }
+  double log_jacobian = 1;
+  EXPECT_EQ(power_warp({2.0, 2.0, 2.0}, &log_jacobian), (std::vector<double>{2.0, 2.0, 2.0}));
+  EXPECT_EQ(log_jacobian, 0.0);
 }
 
 double run_builtin(const std::string& name, int n_calls, std::uint64_t seed) {

@@ -72,6 +72,12 @@ struct GpParams {
   double log_noise = std::log(1e-4);
 };
 
+/// Lower bounds of the ML-II fit (amplitude and upper bounds are fixed).
+struct GpBounds {
+  double noise_floor = 1e-6;      ///< noise variance of the normalised targets
+  double min_lengthscale = 0.03;  ///< in unit-cube widths
+};
+
 /// Negative log marginal likelihood of normalised targets `y` at `X` (n x d) and its gradient
 /// with respect to the packed parameters [log_amplitude, log_lengthscale..., log_noise].
 /// Returns +inf when the kernel matrix cannot be factorised even with jitter.
@@ -85,7 +91,8 @@ class Gp {
   void fit(const Eigen::MatrixXd& X, const Eigen::VectorXd& y, const GpParams& params);
   /// ML-II: multi-start L-BFGS-B on the log marginal likelihood (bounded log parameters);
   /// starts from the default and `restarts` random points drawn with `seed`.
-  void fit_ml(const Eigen::MatrixXd& X, const Eigen::VectorXd& y, int restarts, std::uint64_t seed);
+  void fit_ml(const Eigen::MatrixXd& X, const Eigen::VectorXd& y, int restarts, std::uint64_t seed,
+              const GpBounds& bounds = {});
   /// Posterior mean and standard deviation of the latent function (user units).
   void predict(const Eigen::MatrixXd& Xs, Eigen::VectorXd* mean, Eigen::VectorXd* sd) const;
   /// Mean and sd at one point, with gradients with respect to x (normalised units).
@@ -124,6 +131,8 @@ std::string initial_design_name(InitialDesign d);
 enum class OutputWarp {
   kNone,   ///< the values as observed (standardised)
   kPower,  ///< Box-Cox (y > 0) or Yeo-Johnson on y / sd, lambda in [0, 1] by max. likelihood
+  kAuto,   ///< kPower or kNone, whichever GP has the higher marginal likelihood of the observed
+           ///< values (the warp's Jacobian included)
 };
 
 struct Settings {
@@ -144,17 +153,26 @@ struct Settings {
   int refit_every_until = 100;
   int hp_max_points = 256;  ///< ML-II on at most this many observations: the best half and an
                             ///< even spread of the others (the GP still uses all of them).
-  OutputWarp output_warp = OutputWarp::kPower;
+  OutputWarp output_warp = OutputWarp::kAuto;
+  GpBounds gp_bounds;           ///< ML-II bounds (noise floor, shortest lengthscale).
+  bool log_acquisition = true;  ///< EI and PI searched as log EI / log PI (no underflow where
+                                ///< they are tiny; the same ranking where they are not).
 };
 
 /// The power transform of `y` used by OutputWarp::kPower (monotone increasing; constant or
 /// non-finite input comes back unchanged).
 std::vector<double> power_warp(const std::vector<double>& y);
+/// power_warp, and the log of its Jacobian, sum_i log dw/dy at y_i, in `log_jacobian`.
+std::vector<double> power_warp(const std::vector<double>& y, double* log_jacobian);
 
 /// Acquisition value to maximise, from the normalised posterior mean `mu` and sd `sd` and the
 /// best normalised observation `best` (minimisation): EI = (best-mu-xi) Phi(z) + sd phi(z),
 /// PI = Phi(z) with z = (best-mu-xi)/sd, LCB as -(mu - kappa sd). gp_hedge gives EI.
 double acquisition_value(Acquisition a, double mu, double sd, double best, const Settings& s);
+
+/// log EI or log PI (Settings::log_acquisition), accurate where EI and PI underflow (z below
+/// about -38); other acquisitions as acquisition_value.
+double log_acquisition_value(Acquisition a, double mu, double sd, double best, const Settings& s);
 
 /// What ask() proposes.
 struct Proposal {
@@ -212,7 +230,17 @@ class Optimizer {
     std::size_t n = 0;  ///< hyperparameters fitted on the first n observations (0: none yet)
     GpParams params;
   };
-  [[nodiscard]] std::optional<Gp> fit_model(const std::vector<double>& y, HyperCache* cache) const;
+  /// The GP on `y` (the first y.size() observations, as targets), its hyperparameters from
+  /// `cache` or fitted on the first hyper_fit_size observations, power-warped when `warped`.
+  [[nodiscard]] std::optional<Gp> fit_model(const std::vector<double>& y, HyperCache* cache,
+                                            bool warped) const;
+  /// The surrogate for proposals and the targets it models (ys_ after the output warp; with
+  /// OutputWarp::kAuto the warp whose GP has the higher marginal likelihood).
+  [[nodiscard]] Gp fit_surrogate(std::vector<double>* targets) const;
+  /// OutputWarp::kAuto's choice on the first ys.size() observations (both models come back).
+  bool warped_is_likelier(const std::vector<double>& ys, HyperCache* warped_cache,
+                          HyperCache* raw_cache, std::optional<Gp>* warped_gp,
+                          std::optional<Gp>* raw_gp) const;
 
   Space space_;
   Settings settings_;
@@ -226,8 +254,11 @@ class Optimizer {
   // Hyperparameters fitted on the first fit_n_ observations (a pure function of them and the
   // seed, so caching them keeps proposals independent of how the history was built).
   bool exhausted_ = false;
-  mutable HyperCache fit_cache_;   // on targets() (proposals)
-  mutable HyperCache plot_cache_;  // on the observed values (model(), partial dependence)
+  mutable HyperCache fit_cache_;           // on targets() (proposals)
+  mutable HyperCache raw_cache_;           // on the observed values, for OutputWarp::kAuto
+  mutable std::size_t auto_choice_n_ = 0;  // kAuto beyond refit_every_until: the choice made on
+  mutable bool auto_warped_ = true;        // the first auto_choice_n_ observations
+  mutable HyperCache plot_cache_;          // on the observed values (model(), partial dependence)
 };
 
 /// Number of points of a space without real dimensions (integers and categoricals only), or

@@ -47,13 +47,29 @@ int main(int argc, char** argv) {
   }
   const bool builtin = bo::builtin(f).has_value();
   bo::Settings st;
-  // Settings to compare, from RLAB_BO_SETTINGS: "warp=none", "warp=power", "xi=0.001", "kappa=1".
+  // Settings to compare, from RLAB_BO_SETTINGS, e.g. "warp=none", "warp=power", "warp=auto",
+  // "xi=0.001", "kappa=1", "noise=1e-4", "minlen=0.1", "acq=EI", "logacq", "nologacq",
+  // "ncand=2000", "nrefine=10", "restarts=1" (comma-separated).
   if (const char* e = std::getenv("RLAB_BO_SETTINGS")) {
     const std::string ex = e;
     if (ex.find("warp=none") != std::string::npos) st.output_warp = bo::OutputWarp::kNone;
     if (ex.find("warp=power") != std::string::npos) st.output_warp = bo::OutputWarp::kPower;
-    for (const auto& [key, into] :
-         {std::pair<std::string, double*>{"xi=", &st.xi}, {"kappa=", &st.kappa}}) {
+    if (ex.find("warp=auto") != std::string::npos) st.output_warp = bo::OutputWarp::kAuto;
+    for (const char* a : {"EI", "PI", "LCB", "gp_hedge"})
+      if (ex.find(std::string("acq=") + a) != std::string::npos)
+        st.acquisition = bo::parse_acquisition(a);
+    if (ex.find("logacq") != std::string::npos) st.log_acquisition = true;
+    if (ex.find("nologacq") != std::string::npos) st.log_acquisition = false;
+    for (const auto& [key, into] : {std::pair<std::string, int*>{"ncand=", &st.n_candidates},
+                                    {"nrefine=", &st.n_refine},
+                                    {"restarts=", &st.hp_restarts}}) {
+      const auto at = ex.find(key);
+      if (at != std::string::npos) *into = std::stoi(ex.substr(at + key.size()));
+    }
+    for (const auto& [key, into] : {std::pair<std::string, double*>{"xi=", &st.xi},
+                                    {"kappa=", &st.kappa},
+                                    {"noise=", &st.gp_bounds.noise_floor},
+                                    {"minlen=", &st.gp_bounds.min_lengthscale}}) {
       const auto at = ex.find(key);
       if (at != std::string::npos) *into = std::stod(ex.substr(at + key.size()));
     }

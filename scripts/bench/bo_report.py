@@ -9,6 +9,7 @@ than 5 % of it), `tie` (within 5 %, or both medians below 1e-6) or `loss`. The t
 below the better peer (win or tie) on at least 80 % of the functions and on all of the first
 five, and no function above twice the better peer.
 """
+import gzip
 import json
 import math
 import os
@@ -21,9 +22,10 @@ FIRST = ["branin", "hartmann6", "ackley5", "rosenbrock4", "mixed4"]
 
 
 def load_runs(paths):
+    """Runs of harness result files (.json, or .json.gz as the stored lever results are)."""
     seen = {}
     for p in paths:
-        with open(p) as fh:
+        with (gzip.open(p, "rt") if p.endswith(".gz") else open(p)) as fh:
             d = json.load(fh)
         for r in d["runs"]:
             if r.get("error") or not r.get("best_so_far"):
@@ -184,4 +186,50 @@ def main(argv, peers):
             svg_curves(runs, fs, fam, os.path.join(a.svg_dir, "bo-suite-%s.svg" % name),
                        methods=[m for m in dict.fromkeys((a.method, "skopt_gp", "optuna_tpe", "random"))
                                 if any(r["method"] == m for r in runs)], f_mins=f_mins)
+    return 0
+
+
+# Functions set aside while choosing the optimiser's defaults: a lever is chosen on the others
+# (the "choice" set) and then checked here. Every fourth of the suite's functions beyond the
+# first five, from the third on (bo_functions.SUITE order), fixed before any lever was measured.
+HELD_OUT = ["shekel10", "beale", "dixon_price5", "dropwave", "step_ellipsoid5", "mixed_hpo",
+            "hartmann6_noisy"]
+
+
+def lever_summary(runs, functions, rlab="rlab"):
+    """One lever-table row: (at or below, n, first five lost, functions above 2x, geo-mean ratio)."""
+    rows, counts, worst = table(runs, functions, {}, rlab)
+    ratios = [max(r[4], 1e-3) for r in rows if r[4] is not None and math.isfinite(r[4])]
+    geo = math.exp(sum(math.log(q) for q in ratios) / len(ratios)) if ratios else math.nan
+    lost = ["%s (%.3gx)" % (r[0], r[4]) for r in rows if r[0] in FIRST and r[5] == "loss"]
+    over2 = ["%s %.3gx" % (f, q) for f, q in worst if q is not None and q > 2]
+    return counts["win"] + counts["tie"], len(rows), lost, over2, geo
+
+
+def levers(argv, peers):
+    """bo_suite.py levers PEER.json... --rlab A.json [B.json ...] [--held-out]: one row per rlab
+    file over the choice set (and, with --held-out, the held-out set)."""
+    import argparse
+    ap = argparse.ArgumentParser(prog="bo_suite.py levers")
+    ap.add_argument("peers", nargs="+")
+    ap.add_argument("--rlab", nargs="+", required=True)
+    ap.add_argument("--held-out", action="store_true")
+    ap.add_argument("--functions", default=None, help="comma list (default: all)")
+    a = ap.parse_args(argv)
+    base = load_runs(a.peers)
+    for path in a.rlab:
+        runs = base + [r for r in load_runs([path]) if r["method"] == "rlab"]
+        present = {r["function"] for r in runs if r["method"] == "rlab"}
+        allf = [f for f in peers.FUNCTIONS if f in present]
+        if a.functions:
+            allf = [f for f in allf if f in a.functions.split(",")]
+        sets = [("choice", [f for f in allf if f not in HELD_OUT])]
+        if a.held_out:
+            sets.append(("held-out", [f for f in allf if f in HELD_OUT]))
+            sets.append(("all", allf))
+        for name, fs in sets:
+            ok, n, lost, over2, geo = lever_summary(runs, fs)
+            print("%-40s %-8s %2d/%-2d geo %.3f  first-lost: %s  >2x(%d): %s" % (
+                os.path.basename(path), name, ok, n, geo, ", ".join(lost) or "-", len(over2),
+                ", ".join(over2)))
     return 0

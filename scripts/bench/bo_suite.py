@@ -12,6 +12,7 @@ functions added to its table, so skopt_gp, optuna_tpe, random and rlab run in th
     bo_suite.py core  [peers.py options]        # the optimiser core in-process (bo_driver.cpp)
     bo_suite.py rlab-run FUNCTION SEED N_CALLS N_INITIAL OUT   # one rlab run (used by `rlab`)
     bo_suite.py report RESULT.json... [--md OUT.md] [--svg-dir DIR]
+    bo_suite.py levers PEERS.json... --rlab A.json [B.json...] [--held-out]   # lever-table rows
 
 Environment: BO_BENCH_DIR (folder of peers.py; default: the shared bench next to the checkout),
 RLAB_BIN (the rlab binary; default build/release/bin/rlab), RLAB_ARGS (extra rlab flags).
@@ -30,6 +31,7 @@ ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
 sys.path.insert(0, HERE)
 import bo_functions  # noqa: E402
 
+CORE_SOURCES = ["space.cpp", "gp.cpp", "bayesopt.cpp", "builtins.cpp"]  # lib/bayesopt, pure core
 FIRST = ["branin", "hartmann6", "ackley5", "rosenbrock4", "mixed4"]
 PY = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
 
@@ -118,24 +120,28 @@ def driver():
     if os.environ.get("BO_DRIVER"):
         return os.environ["BO_DRIVER"]
     exe = os.path.join(ROOT, "build", "bench", "bo_driver")
-    srcs = [os.path.join(HERE, "bo_driver.cpp"), os.path.join(HERE, "bo_functions.c"),
-            os.path.join(ROOT, "lib", "bayesopt", "bayesopt.cpp"),
-            os.path.join(ROOT, "include", "rlab", "bayesopt.h")]
+    header = os.path.join(ROOT, "include", "rlab", "bayesopt.h")
+    core = os.path.join(ROOT, "lib", "bayesopt")
+    internal = os.path.join(core, "core_internal.h")
     text = os.path.join(ROOT, "lib", "common", "text.cpp")
+    functions = os.path.join(HERE, "bo_functions.c")
     newer = lambda out, deps: not os.path.exists(out) or os.path.getmtime(out) < max(
         os.path.getmtime(p) for p in deps)
+    os.makedirs(os.path.dirname(exe), exist_ok=True)
     objs = []
-    for src, deps in ((srcs[0], [srcs[0], srcs[3]]), (srcs[2], [srcs[2], srcs[3]]), (text, [text])):
+    units = [(os.path.join(HERE, "bo_driver.cpp"), [header])] + [
+        (os.path.join(core, f), [header, internal]) for f in CORE_SOURCES] + [(text, [])]
+    for src, deps in ((src, [src] + deps) for src, deps in units):
         obj = exe + "-" + os.path.basename(src) + ".o"
         if newer(obj, deps):
             subprocess.run(["g++", "-O2", "-std=c++17", "-I" + os.path.join(ROOT, "include"),
                             "-I/usr/include/eigen3", "-c", "-o", obj, src], check=True)
         objs.append(obj)
     fobj = exe + "-functions.o"
-    if newer(fobj, [srcs[1]]):
-        subprocess.run(["cc", "-O2", "-c", "-DBO_EVAL_NO_MAIN", "-o", fobj, srcs[1]], check=True)
+    if newer(fobj, [functions]):
+        subprocess.run(["cc", "-O2", "-c", "-DBO_EVAL_NO_MAIN", "-o", fobj, functions], check=True)
     if newer(exe, objs + [fobj]):
-        subprocess.run(["g++", "-o", exe] + objs + [fobj, "-lm"], check=True)
+        subprocess.run(["g++", "-o", exe] + objs + [fobj, "-licuuc", "-lm"], check=True)
     return exe
 
 
@@ -195,6 +201,9 @@ def main(argv):
     if cmd == "report":
         import bo_report
         return bo_report.main(rest, load_peers())
+    if cmd == "levers":
+        import bo_report
+        return bo_report.levers(rest, load_peers())
     print(__doc__)
     return 2
 
