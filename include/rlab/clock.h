@@ -25,6 +25,8 @@ long long days_from_civil(int year, int month, int day);
 Civil civil_from_days(long long days);
 /// The local calendar time of `utc` at UTC offset `offset_s`.
 Civil civil_at(long long utc, int offset_s);
+/// The day number (days since 1970-01-01) of the local date of `utc` at offset `offset_s`.
+long long local_day(long long utc, int offset_s);
 
 /// "YYYY-MM-DD" to a day number; nullopt when malformed or not a real date (2025-02-29).
 std::optional<long long> parse_date(const std::string& text);

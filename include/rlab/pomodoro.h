@@ -24,6 +24,7 @@ using rlab::civil_from_days;
 using rlab::days_from_civil;
 using rlab::format_date;
 using rlab::format_iso;
+using rlab::local_day;
 using rlab::parse_clock;
 using rlab::parse_date;
 using rlab::parse_iso;

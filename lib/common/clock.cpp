@@ -73,10 +73,11 @@ bool parse_offset(const std::string& zone, int* off) {
 
 }  // namespace
 
+long long local_day(long long utc, int offset_s) { return floor_div(utc + offset_s, 86400); }
+
 Civil civil_at(long long utc, int offset_s) {
-  const long long local = utc + offset_s;
-  const long long days = floor_div(local, 86400);
-  const long long secs = local - days * 86400;
+  const long long days = local_day(utc, offset_s);
+  const long long secs = utc + offset_s - days * 86400;
   Civil c = civil_from_days(days);
   c.hour = static_cast<int>(secs / 3600);
   c.minute = static_cast<int>(secs % 3600 / 60);
@@ -203,6 +204,6 @@ bool Clock::is_fixed() const {
   return fixed_;
 }
 
-std::string Clock::utc_date() const { return format_date(floor_div(now(), 86400)); }
+std::string Clock::utc_date() const { return format_date(local_day(now(), 0)); }
 
 }  // namespace rlab

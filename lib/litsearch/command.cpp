@@ -173,26 +173,18 @@ std::string join_items(const ConfigNode& n) {
 // Fills unset options from the config section (flags win over the file).
 void read_config(const ConfigNode& s, Options& o, AnalysisOptions& ao, std::string& mailto,
                  std::vector<std::string>& ids) {
-  config::check(s, lit_search_config_section());
+  config::check(s, lit_search_config_section());  // every value below is already checked
   auto set_str = [&](const char* key, std::string& field) {
     if (field.empty() && !s[key].is_null()) field = s[key].as_string();
   };
   set_str("query", o.query);
-  if (o.source.empty() && !s["source"].is_null())
-    o.source = s["source"].as_choice({"s2", "openalex", "both"});
-  if (o.mode.empty() && !s["mode"].is_null()) o.mode = s["mode"].as_choice({"relevance", "bulk"});
-  if (o.year.empty() && !s["year"].is_null()) {
-    o.year = s["year"].as_string();
-    try {
-      parse_year_range(o.year);
-    } catch (const UsageError& e) {
-      s["year"].fail(std::string(e.what()).substr(2));
-    }
-  }
+  if (o.source.empty() && !s["source"].is_null()) o.source = s["source"].as_string();
+  if (o.mode.empty() && !s["mode"].is_null()) o.mode = s["mode"].as_string();
+  set_str("year", o.year);
   if (o.fields.empty() && !s["fields"].is_null()) o.fields = join_items(s["fields"]);
-  if (!o.limit && !s["limit"].is_null()) o.limit = s["limit"].as_int(1, 10000000);
+  if (!o.limit && !s["limit"].is_null()) o.limit = s["limit"].as_int();
   if (!o.min_citations && !s["min_citations"].is_null())
-    o.min_citations = s["min_citations"].as_int(0, 1000000000);
+    o.min_citations = s["min_citations"].as_int();
   if (o.venue.empty() && !s["venue"].is_null()) o.venue = join_items(s["venue"]);
   if (o.fos.empty() && !s["fields_of_study"].is_null()) o.fos = join_items(s["fields_of_study"]);
   set_str("sort", o.sort);
@@ -203,36 +195,33 @@ void read_config(const ConfigNode& s, Options& o, AnalysisOptions& ao, std::stri
   set_str("openalex_base", o.openalex_base);
   if (!s["mailto"].is_null()) mailto = s["mailto"].as_string();
   if (!o.cache_ttl_hours && !s["cache_ttl_hours"].is_null())
-    o.cache_ttl_hours = s["cache_ttl_hours"].as_double(0, 1e6);
-  if (!o.rate && !s["rate"].is_null()) o.rate = s["rate"].as_double(0.001, 1000);
-  if (!o.timeout && !s["timeout"].is_null()) o.timeout = s["timeout"].as_double(0.1, 3600);
-  if (!o.retries && !s["retries"].is_null())
-    o.retries = static_cast<int>(s["retries"].as_int(0, 20));
+    o.cache_ttl_hours = s["cache_ttl_hours"].as_double();
+  if (!o.rate && !s["rate"].is_null()) o.rate = s["rate"].as_double();
+  if (!o.timeout && !s["timeout"].is_null()) o.timeout = s["timeout"].as_double();
+  if (!o.retries && !s["retries"].is_null()) o.retries = static_cast<int>(s["retries"].as_int());
   const ConfigNode a = s["analysis"];
   if (a.defined() && !a.is_null()) {
-    if (!o.ngram && !a["ngram"].is_null()) o.ngram = static_cast<int>(a["ngram"].as_int(1, 3));
-    if (!o.min_df && !a["min_df"].is_null())
-      o.min_df = static_cast<int>(a["min_df"].as_int(1, 1000000));
-    if (!o.top && !a["top"].is_null()) o.top = static_cast<int>(a["top"].as_int(1, 10000));
+    if (!o.ngram && !a["ngram"].is_null()) o.ngram = static_cast<int>(a["ngram"].as_int());
+    if (!o.min_df && !a["min_df"].is_null()) o.min_df = static_cast<int>(a["min_df"].as_int());
+    if (!o.top && !a["top"].is_null()) o.top = static_cast<int>(a["top"].as_int());
     if (!o.stem && !a["stem"].is_null()) o.stem = a["stem"].as_bool();
     if (!o.no_boilerplate && !a["boilerplate"].is_null())
       o.no_boilerplate = !a["boilerplate"].as_bool();
     if (o.stopwords.empty() && !a["stopwords"].is_null()) o.stopwords = a["stopwords"].as_string();
     if (!o.recent_years && !a["recent_years"].is_null())
-      o.recent_years = static_cast<int>(a["recent_years"].as_int(0, 1000));
-    if (!a["prior"].is_null()) ao.prior = a["prior"].as_double(0.001, 1e9);
+      o.recent_years = static_cast<int>(a["recent_years"].as_int());
+    if (!a["prior"].is_null()) ao.prior = a["prior"].as_double();
     if (o.background.empty() && !a["background"].is_null())
       o.background = a["background"].as_string();
-    if (!o.threads && !a["threads"].is_null())
-      o.threads = static_cast<int>(a["threads"].as_int(1, 256));
+    if (!o.threads && !a["threads"].is_null()) o.threads = static_cast<int>(a["threads"].as_int());
     if (!o.keep_query_terms && !a["keep_query_terms"].is_null())
       o.keep_query_terms = a["keep_query_terms"].as_bool();
     if (!o.no_fold_plurals && !a["fold_plurals"].is_null())
       o.no_fold_plurals = !a["fold_plurals"].as_bool();
     if (!o.no_rejoin && !a["rejoin"].is_null()) o.no_rejoin = !a["rejoin"].as_bool();
-    if (!o.min_z && !a["min_z"].is_null()) o.min_z = a["min_z"].as_double(-1e300, 1e300);
+    if (!o.min_z && !a["min_z"].is_null()) o.min_z = a["min_z"].as_double();
     if (!o.min_year_papers && !a["min_year_papers"].is_null())
-      o.min_year_papers = static_cast<int>(a["min_year_papers"].as_int(1, 1000000));
+      o.min_year_papers = static_cast<int>(a["min_year_papers"].as_int());
   }
   const ConfigNode x = s["exports"];
   if (x.defined() && !x.is_null()) {

@@ -20,9 +20,6 @@ namespace rlab::pomodoro {
 // Time
 
 namespace {
-long long floor_div(long long a, long long b) {
-  return a / b - ((a % b != 0) && ((a < 0) != (b < 0)) ? 1 : 0);
-}
 std::string two(int v) {
   char b[16];
   std::snprintf(b, sizeof b, "%02d", v);
@@ -546,10 +543,10 @@ std::vector<Session> parse_history(const std::string& text, const std::string& p
 }
 
 int completed_on_day(const std::vector<Session>& history, long long now, int offset) {
-  const long long today = floor_div(now + offset, 86400);
+  const long long today = local_day(now, offset);
   int n = 0;
   for (const Session& s : history) {
-    if (s.completed && floor_div(s.start + offset, 86400) == today) ++n;
+    if (s.completed && local_day(s.start, offset) == today) ++n;
   }
   return n;
 }
@@ -695,7 +692,7 @@ WeekSummary summarize_week(const std::vector<Mood>& entries, long long day) {
   double mood = 0;
   double energy = 0;
   for (const Mood& m : entries) {
-    const long long d = floor_div(m.ts + m.offset, 86400);
+    const long long d = local_day(m.ts, m.offset);
     if (d < w.first_day || d >= w.first_day + 7) continue;
     ++w.samples;
     mood += m.mood;
