@@ -71,7 +71,7 @@ TEST(ConfigReference, EverySectionOfItPassesItsOwnCheck) {
     EXPECT_EQ(section.keys().size(), [&] {
       std::size_t shown = 0;
       for (const config::Key& k : s->keys) {
-        shown += k.example.empty() && k.kind != config::Kind::kMap ? 0 : 1;
+        shown += config::shown_in_reference(k) ? 1 : 0;
       }
       return shown;
     }());
@@ -126,33 +126,107 @@ TEST(ConfigReference, ShippedExamplesPassTheirDeclarations) {
   }
 }
 
-// Every declared key, fed values of the wrong kind, out of range, non-finite and misspelt,
-// is refused with the key's file:line:col and name.
+// One hostile case: a YAML section holding one bad value, the line it is on, the key it names.
+struct HostileCase {
+  std::string text;
+  int line = 0;
+  std::string key;
+  const config::Key* decl = nullptr;
+};
+
+bool scalar_kind(config::Kind k) {
+  return k != config::Kind::kString && k != config::Kind::kList && k != config::Kind::kAny &&
+         k != config::Kind::kMap && k != config::Kind::kListOf && k != config::Kind::kMapOf;
+}
+
+// Lines that make `keys`' required siblings of `skip` valid (their reference examples), so the
+// check reaches the hostile value instead of stopping at a missing key.
+std::string required_siblings(const std::vector<config::Key>& keys, const config::Key& skip,
+                              const std::string& indent, int& lines) {
+  std::string out;
+  for (const config::Key& k : keys) {
+    if (&k == &skip || !k.required || k.example.empty() || !config::shown_in_reference(k)) {
+      continue;
+    }
+    if (k.kind == config::Kind::kMap || k.kind == config::Kind::kMapOf ||
+        k.kind == config::Kind::kListOf) {
+      continue;
+    }
+    out += indent + k.name + ": " + k.example + "\n";
+    ++lines;
+  }
+  return out;
+}
+
+// Every scalar key below `keys` (maps, list items and named entries walked into), each with
+// every hostile value.
+void hostile_cases(const std::vector<config::Key>& keys, const std::string& head, int head_lines,
+                   const std::string& indent, const std::vector<std::string>& values,
+                   std::vector<HostileCase>& out) {
+  for (const config::Key& k : keys) {
+    int lines = head_lines;
+    const std::string siblings = required_siblings(keys, k, indent, lines);
+    const std::string at = head + siblings;
+    if (scalar_kind(k.kind)) {
+      for (const std::string& v : values) {
+        out.push_back({at + indent + k.name + ": " + v + "\n", lines + 1, k.name, &k});
+      }
+    } else if (k.kind == config::Kind::kMap) {
+      hostile_cases(k.keys, at + indent + k.name + ":\n", lines + 1, indent + "  ", values, out);
+    } else if (k.kind == config::Kind::kListOf) {
+      const config::Key& item = k.keys.front();
+      if (item.kind == config::Kind::kMap) {
+        hostile_cases(item.keys, at + indent + k.name + ":\n" + indent + "  -\n", lines + 2,
+                      indent + "    ", values, out);
+      } else if (scalar_kind(item.kind)) {
+        for (const std::string& v : values) {
+          out.push_back({at + indent + k.name + ":\n" + indent + "  - " + v + "\n", lines + 2,
+                         k.name, &item});
+        }
+      }
+    } else if (k.kind == config::Kind::kMapOf) {
+      const config::Key& value = k.keys.front();
+      if (value.kind == config::Kind::kMap) {
+        hostile_cases(value.keys, at + indent + k.name + ":\n" + indent + "  entry:\n", lines + 2,
+                      indent + "    ", values, out);
+      } else if (scalar_kind(value.kind)) {
+        for (const std::string& v : values) {
+          out.push_back({at + indent + k.name + ":\n" + indent + "  entry: " + v + "\n", lines + 2,
+                         "entry", &value});
+        }
+      }
+    }
+  }
+}
+
+// Every declared key, however deep, fed values of the wrong kind, out of range, non-finite and
+// misspelt, is refused with the key's file:line:col and name.
 TEST(ConfigReference, EveryDeclaredKeyRefusesHostileValues) {
   const std::vector<std::string> hostile = {".nan",   ".inf",   "-.inf",  "1e999", "abc",
                                             "[1, 2]", "{a: 1}", "-1e308", "1e308"};
   int refused = 0;
   for (const config::Section* s : config_sections()) {
-    for (const config::Key& k : s->keys) {
-      if (k.kind == config::Kind::kString || k.kind == config::Kind::kList ||
-          k.kind == config::Kind::kAny || k.kind == config::Kind::kMap) {
-        continue;
-      }
-      for (const std::string& v : hostile) {
-        const std::string text = s->name + ":\n  " + k.name + ": " + v + "\n";
-        const ConfigNode root = parse_config(text, "h.yaml");
-        try {
-          config::check(select_section(root, s->name), *s);
-          // Only a value that is valid for this kind may pass (a big number for an unbounded one).
-          EXPECT_TRUE(k.kind == config::Kind::kNumber && (v == "-1e308" || v == "1e308") &&
-                      k.min <= -1e308 && k.max >= 1e308)
-              << s->name << "." << k.name << " = " << v << " passed";
-        } catch (const InputError& e) {
-          const std::string msg = e.what();
-          EXPECT_EQ(msg.rfind("h.yaml:2:", 0), 0U) << msg;
-          EXPECT_NE(msg.find(k.name), std::string::npos) << msg;
-          ++refused;
-        }
+    std::vector<HostileCase> cases;
+    hostile_cases(s->keys, s->name + ":\n", 1, "  ", hostile, cases);
+    for (const HostileCase& c : cases) {
+      const ConfigNode root = parse_config(c.text, "h.yaml");
+      try {
+        config::check(select_section(root, s->name), *s);
+        // Only a value that is valid for this kind may pass (a big number for an unbounded one).
+        const bool big = c.text.find(": -1e308\n") != std::string::npos ||
+                         c.text.find(": 1e308\n") != std::string::npos ||
+                         c.text.find("- -1e308\n") != std::string::npos ||
+                         c.text.find("- 1e308\n") != std::string::npos;
+        EXPECT_TRUE(c.decl->kind == config::Kind::kNumber && big && c.decl->min <= -1e308 &&
+                    c.decl->max >= 1e308)
+            << s->name << ": passed:\n"
+            << c.text;
+      } catch (const InputError& e) {
+        const std::string msg = e.what();
+        EXPECT_EQ(msg.rfind("h.yaml:" + std::to_string(c.line) + ":", 0), 0U) << msg << "\n"
+                                                                              << c.text;
+        EXPECT_NE(msg.find(c.key), std::string::npos) << msg << "\n" << c.text;
+        ++refused;
       }
     }
     // A misspelt key names the declared one.
@@ -168,6 +242,78 @@ TEST(ConfigReference, EveryDeclaredKeyRefusesHostileValues) {
     }
   }
   EXPECT_GT(refused, 50);
+}
+
+// The nested kinds on a small declaration of their own: lists of maps, named entries, required
+// keys, and the reference text they write passes their own check.
+config::Section toy_section() {
+  using namespace config;
+  return {"toy",
+          "a toy section",
+          {required(text("title", "what it is", "demo")),
+           list_of("items",
+                   map("",
+                       {required(text("name", "item name", "a")),
+                        positive("weight", 10, "its weight", "2")},
+                       "one item"),
+                   "the items"),
+           map_of("space",
+                  map("",
+                      {required(choice("type", {"real", "int"}, "kind", "real")),
+                       number("low", -5, 5, "lower bound", "0")},
+                      "one dimension"),
+                  "named dimensions", "lr"),
+           map_of("tags", integer("", 0, 9, "a digit per name", "3"), "named digits", "x"),
+           list_of("levels", integer("", 1, 9, "a level", ""), "levels", "[1, 2]")}};
+}
+
+void expect_refused(const std::string& yaml, const std::string& where, const std::string& words) {
+  const config::Section s = toy_section();
+  try {
+    config::check(parse_config(yaml, "t.yaml")["toy"], s);
+    ADD_FAILURE() << "passed:\n" << yaml;
+  } catch (const InputError& e) {
+    const std::string msg = e.what();
+    EXPECT_EQ(msg.rfind("t.yaml:" + where + ":", 0), 0U) << msg;
+    EXPECT_NE(msg.find(words), std::string::npos) << msg;
+  }
+}
+
+TEST(ConfigSchema, NestedKindsCheckEveryItemAndEntry) {
+  const config::Section s = toy_section();
+  const std::string ok =
+      "toy:\n  title: t\n  items:\n    - name: a\n      weight: 3\n    - name: b\n"
+      "  space:\n    lr: {type: real, low: -1}\n    depth: {type: int}\n  tags: {a: 1, b: 9}\n"
+      "  levels: [3, 4]\n";
+  EXPECT_NO_THROW(config::check(parse_config(ok, "t.yaml")["toy"], s));
+
+  expect_refused("toy:\n  items: []\n", "2", "missing required key 'title'");
+  expect_refused("toy:\n  title: t\n  items:\n    - name: a\n    - weight: 2\n", "5", "name");
+  expect_refused("toy:\n  title: t\n  items:\n    - name: a\n      weight: -2\n", "5", "weight");
+  expect_refused("toy:\n  title: t\n  items:\n    - name: a\n      wieght: 2\n", "5",
+                 "did you mean 'weight'");
+  expect_refused("toy:\n  title: t\n  items: 3\n", "3", "must be a list");
+  expect_refused("toy:\n  title: t\n  items:\n    - 3\n", "4", "map");
+  expect_refused("toy:\n  title: t\n  space:\n    lr: {type: real, low: 7}\n", "4", "low");
+  expect_refused("toy:\n  title: t\n  space:\n    lr: {low: 1}\n", "4", "type");
+  expect_refused("toy:\n  title: t\n  space:\n    lr: {type: real}\n    lr: {type: int}\n", "5",
+                 "lr");
+  expect_refused("toy:\n  title: t\n  space: [1]\n", "3", "map");
+  expect_refused("toy:\n  title: t\n  tags: {a: 10}\n", "3", "a");
+  expect_refused("toy:\n  title: t\n  tags: {a: .nan}\n", "3", "a");
+  expect_refused("toy:\n  title: t\n  levels: [1, 0]\n", "3", "levels");
+}
+
+TEST(ConfigSchema, NestedKindsWriteAReferenceThatPassesItsOwnCheck) {
+  const config::Section s = toy_section();
+  const std::string text = config::reference_yaml({&s});
+  const ConfigNode section = parse_config(text, "ref.yaml")["toy"];
+  EXPECT_NO_THROW(config::check(section, s)) << text;
+  EXPECT_EQ(section["items"].size(), 1U) << text;
+  EXPECT_EQ(section["space"]["lr"]["type"].as_string(), "real") << text;
+  EXPECT_EQ(section["tags"]["x"].as_int(), 3) << text;
+  EXPECT_EQ(section["levels"].size(), 2U) << text;
+  EXPECT_NE(text.find("(required)"), std::string::npos) << text;
 }
 
 }  // namespace

@@ -25,18 +25,22 @@ enum class Kind {
   kDate,      ///< YYYY-MM-DD, a real date
   kList,      ///< a scalar or a list of scalars
   kMap,       ///< a map whose keys are `keys`
+  kListOf,    ///< a list; every item is checked as `keys[0]` (a scalar kind or a kMap)
+  kMapOf,     ///< a map of free names; every value is checked as `keys[0]`
   kAny,       ///< anything; `check` (if set) decides
 };
 
 struct Key {
   std::string name;
   Kind kind = Kind::kAny;
-  std::string help;     ///< One line for reference.yaml.
-  std::string example;  ///< YAML value shown in reference.yaml; "" shows the key commented out.
+  std::string help;       ///< One line for reference.yaml.
+  std::string example;    ///< YAML value shown in reference.yaml; "" shows the key commented out.
+                          ///< For kMapOf: the entry name shown (its value is keys[0]'s example).
+  bool required = false;  ///< "missing required key" when absent.
   double min = std::numeric_limits<double>::lowest();
   double max = std::numeric_limits<double>::max();
   std::vector<std::string> choices;              ///< kChoice
-  std::vector<Key> keys;                         ///< kMap
+  std::vector<Key> keys;                         ///< kMap; the item/value for kListOf/kMapOf
   std::function<void(const ConfigNode&)> check;  ///< Extra check after the kind's.
 };
 
@@ -61,15 +65,31 @@ Key list(std::string name, std::string help, std::string example = "");
 Key map(std::string name, std::vector<Key> keys, std::string help);
 Key any(std::string name, std::string help, std::string example = "",
         std::function<void(const ConfigNode&)> check = nullptr);
+/// A list whose every item is `item` (its name is not used): `list_of("challenges",
+/// map("", {...}, "one challenge"), "the challenges")`. A scalar item kind writes `example` as
+/// the whole list.
+Key list_of(std::string name, Key item, std::string help, std::string example = "");
+/// A map of names the user chooses, every value checked as `value`: `map_of("space",
+/// map("", {...}, "one dimension"), "the search space", "lr")`; `example_name` is the entry
+/// name reference.yaml shows ("" shows none).
+Key map_of(std::string name, Key value, std::string help, std::string example_name = "");
+/// The same key, which must be present.
+Key required(Key k);
 
 /// "'key' must be > 0, got -5" / "must be <= 1e9, got ..." (the kPositive check).
 void require_positive(const ConfigNode& n, double max);
 
-/// Checks `node` (a map) against `keys`: unknown and duplicate keys, then every key present
-/// and not null by its kind, in declaration order. Errors are InputError with the key's
+/// Checks `node` (a map) against `keys`: unknown and duplicate keys, required keys, then every
+/// key present and not null by its kind, in declaration order. Errors are InputError with the key's
 /// file:line:col, the same messages as ConfigNode's accessors.
 void check(const ConfigNode& node, const std::vector<Key>& keys);
 inline void check(const ConfigNode& node, const Section& section) { check(node, section.keys); }
+
+/// Checks one value against its key's kind (what `check` does for each key present).
+void check_value(const ConfigNode& value, const Key& key);
+
+/// Whether reference.yaml shows `key` with a value (not commented out).
+bool shown_in_reference(const Key& key);
 
 /// The key names of `keys`, for code that walks them.
 std::vector<std::string> names(const std::vector<Key>& keys);

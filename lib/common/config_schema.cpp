@@ -30,9 +30,7 @@ void require_positive(const ConfigNode& n, double max) {
   }
 }
 
-namespace {
-
-void check_one(const ConfigNode& n, const Key& k) {
+void check_value(const ConfigNode& n, const Key& k) {
   switch (k.kind) {
     case Kind::kString:
       (void)n.as_string();
@@ -61,11 +59,36 @@ void check_one(const ConfigNode& n, const Key& k) {
     case Kind::kMap:
       check(n, k.keys);  // check_keys refuses a value that is not a map
       break;
+    case Kind::kListOf:
+      for (std::size_t i = 0; i < n.size(); ++i) {  // size() refuses a value that is not a list
+        const ConfigNode item = n.at(i);
+        if (!item.is_null() || k.keys.front().kind == Kind::kMap) check_value(item, k.keys.front());
+      }
+      break;
+    case Kind::kMapOf: {
+      const std::vector<std::string> names = n.keys();  // refuses a value that is not a map
+      n.check_keys(names);                              // refuses a name given twice
+      for (const std::string& name : names) {
+        const ConfigNode value = n[name];
+        if (!value.is_null() || k.keys.front().kind == Kind::kMap) {
+          check_value(value, k.keys.front());
+        }
+      }
+      break;
+    }
     case Kind::kAny:
       break;
   }
   if (k.check) k.check(n);
 }
+
+bool shown_in_reference(const Key& k) {
+  if (k.kind == Kind::kMap) return true;
+  if (k.kind == Kind::kListOf && k.keys.front().kind == Kind::kMap) return true;
+  return !k.example.empty();
+}
+
+namespace {
 
 std::string kind_words(const Key& k) {
   NumberRule r;
@@ -97,21 +120,50 @@ std::string kind_words(const Key& k) {
       return "a value or a list";
     case Kind::kMap:
       return "map";
+    case Kind::kListOf: {
+      const std::string item = kind_words(k.keys.front());
+      return item.empty() ? "list" : "list; each item: " + item;
+    }
+    case Kind::kMapOf: {
+      const std::string value = kind_words(k.keys.front());
+      return value.empty() ? "map of names" : "map of names; each value: " + value;
+    }
     case Kind::kAny:
       return "";
   }
   return "";
 }
 
+bool is_map_kind(const Key& k) { return k.kind == Kind::kMap; }
+bool nests(const Key& k) {
+  return k.kind == Kind::kMap ||
+         ((k.kind == Kind::kListOf || k.kind == Kind::kMapOf) && is_map_kind(k.keys.front()));
+}
+
 void write_keys(std::string& out, const std::vector<Key>& keys, const std::string& indent) {
   for (const Key& k : keys) {
     const std::string kind = kind_words(k);
-    out += indent + "# " + k.help +
-           (kind.empty() || k.kind == Kind::kMap ? "" : " (" + kind + ")") + "\n";
+    out += indent + "# " + k.help + (k.required ? " (required)" : "") +
+           (kind.empty() || nests(k) ? "" : " (" + kind + ")") + "\n";
     if (k.kind == Kind::kMap) {
       out += indent + k.name + ":\n";
       write_keys(out, k.keys, indent + "  ");
-    } else if (k.example.empty()) {
+    } else if (k.kind == Kind::kListOf && nests(k)) {
+      out +=
+          indent + k.name + ":\n" + indent + "  # " + k.keys.front().help + "\n" + indent + "  -\n";
+      write_keys(out, k.keys.front().keys, indent + "    ");
+    } else if (k.kind == Kind::kMapOf && !k.example.empty()) {
+      const Key& value = k.keys.front();
+      const std::string value_kind = nests(k) ? "" : kind_words(value);
+      out += indent + k.name + ":\n" + indent + "  # " + value.help +
+             (value_kind.empty() ? "" : " (" + value_kind + ")") + "\n";
+      if (nests(k)) {
+        out += indent + "  " + k.example + ":\n";
+        write_keys(out, value.keys, indent + "    ");
+      } else {
+        out += indent + "  " + k.example + ": " + value.example + "\n";
+      }
+    } else if (k.example.empty() || k.kind == Kind::kMapOf) {
       out += indent + "# " + k.name + ":\n";
     } else {
       out += indent + k.name + ": " + k.example + "\n";
@@ -168,6 +220,20 @@ Key any(std::string name, std::string help, std::string example,
   k.check = std::move(check);
   return k;
 }
+Key list_of(std::string name, Key item, std::string help, std::string example) {
+  Key k = make(std::move(name), Kind::kListOf, std::move(help), std::move(example));
+  k.keys.push_back(std::move(item));
+  return k;
+}
+Key map_of(std::string name, Key value, std::string help, std::string example_name) {
+  Key k = make(std::move(name), Kind::kMapOf, std::move(help), std::move(example_name));
+  k.keys.push_back(std::move(value));
+  return k;
+}
+Key required(Key k) {
+  k.required = true;
+  return k;
+}
 
 std::vector<std::string> names(const std::vector<Key>& keys) {
   std::vector<std::string> n;
@@ -179,8 +245,8 @@ std::vector<std::string> names(const std::vector<Key>& keys) {
 void check(const ConfigNode& node, const std::vector<Key>& keys) {
   node.check_keys(names(keys));
   for (const Key& k : keys) {
-    const ConfigNode n = node[k.name];
-    if (n.defined() && !n.is_null()) check_one(n, k);
+    const ConfigNode n = k.required ? node.required(k.name) : node[k.name];
+    if (n.defined() && !n.is_null()) check_value(n, k);
   }
 }
 
