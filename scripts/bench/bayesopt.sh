@@ -18,14 +18,8 @@ for d in ../shared/bench/bo ../../shared/bench/bo /work/shared/bench/bo; do
   if [ -z "$BENCH" ] && [ -f "$d/peers.py" ]; then BENCH=$d; fi
 done
 [ -n "$BENCH" ] || { echo "bench: cannot find peers.py; set BO_BENCH_DIR" >&2; exit 4; }
-if [ -n "${RLAB_BIN:-}" ]; then  # an already built binary (e.g. build/ci/bin/rlab, same flags)
-  RLAB=$(realpath "$RLAB_BIN")
-else
-  if command -v ccache >/dev/null; then export CMAKE_CXX_COMPILER_LAUNCHER=ccache; fi
-  cmake --preset release >/dev/null
-  cmake --build --preset release --target rlab >/dev/null
-  RLAB=$PWD/build/release/bin/rlab
-fi
+source scripts/bench/common.sh
+RLAB=$(bench_rlab)
 OUT=build/release/bench/bayesopt
 rm -rf "$OUT" && mkdir -p "$OUT"
 

@@ -15,14 +15,8 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 SEEDS=${1:-10}
 PY=/usr/bin/python3
-if [ -n "${RLAB_BIN:-}" ]; then
-  RLAB_BIN=$(realpath "$RLAB_BIN")
-else
-  if command -v ccache >/dev/null; then export CMAKE_CXX_COMPILER_LAUNCHER=ccache; fi
-  cmake --preset release >/dev/null
-  cmake --build --preset release --target rlab >/dev/null
-  RLAB_BIN=$PWD/build/release/bin/rlab
-fi
+source scripts/bench/common.sh
+RLAB_BIN=$(bench_rlab)
 export RLAB_BIN
 OUT=build/bench/bo-suite
 mkdir -p "$OUT"

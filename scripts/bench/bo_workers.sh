@@ -10,14 +10,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 N=${1:-60}
-if [ -n "${RLAB_BIN:-}" ]; then
-  RLAB=$(realpath "$RLAB_BIN")
-else
-  if command -v ccache >/dev/null; then export CMAKE_CXX_COMPILER_LAUNCHER=ccache; fi
-  cmake --preset release >/dev/null
-  cmake --build --preset release --target rlab -j2 >/dev/null
-  RLAB=$PWD/build/release/bin/rlab
-fi
+source scripts/bench/common.sh
+RLAB=$(bench_rlab)
 WORK=$(mktemp -d /tmp/rlab-bo-workers.XXXXXX)
 chmod 711 "$WORK"
 PW=bench-$$-pw

@@ -3,15 +3,14 @@
 # simulation (timed inside rlab, reported with -v) against the same model written with numpy
 # (vectorised over jobs, tests/reference/cost_reference.py's monte_carlo), timed in the same
 # run on the same machine; ratios printed.
-# Usage: scripts/bench/cost.sh [JOBS] [REPEATS]   (default 100000 jobs, best of 5)
+# Usage: scripts/bench/cost.sh [JOBS] [REPEATS]   (default 100000 jobs, best of 5; RLAB_BIN
+#        names an already built binary, scripts/bench/common.sh)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 JOBS=${1:-100000}
 REPEATS=${2:-5}
-if command -v ccache >/dev/null; then export CMAKE_CXX_COMPILER_LAUNCHER=ccache; fi
-cmake --preset release >/dev/null
-cmake --build --preset release --target rlab >/dev/null
-B=build/release/bin/rlab
+source scripts/bench/common.sh
+B=$(bench_rlab)
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 # Scenario 1: the lab's example (rare interruptions). Scenario 2: frequent interruptions
