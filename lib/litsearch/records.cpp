@@ -16,6 +16,66 @@ namespace rlab::litsearch {
 
 using nlohmann::json;
 
+namespace {
+
+std::string clean_doi(std::string d) {
+  d = ascii_lower(d);
+  for (const char* p : {"https://doi.org/", "http://doi.org/", "https://dx.doi.org/", "doi:"}) {
+    if (d.rfind(p, 0) == 0) d = d.substr(std::string(p).size());
+  }
+  return d;
+}
+
+json parse_json_or(const std::string& text, bool* ok) {
+  json j = json::parse(text, nullptr, false);
+  *ok = !j.is_discarded();
+  return j;
+}
+
+std::optional<std::string> rebuild(const json& inv) {
+  if (!inv.is_object()) return std::nullopt;
+  std::vector<std::pair<long long, std::string>> words;
+  for (auto it = inv.begin(); it != inv.end(); ++it) {
+    if (!it.value().is_array()) continue;
+    for (const auto& pos : it.value()) {
+      if (pos.is_number_integer() && pos.get<long long>() >= 0 && pos.get<long long>() < 1000000) {
+        words.emplace_back(pos.get<long long>(), it.key());
+      }
+    }
+  }
+  std::sort(words.begin(), words.end());
+  std::string s;
+  for (const auto& w : words) s += (s.empty() ? "" : " ") + w.second;
+  return s;
+}
+
+std::string strip_tags(const std::string& html) {
+  std::string out;
+  bool tag = false;
+  for (char c : html) {
+    if (c == '<') {
+      tag = true;
+    } else if (c == '>') {
+      tag = false;
+      out += ' ';
+    } else if (!tag) {
+      out += c;
+    }
+  }
+  std::string s;
+  bool space = true;
+  for (char c : out) {
+    const bool ws = std::isspace(static_cast<unsigned char>(c)) != 0;
+    if (ws && space) continue;
+    s += ws ? ' ' : c;
+    space = ws;
+  }
+  while (!s.empty() && s.back() == ' ') s.pop_back();
+  return s;
+}
+
+}  // namespace
+
 namespace detail {
 
 std::string str(const json& j, const char* key) {
@@ -36,33 +96,6 @@ std::optional<long long> integer(const json& j, const char* key) {
   if (!(d >= -0x1p63 && d < 0x1p63)) return std::nullopt;
   return static_cast<long long>(d);
 }
-
-}  // namespace detail
-
-namespace {
-
-using detail::from_openalex;
-using detail::from_s2;
-using detail::integer;
-using detail::str;
-
-std::string clean_doi(std::string d) {
-  d = ascii_lower(d);
-  for (const char* p : {"https://doi.org/", "http://doi.org/", "https://dx.doi.org/", "doi:"}) {
-    if (d.rfind(p, 0) == 0) d = d.substr(std::string(p).size());
-  }
-  return d;
-}
-
-json parse_json_or(const std::string& text, bool* ok) {
-  json j = json::parse(text, nullptr, false);
-  *ok = !j.is_discarded();
-  return j;
-}
-
-}  // namespace
-
-namespace detail {
 
 Paper from_s2(const json& j) {
   Paper p;
@@ -99,31 +132,6 @@ Paper from_s2(const json& j) {
   }
   return p;
 }
-
-}  // namespace detail
-
-namespace {
-
-std::optional<std::string> rebuild(const json& inv) {
-  if (!inv.is_object()) return std::nullopt;
-  std::vector<std::pair<long long, std::string>> words;
-  for (auto it = inv.begin(); it != inv.end(); ++it) {
-    if (!it.value().is_array()) continue;
-    for (const auto& pos : it.value()) {
-      if (pos.is_number_integer() && pos.get<long long>() >= 0 && pos.get<long long>() < 1000000) {
-        words.emplace_back(pos.get<long long>(), it.key());
-      }
-    }
-  }
-  std::sort(words.begin(), words.end());
-  std::string s;
-  for (const auto& w : words) s += (s.empty() ? "" : " ") + w.second;
-  return s;
-}
-
-}  // namespace
-
-namespace detail {
 
 Paper from_openalex(const json& j) {
   Paper p;
@@ -169,34 +177,9 @@ Paper from_openalex(const json& j) {
 
 }  // namespace detail
 
-namespace {
-
-std::string strip_tags(const std::string& html) {
-  std::string out;
-  bool tag = false;
-  for (char c : html) {
-    if (c == '<') {
-      tag = true;
-    } else if (c == '>') {
-      tag = false;
-      out += ' ';
-    } else if (!tag) {
-      out += c;
-    }
-  }
-  std::string s;
-  bool space = true;
-  for (char c : out) {
-    const bool ws = std::isspace(static_cast<unsigned char>(c)) != 0;
-    if (ws && space) continue;
-    s += ws ? ' ' : c;
-    space = ws;
-  }
-  while (!s.empty() && s.back() == ' ') s.pop_back();
-  return s;
-}
-
-}  // namespace
+using detail::from_openalex;
+using detail::from_s2;
+using detail::str;
 
 std::string YearRange::s2() const {
   if (from && to && *from == *to) return std::to_string(*from);
