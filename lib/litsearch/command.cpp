@@ -3,7 +3,6 @@
 #include "rlab/cli_checks.h"
 #include "rlab/commands.h"
 #include "rlab/config.h"
-#include "rlab/config_schema.h"
 #include "rlab/error.h"
 #include "rlab/files.h"
 #include "rlab/http.h"
@@ -26,26 +25,14 @@
 #include <sstream>
 
 #include "disk_cache.h"
+#include "options.h"
+#include "report.h"
 
 namespace rlab {
 
 namespace {
 
 using namespace litsearch;
-
-struct Options {
-  std::string file;
-  std::string query, source, mode, year, fields, venue, fos, sort;
-  std::optional<long long> limit, min_citations;
-  std::string api_base, openalex_base, cache_dir, from, background, stopwords;
-  std::string ids_file, citations_of, references_of;
-  bool offline = false, refresh = false, stem = false, no_boilerplate = false;
-  bool keep_query_terms = false, no_fold_plurals = false, no_rejoin = false;
-  std::optional<double> cache_ttl_hours, timeout, rate, min_z;
-  std::optional<int> retries, ngram, min_df, top, recent_years, threads, min_year_papers, show;
-  std::string show_by;
-  std::string svg, csv, json, jsonl, bibtex, ris, summary, output;
-};
 
 std::vector<std::string> split_list(const std::string& s) {
   std::vector<std::string> out;
@@ -86,265 +73,6 @@ std::string env_or(const char* name, const std::string& fallback) {
   return v != nullptr && *v != '\0' ? std::string(v) : fallback;
 }
 
-}  // namespace
-
-const config::Section& lit_search_config_section() {
-  using namespace config;  // NOLINT(google-build-using-namespace): a table of builders
-  static const Section kSection{
-      "lit-search",
-      "rlab lit-search: search the literature, then keywords, distinctive terms and trends "
-      "(flags win over these keys)",
-      {
-          text("query", "the search words", "battery degradation machine learning"),
-          choice("source", {"s2", "openalex", "both"}, "where to search (default s2)", "s2"),
-          choice("mode", {"relevance", "bulk"},
-                 "relevance (<= 1000 results) or bulk (token paging, boolean syntax)", "relevance"),
-          any("year", "2020-2024, 2020-, -2019 or 2021", "2015-",
-              [](const ConfigNode& n) {
-                try {
-                  parse_year_range(n.as_string());
-                } catch (const UsageError& e) {
-                  n.fail(std::string(e.what()).substr(2));
-                }
-              }),
-          list("fields", "paper fields to ask for (default: all rlab uses)"),
-          integer("limit", 1, 10000000, "papers per source (default 100)", "150"),
-          integer("min_citations", 0, 1000000000, "only papers cited at least this often", "0"),
-          list("venue", "only these venues"),
-          list("fields_of_study", "only these fields of study"),
-          text("sort", "sort of a bulk search, e.g. citationCount:desc"),
-          list("ids", "fetch these papers instead of searching"),
-          text("citations_of", "the papers citing this one"),
-          text("references_of", "the papers this one cites"),
-          text("api_base", "Semantic Scholar API base URL"),
-          text("openalex_base", "OpenAlex API base URL"),
-          text("mailto", "address sent to OpenAlex (its polite pool)"),
-          number("cache_ttl_hours", 0, 1e6, "reuse cached answers younger than this (default 168)",
-                 "168"),
-          number("rate", 0.001, 1000, "requests per second at most"),
-          number("timeout", 0.1, 3600, "seconds a request may take"),
-          integer("retries", 0, 20, "retries of a failed request"),
-          map("analysis",
-              {
-                  integer("ngram", 1, 3, "longest phrase, in tokens (default 3)", "3"),
-                  integer("min_df", 1, 1000000, "a term must appear in this many papers", "2"),
-                  integer("top", 1, 10000, "rows per table", "15"),
-                  flag("stem", "Snowball stemming (default false)", "false"),
-                  flag("boilerplate", "keep words like paper, propose, results (default true)",
-                       "true"),
-                  text("stopwords", "a file of extra stop words, one a line"),
-                  integer("recent_years", 0, 1000,
-                          "trend window: the last N years against the years before", "3"),
-                  number("prior", 0.001, 1e9, "strength of the background prior"),
-                  text("background", "a background corpus (JSON Lines) for distinctive terms"),
-                  integer("threads", 1, 256, "analysis threads"),
-                  flag("keep_query_terms", "keep the query's own words as keywords", "false"),
-                  flag("fold_plurals", "fold English plurals (default true)", "true"),
-                  flag("rejoin", "rejoin words split by a stray space (default true)", "true"),
-                  number("min_z", -1e300, 1e300, "distinctive terms need |z| at least this",
-                         "1.96"),
-                  integer("min_year_papers", 1, 1000000,
-                          "years with fewer papers are merged in trends", "5"),
-              },
-              "keyword, distinctive-term and trend analysis"),
-          map("exports",
-              {
-                  text("csv", "papers as CSV"),
-                  text("json", "papers as JSON"),
-                  text("jsonl", "papers as JSON Lines"),
-                  text("bibtex", "papers as BibTeX"),
-                  text("ris", "papers as RIS"),
-                  text("summary", "the analysis as Markdown"),
-                  text("svg", "the trend chart"),
-              },
-              "files written besides the report"),
-      }};
-  return kSection;
-}
-
-namespace {
-
-std::string join_items(const ConfigNode& n) {
-  std::string s;
-  for (const ConfigNode& i : n.items()) s += (s.empty() ? "" : ",") + i.as_string();
-  return s;
-}
-
-// Fills unset options from the config section (flags win over the file).
-void read_config(const ConfigNode& s, Options& o, AnalysisOptions& ao, std::string& mailto,
-                 std::vector<std::string>& ids) {
-  config::check(s, lit_search_config_section());  // every value below is already checked
-  auto set_str = [&](const char* key, std::string& field) {
-    if (field.empty() && !s[key].is_null()) field = s[key].as_string();
-  };
-  set_str("query", o.query);
-  if (o.source.empty() && !s["source"].is_null()) o.source = s["source"].as_string();
-  if (o.mode.empty() && !s["mode"].is_null()) o.mode = s["mode"].as_string();
-  set_str("year", o.year);
-  if (o.fields.empty() && !s["fields"].is_null()) o.fields = join_items(s["fields"]);
-  if (!o.limit && !s["limit"].is_null()) o.limit = s["limit"].as_int();
-  if (!o.min_citations && !s["min_citations"].is_null())
-    o.min_citations = s["min_citations"].as_int();
-  if (o.venue.empty() && !s["venue"].is_null()) o.venue = join_items(s["venue"]);
-  if (o.fos.empty() && !s["fields_of_study"].is_null()) o.fos = join_items(s["fields_of_study"]);
-  set_str("sort", o.sort);
-  for (const ConfigNode& i : s["ids"].items()) ids.push_back(i.as_string());
-  set_str("citations_of", o.citations_of);
-  set_str("references_of", o.references_of);
-  set_str("api_base", o.api_base);
-  set_str("openalex_base", o.openalex_base);
-  if (!s["mailto"].is_null()) mailto = s["mailto"].as_string();
-  if (!o.cache_ttl_hours && !s["cache_ttl_hours"].is_null())
-    o.cache_ttl_hours = s["cache_ttl_hours"].as_double();
-  if (!o.rate && !s["rate"].is_null()) o.rate = s["rate"].as_double();
-  if (!o.timeout && !s["timeout"].is_null()) o.timeout = s["timeout"].as_double();
-  if (!o.retries && !s["retries"].is_null()) o.retries = static_cast<int>(s["retries"].as_int());
-  const ConfigNode a = s["analysis"];
-  if (a.defined() && !a.is_null()) {
-    if (!o.ngram && !a["ngram"].is_null()) o.ngram = static_cast<int>(a["ngram"].as_int());
-    if (!o.min_df && !a["min_df"].is_null()) o.min_df = static_cast<int>(a["min_df"].as_int());
-    if (!o.top && !a["top"].is_null()) o.top = static_cast<int>(a["top"].as_int());
-    if (!o.stem && !a["stem"].is_null()) o.stem = a["stem"].as_bool();
-    if (!o.no_boilerplate && !a["boilerplate"].is_null())
-      o.no_boilerplate = !a["boilerplate"].as_bool();
-    if (o.stopwords.empty() && !a["stopwords"].is_null()) o.stopwords = a["stopwords"].as_string();
-    if (!o.recent_years && !a["recent_years"].is_null())
-      o.recent_years = static_cast<int>(a["recent_years"].as_int());
-    if (!a["prior"].is_null()) ao.prior = a["prior"].as_double();
-    if (o.background.empty() && !a["background"].is_null())
-      o.background = a["background"].as_string();
-    if (!o.threads && !a["threads"].is_null()) o.threads = static_cast<int>(a["threads"].as_int());
-    if (!o.keep_query_terms && !a["keep_query_terms"].is_null())
-      o.keep_query_terms = a["keep_query_terms"].as_bool();
-    if (!o.no_fold_plurals && !a["fold_plurals"].is_null())
-      o.no_fold_plurals = !a["fold_plurals"].as_bool();
-    if (!o.no_rejoin && !a["rejoin"].is_null()) o.no_rejoin = !a["rejoin"].as_bool();
-    if (!o.min_z && !a["min_z"].is_null()) o.min_z = a["min_z"].as_double();
-    if (!o.min_year_papers && !a["min_year_papers"].is_null())
-      o.min_year_papers = static_cast<int>(a["min_year_papers"].as_int());
-  }
-  const ConfigNode x = s["exports"];
-  if (x.defined() && !x.is_null()) {
-    auto ex = [&](const char* key, std::string& field) {
-      if (field.empty() && !x[key].is_null()) field = x[key].as_string();
-    };
-    ex("csv", o.csv);
-    ex("json", o.json);
-    ex("jsonl", o.jsonl);
-    ex("bibtex", o.bibtex);
-    ex("ris", o.ris);
-    ex("summary", o.summary);
-    ex("svg", o.svg);
-  }
-}
-
-std::string num(double v, int d = 3) { return format_fixed(v, d); }
-
-std::string shorten(const std::string& s, std::size_t n) {
-  if (s.size() <= n) return s;
-  std::size_t cut = n - 3;
-  while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;
-  return s.substr(0, cut) + "...";
-}
-
-Table papers_table(const std::vector<Paper>& ps, bool full) {
-  Table t;
-  t.headers = {"#", "title", "year", "venue", "citations", "id"};
-  t.numeric_columns = {0, 2, 4};
-  for (std::size_t i = 0; i < ps.size(); ++i) {
-    const Paper& p = ps[i];
-    t.rows.push_back({std::to_string(i + 1), full ? p.title : shorten(p.title, 70),
-                      p.year ? std::to_string(*p.year) : "", full ? p.venue : shorten(p.venue, 30),
-                      p.citations ? std::to_string(*p.citations) : "",
-                      p.doi.empty() ? p.paper_id : p.paper_id + (full ? " doi:" + p.doi : "")});
-  }
-  return t;
-}
-
-Table terms_table(const std::vector<Term>& ts, bool bg) {
-  Table t;
-  t.headers = {"term", "docs", "share"};
-  t.numeric_columns = {1, 2};
-  if (bg) {
-    t.headers.insert(t.headers.end(), {"bg docs", "log-odds", "z"});
-    t.numeric_columns.insert(t.numeric_columns.end(), {3, 4, 5});
-  }
-  for (const Term& x : ts) {
-    std::vector<std::string> row = {x.text, std::to_string(x.df), num(x.share)};
-    if (bg) row.insert(row.end(), {std::to_string(x.bg_df), num(x.log_odds), num(x.z, 2)});
-    t.rows.push_back(row);
-  }
-  return t;
-}
-
-// Columns are the year bins; each cell is the number of papers of the bin with the term and
-// its share of them.
-Table trend_table(const AnalysisResult& a) {
-  Table t;
-  t.headers = {"term"};
-  for (std::size_t i = 0; i < a.bins.size(); ++i) {
-    t.headers.push_back(a.bins[i].label());
-    t.numeric_columns.push_back(i + 1);
-  }
-  std::vector<std::string> n = {"(papers)"};
-  for (const YearBin& b : a.bins) n.push_back(std::to_string(b.documents));
-  t.rows.push_back(n);
-  for (const TrendRow& r : a.trends) {
-    std::vector<std::string> row = {r.term};
-    for (std::size_t i = 0; i < r.bin_counts.size(); ++i) {
-      row.push_back(std::to_string(r.bin_counts[i]) + " (" +
-                    format_fixed(100 * r.bin_shares[i], 0) + "%)");
-    }
-    t.rows.push_back(row);
-  }
-  return t;
-}
-
-std::string trend_title(const AnalysisResult& a, int min_year_papers) {
-  std::string s = "Trends (papers with the term, and their share of the column's papers";
-  if (min_year_papers > 1 && a.bins.size() < a.years.size()) {
-    s += "; years with fewer than " + std::to_string(min_year_papers) +
-         " papers merged with neighbouring years";
-  }
-  return s + ")";
-}
-
-std::string percent(double share) { return format_fixed(100 * share, 0) + "%"; }
-
-// The line under the keyword heading naming the query's words left out (or kept).
-std::string query_note(const AnalysisResult& a, bool kept) {
-  if (a.query_terms.empty()) return "";
-  std::string words;
-  for (const Term& t : a.query_terms)
-    words += (words.empty() ? "" : ", ") + t.text + " " + percent(t.share);
-  return kept ? "(the query's words are kept: " + words + ")\n"
-              : "(the query's words are left out: " + words + " of papers; --keep-query-terms)\n";
-}
-
-std::string distinctive_none(const AnalysisResult& a) {
-  return "No term is significantly more frequent than in " + a.background + " (none of " +
-         std::to_string(a.distinctive_tested) + " terms tested has z >= " + num(a.min_z, 2) +
-         ").\n";
-}
-
-// The papers the table shows: the first `show` (0: all) in result order or by citations.
-std::vector<Paper> shown_papers(const std::vector<Paper>& ps, std::size_t show, bool by_citations) {
-  std::vector<Paper> out = ps;
-  if (by_citations) {
-    std::stable_sort(out.begin(), out.end(), [](const Paper& x, const Paper& y) {
-      return x.citations.value_or(-1) > y.citations.value_or(-1);
-    });
-  }
-  if (show > 0 && out.size() > show) out.resize(show);
-  return out;
-}
-
-std::string more_line(std::size_t shown, std::size_t total) {
-  if (shown >= total) return "";
-  return "... and " + std::to_string(total - shown) +
-         " more (--show 0 lists all; --csv or --json exports them)\n";
-}
-
 void write_out(const std::string& path, const std::string& text, Context& ctx) {
   if (path.empty()) return;
   if (path == "-") {
@@ -355,27 +83,17 @@ void write_out(const std::string& path, const std::string& text, Context& ctx) {
   ctx.log.info("wrote " + path);
 }
 
-ExitCode run(Options o, Context& ctx) {
-  require_format(ctx.options.format, {Format::kTable, Format::kJson, Format::kCsv, Format::kMd},
-                 "lit-search");
-  AnalysisOptions ao;
-  std::string mailto = env_or("OPENALEX_MAILTO", "");
-  std::vector<std::string> ids;
-  const std::string file = o.file.empty() ? ctx.options.config_path : o.file;
-  if (!file.empty()) {
-    const ConfigNode root = load_config_file(file);
-    const ConfigNode section = select_section(root, "lit-search");
-    apply_overrides(section, "lit-search", ctx.options.sets);
-    read_config(section, o, ao, mailto, ids);
+// Paper ids of an --ids file: one a line; blank lines and # comments are skipped.
+void read_ids(const std::string& path, std::vector<std::string>& ids) {
+  std::istringstream in(read_file(path));
+  for (std::string line; std::getline(in, line);) {
+    const auto b = line.find_first_not_of(" \t\r");
+    if (b == std::string::npos || line[b] == '#') continue;
+    ids.push_back(line.substr(b, line.find_last_not_of(" \t\r") - b + 1));
   }
-  if (!o.ids_file.empty()) {
-    std::istringstream in(read_file(o.ids_file));
-    for (std::string line; std::getline(in, line);) {
-      const auto b = line.find_first_not_of(" \t\r");
-      if (b == std::string::npos || line[b] == '#') continue;
-      ids.push_back(line.substr(b, line.find_last_not_of(" \t\r") - b + 1));
-    }
-  }
+}
+
+Query make_query(const Options& o) {
   Query q;
   q.text = o.query;
   if (!o.source.empty()) {
@@ -400,7 +118,10 @@ ExitCode run(Options o, Context& ctx) {
   q.sort = o.sort;
   if (!q.sort.empty() && q.mode != Mode::kBulk)
     throw UsageError("--sort applies to --mode bulk only");
+  return q;
+}
 
+void set_analysis_options(const Options& o, const Query& q, AnalysisOptions& ao) {
   if (o.ngram) ao.max_ngram = *o.ngram;
   if (o.min_df) ao.min_df = *o.min_df;
   if (o.top) ao.top = static_cast<std::size_t>(*o.top);
@@ -414,22 +135,144 @@ ExitCode run(Options o, Context& ctx) {
   ao.rejoin_split_words = !o.no_rejoin;
   if (o.min_z) ao.min_z = *o.min_z;
   if (o.min_year_papers) ao.min_year_papers = *o.min_year_papers;
+}
+
+// --stopwords FILE: its words as the tokenizer reads them, and as written (lower-cased), since
+// the tokenizer splits off short ones.
+void read_stopwords(const std::string& path, AnalysisOptions& ao) {
+  for (const std::string& w : tokenize(read_file(path))) {
+    if (!w.empty()) ao.extra_stopwords.insert(w);
+  }
+  std::istringstream in(read_file(path));
+  for (std::string w; in >> w;) {
+    std::string l;
+    for (char c : w) l += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    ao.extra_stopwords.insert(l);
+  }
+}
+
+Endpoints endpoints(const Options& o, const std::string& mailto) {
+  Endpoints ep;
+  ep.s2_base = o.api_base.empty() ? env_or("RLAB_S2_API_BASE", ep.s2_base) : o.api_base;
+  ep.openalex_base = o.openalex_base.empty() ? env_or("RLAB_OPENALEX_API_BASE", ep.openalex_base)
+                                             : o.openalex_base;
+  while (!ep.s2_base.empty() && ep.s2_base.back() == '/') ep.s2_base.pop_back();
+  while (!ep.openalex_base.empty() && ep.openalex_base.back() == '/') ep.openalex_base.pop_back();
+  ep.s2_key = env_or("S2_API_KEY", "");
+  ep.openalex_key = env_or("OPENALEX_API_KEY", "");
+  ep.mailto = mailto;
+  return ep;
+}
+
+net::ClientOptions client_options(const Options& o, const Endpoints& ep, Context& ctx) {
+  net::ClientOptions co;
+  if (o.timeout) co.total_timeout_s = *o.timeout;
+  co.connect_timeout_s = std::min(co.connect_timeout_s, co.total_timeout_s);
+  if (o.retries) co.max_retries = *o.retries;
+  // Pacing: S2 grants 1 request/s per key; without a key the shared pool is slower.
+  co.min_interval_s = o.rate ? 1.0 / *o.rate : (ep.s2_key.empty() ? 3.0 : 1.05);
+  const char* bo = std::getenv("RLAB_HTTP_BACKOFF_BASE");  // tests: short waits
+  if (bo != nullptr) co.backoff_base_s = std::atof(bo);
+  co.on_retry = [&ctx](int attempt, int status, double wait, const std::string& reason) {
+    ctx.log.warn("retry " + std::to_string(attempt) + " after " + reason + " in " +
+                 format_fixed(wait, 1) + " s" +
+                 (status == 429 ? " (rate limited; S2_API_KEY raises the limit)" : ""));
+  };
+  return co;
+}
+
+// Searches, or looks up the --ids, or follows citations/references, through the cache.
+std::vector<Paper> fetch(const Options& o, const Query& q, const std::vector<std::string>& ids,
+                         const std::string& mailto, Context& ctx, FetchStats& stats) {
+  const int modes = (!q.text.empty() ? 1 : 0) + (!ids.empty() ? 1 : 0) +
+                    (!o.citations_of.empty() ? 1 : 0) + (!o.references_of.empty() ? 1 : 0);
+  if (modes == 0) {
+    throw UsageError(
+        "lit-search needs a query (--query or 'query:' in the file), --ids FILE, "
+        "--citations-of ID, --references-of ID or --from FILE");
+  }
+  if (modes > 1)
+    throw UsageError("give only one of a query, --ids, --citations-of, --references-of");
+  const Endpoints ep = endpoints(o, mailto);
+  auto http = net::make_curl_client(client_options(o, ep, ctx));
+  const std::string cache_dir =
+      o.cache_dir.empty() ? data_dirs().cache + "/lit-search" : o.cache_dir;
+  DiskCache cache(cache_dir);
+  CachePolicy cp;
+  cp.offline = o.offline;
+  cp.refresh = o.refresh;
+  if (o.cache_ttl_hours) cp.ttl_s = *o.cache_ttl_hours * 3600;
+  cp.now =
+      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  if (o.offline && o.refresh) throw UsageError("--offline and --refresh exclude each other");
+  Fetcher f(*http, &cache, cp, ep);
+  std::vector<Paper> papers;
+  if (!q.text.empty()) {
+    papers = f.search(q);
+  } else if (!ids.empty()) {
+    const auto got = f.batch(ids, q.fields);
+    std::vector<std::string> unknown;
+    for (std::size_t i = 0; i < got.size(); ++i) {
+      if (got[i]) {
+        papers.push_back(*got[i]);
+      } else {
+        unknown.push_back(ids[i]);
+      }
+    }
+    if (!unknown.empty()) {
+      ctx.log.warn(std::to_string(unknown.size()) + " id(s) unknown to Semantic Scholar: " +
+                   shorten(
+                       [&] {
+                         std::string s;
+                         for (auto& u : unknown) s += (s.empty() ? "" : ", ") + u;
+                         return s;
+                       }(),
+                       200));
+    }
+  } else {
+    const bool cit = !o.citations_of.empty();
+    papers = f.neighbours(cit ? o.citations_of : o.references_of, cit, q.limit, q.fields);
+  }
+  stats = f.stats();
+  for (const auto& n : stats.notes) ctx.log.warn(n);
+  ctx.log.info(std::to_string(stats.requests) + " request(s), " + std::to_string(stats.cache_hits) +
+               " from cache, " + std::to_string(stats.retries) + " retr" +
+               (stats.retries == 1 ? "y" : "ies") + " (cache " + cache.dir() + ")");
+  return papers;
+}
+
+void write_exports(const Options& o, const std::vector<Paper>& papers, const AnalysisResult& a,
+                   const std::string& query, Context& ctx) {
+  if (!o.csv.empty()) write_out(o.csv, to_csv(papers), ctx);
+  if (!o.json.empty()) write_out(o.json, to_json(papers, &a), ctx);
+  if (!o.jsonl.empty()) write_out(o.jsonl, to_jsonl(papers), ctx);
+  if (!o.bibtex.empty()) write_out(o.bibtex, to_bibtex(papers), ctx);
+  if (!o.ris.empty()) write_out(o.ris, to_ris(papers), ctx);
+  if (!o.summary.empty()) write_out(o.summary, to_summary_markdown(papers, query), ctx);
+  if (!o.svg.empty()) write_out(o.svg, trend_svg(a), ctx);
+}
+
+ExitCode run(Options o, Context& ctx) {
+  require_format(ctx.options.format, {Format::kTable, Format::kJson, Format::kCsv, Format::kMd},
+                 "lit-search");
+  AnalysisOptions ao;
+  std::string mailto = env_or("OPENALEX_MAILTO", "");
+  std::vector<std::string> ids;
+  const std::string file = o.file.empty() ? ctx.options.config_path : o.file;
+  if (!file.empty()) {
+    const ConfigNode root = load_config_file(file);
+    const ConfigNode section = select_section(root, "lit-search");
+    apply_overrides(section, "lit-search", ctx.options.sets);
+    read_config(section, o, ao, mailto, ids);
+  }
+  if (!o.ids_file.empty()) read_ids(o.ids_file, ids);
+  const Query q = make_query(o);
+  set_analysis_options(o, q, ao);
   if (!o.show_by.empty() && o.show_by != "relevance" && o.show_by != "citations")
     throw UsageError("--show-by '" + o.show_by + "': must be relevance or citations");
   const std::size_t show = static_cast<std::size_t>(o.show.value_or(10));
   const bool by_citations = o.show_by == "citations";
-  if (!o.stopwords.empty()) {
-    for (const std::string& w : tokenize(read_file(o.stopwords))) {
-      if (!w.empty()) ao.extra_stopwords.insert(w);
-    }
-    // Words the tokenizer would split (short ones) are added as written too.
-    std::istringstream in(read_file(o.stopwords));
-    for (std::string w; in >> w;) {
-      std::string l;
-      for (char c : w) l += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      ao.extra_stopwords.insert(l);
-    }
-  }
+  if (!o.stopwords.empty()) read_stopwords(o.stopwords, ao);
 
   // Wall time per step, logged at -vv: where a slow run spends its time.
   std::string timings;
@@ -446,82 +289,8 @@ ExitCode run(Options o, Context& ctx) {
   if (!o.from.empty()) {
     papers = read_papers(view(read_papers_file(o.from)), o.from, ao.threads);
   } else {
-    const int modes = (!q.text.empty() ? 1 : 0) + (!ids.empty() ? 1 : 0) +
-                      (!o.citations_of.empty() ? 1 : 0) + (!o.references_of.empty() ? 1 : 0);
-    if (modes == 0) {
-      throw UsageError(
-          "lit-search needs a query (--query or 'query:' in the file), --ids FILE, "
-          "--citations-of ID, --references-of ID or --from FILE");
-    }
-    if (modes > 1)
-      throw UsageError("give only one of a query, --ids, --citations-of, --references-of");
-    Endpoints ep;
-    ep.s2_base = o.api_base.empty() ? env_or("RLAB_S2_API_BASE", ep.s2_base) : o.api_base;
-    ep.openalex_base = o.openalex_base.empty() ? env_or("RLAB_OPENALEX_API_BASE", ep.openalex_base)
-                                               : o.openalex_base;
-    while (!ep.s2_base.empty() && ep.s2_base.back() == '/') ep.s2_base.pop_back();
-    while (!ep.openalex_base.empty() && ep.openalex_base.back() == '/') ep.openalex_base.pop_back();
-    ep.s2_key = env_or("S2_API_KEY", "");
-    ep.openalex_key = env_or("OPENALEX_API_KEY", "");
-    ep.mailto = mailto;
-    net::ClientOptions co;
-    if (o.timeout) co.total_timeout_s = *o.timeout;
-    co.connect_timeout_s = std::min(co.connect_timeout_s, co.total_timeout_s);
-    if (o.retries) co.max_retries = *o.retries;
-    // Pacing: S2 grants 1 request/s per key; without a key the shared pool is slower.
-    co.min_interval_s = o.rate ? 1.0 / *o.rate : (ep.s2_key.empty() ? 3.0 : 1.05);
-    const char* bo = std::getenv("RLAB_HTTP_BACKOFF_BASE");  // tests: short waits
-    if (bo != nullptr) co.backoff_base_s = std::atof(bo);
-    co.on_retry = [&ctx](int attempt, int status, double wait, const std::string& reason) {
-      ctx.log.warn("retry " + std::to_string(attempt) + " after " + reason + " in " +
-                   format_fixed(wait, 1) + " s" +
-                   (status == 429 ? " (rate limited; S2_API_KEY raises the limit)" : ""));
-    };
-    auto http = net::make_curl_client(co);
-    const std::string cache_dir =
-        o.cache_dir.empty() ? data_dirs().cache + "/lit-search" : o.cache_dir;
-    DiskCache cache(cache_dir);
-    CachePolicy cp;
-    cp.offline = o.offline;
-    cp.refresh = o.refresh;
-    if (o.cache_ttl_hours) cp.ttl_s = *o.cache_ttl_hours * 3600;
-    cp.now =
-        std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-    if (o.offline && o.refresh) throw UsageError("--offline and --refresh exclude each other");
-    Fetcher f(*http, &cache, cp, ep);
-    if (!q.text.empty()) {
-      papers = f.search(q);
-    } else if (!ids.empty()) {
-      const auto got = f.batch(ids, q.fields);
-      std::vector<std::string> unknown;
-      for (std::size_t i = 0; i < got.size(); ++i) {
-        if (got[i]) {
-          papers.push_back(*got[i]);
-        } else {
-          unknown.push_back(ids[i]);
-        }
-      }
-      if (!unknown.empty()) {
-        ctx.log.warn(std::to_string(unknown.size()) + " id(s) unknown to Semantic Scholar: " +
-                     shorten(
-                         [&] {
-                           std::string s;
-                           for (auto& u : unknown) s += (s.empty() ? "" : ", ") + u;
-                           return s;
-                         }(),
-                         200));
-      }
-    } else {
-      const bool cit = !o.citations_of.empty();
-      papers = f.neighbours(cit ? o.citations_of : o.references_of, cit, q.limit, q.fields);
-    }
-    stats = f.stats();
+    papers = fetch(o, q, ids, mailto, ctx, stats);
     fetched = true;
-    for (const auto& n : stats.notes) ctx.log.warn(n);
-    ctx.log.info(std::to_string(stats.requests) + " request(s), " +
-                 std::to_string(stats.cache_hits) + " from cache, " +
-                 std::to_string(stats.retries) + " retr" + (stats.retries == 1 ? "y" : "ies") +
-                 " (cache " + cache.dir() + ")");
   }
   step_done(fetched ? "fetch" : "read");
   const std::size_t before = papers.size();
@@ -550,72 +319,21 @@ ExitCode run(Options o, Context& ctx) {
   }
 
   // Exports are rendered only when asked for.
-  if (!o.csv.empty()) write_out(o.csv, to_csv(papers), ctx);
-  if (!o.json.empty()) write_out(o.json, to_json(papers, &a), ctx);
-  if (!o.jsonl.empty()) write_out(o.jsonl, to_jsonl(papers), ctx);
-  if (!o.bibtex.empty()) write_out(o.bibtex, to_bibtex(papers), ctx);
-  if (!o.ris.empty()) write_out(o.ris, to_ris(papers), ctx);
-  if (!o.summary.empty()) write_out(o.summary, to_summary_markdown(papers, q.text), ctx);
-  if (!o.svg.empty()) write_out(o.svg, trend_svg(a), ctx);
-
-  const bool bgcols = !a.background.empty();
+  write_exports(o, papers, a, q.text, ctx);
+  const ReportView view{removed, show, by_citations, ao.keep_query_terms, ao.min_year_papers};
   std::string text;
   switch (ctx.options.format) {
-    case Format::kJson: {
-      using nlohmann::json;
-      const json requests = fetched ? json{{"network", stats.requests},
-                                           {"cache_hits", stats.cache_hits},
-                                           {"pages", stats.pages},
-                                           {"retries", stats.retries},
-                                           {"notes", stats.notes}}
-                                    : json(nullptr);
-      text = to_json(papers, &a,
-                     {{"query", json(q.text).dump(2)},
-                      {"records_fetched", json(before).dump(2)},
-                      {"duplicates_merged", json(removed).dump(2)},
-                      {"requests", requests.dump(2)}});
+    case Format::kJson:
+      text = report_json(papers, a, q.text, before, removed, fetched ? &stats : nullptr);
       break;
-    }
     case Format::kCsv:
       text = to_csv(papers);
       break;
-    case Format::kMd: {
-      const std::vector<Paper> shown = shown_papers(papers, show, by_citations);
-      const std::string more = more_line(shown.size(), papers.size());
-      text = "## Papers\n\n" + render_markdown(papers_table(shown, true)) +
-             (more.empty() ? "" : "\n" + more) + "\n## Keywords\n\n" +
-             query_note(a, ao.keep_query_terms) + (a.query_terms.empty() ? "" : "\n") +
-             render_markdown(terms_table(a.keywords, bgcols)) + "\n## Phrases\n\n" +
-             render_markdown(terms_table(a.phrases, bgcols)) + "\n";
-      if (bgcols) {
-        text += "## Distinctive vs " + a.background + " (z >= " + num(a.min_z, 2) + ")\n\n" +
-                (a.distinctive.empty() ? distinctive_none(a)
-                                       : render_markdown(terms_table(a.distinctive, true))) +
-                "\n";
-      }
-      if (!a.years.empty())
-        text +=
-            "## " + trend_title(a, ao.min_year_papers) + "\n\n" + render_markdown(trend_table(a));
+    case Format::kMd:
+      text = report_markdown(papers, a, view);
       break;
-    }
-    default: {
-      const std::vector<Paper> shown = shown_papers(papers, show, by_citations);
-      text =
-          render_plain(papers_table(shown, false)) + more_line(shown.size(), papers.size()) + "\n";
-      text += std::to_string(papers.size()) + " papers (" + std::to_string(removed) +
-              " duplicates merged, " + std::to_string(a.null_abstracts) +
-              " without abstract)\n\nTop keywords\n" + query_note(a, ao.keep_query_terms) +
-              render_plain(terms_table(a.keywords, false)) + "\nTop phrases\n" +
-              render_plain(terms_table(a.phrases, false));
-      if (bgcols) {
-        text += "\nDistinctive terms (log-odds z >= " + num(a.min_z, 2) + " vs " + a.background +
-                ")\n" +
-                (a.distinctive.empty() ? distinctive_none(a)
-                                       : render_plain(terms_table(a.distinctive, true)));
-      }
-      if (!a.years.empty())
-        text += "\n" + trend_title(a, ao.min_year_papers) + "\n" + render_plain(trend_table(a));
-    }
+    default:
+      text = report_plain(papers, a, view);
   }
   write_out(o.output.empty() ? "-" : o.output, text, ctx);
   step_done("output");
