@@ -259,7 +259,8 @@ bool metric_is_maximised(const std::string& metric) {
 // A metric that no run of the prototype's model reports would fail every trial, each after its
 // training: it is checked once, before anything runs (unless the space varies the kind of
 // model; model.hidden or model.channels do not change the metrics).
-void check_prototype_metric(const Objective& ob, const bo::Space& space, const ConfigNode& obj) {
+void check_prototype_metric(const Objective& ob, const bo::Space& space, const ConfigNode& obj,
+                            const std::vector<std::string>& sections) {
   for (const auto& d : space.dims) {
     for (const char* k : {"model", "model.type", "model.task", "model.torchscript", "model.file"})
       if (d.name == k) return;
@@ -268,7 +269,7 @@ void check_prototype_metric(const Objective& ob, const bo::Space& space, const C
   std::string task;
   try {
     const ConfigNode root = load_config_file(ob.proto_config);
-    const ConfigNode s = select_section(root, "prototype");
+    const ConfigNode s = select_section(root, "prototype", sections);
     if (s.is_map() && s.has("model")) {
       const ConfigNode m = s["model"];
       if (m.is_scalar()) {
@@ -302,7 +303,8 @@ void check_prototype_metric(const Objective& ob, const bo::Space& space, const C
                      " (its runs report: " + list + ")");
 }
 
-Job read_job(const ConfigNode& s, const std::string& config_dir) {
+Job read_job(const ConfigNode& s, const std::string& config_dir,
+             const std::vector<std::string>& sections) {
   config::check(s, bayesopt_config_section());  // every value below is already checked
   Job job;
   const ConfigNode obj = s["objective"];
@@ -318,7 +320,8 @@ Job read_job(const ConfigNode& s, const std::string& config_dir) {
     job.space.where = s.location().str();
   }
   if (s.has("space") || job.objective.type != "builtin") bo::validate_space(job.space);
-  if (job.objective.type == "prototype") check_prototype_metric(job.objective, job.space, obj);
+  if (job.objective.type == "prototype")
+    check_prototype_metric(job.objective, job.space, obj, sections);
   if (job.objective.type == "command") {
     // Every placeholder must name a parameter (checked once, before anything runs).
     bo::Point probe(job.space.dims.size(), 0.0);
@@ -376,10 +379,10 @@ Job load_job(const Options& o, Context& ctx) {
     }
   } else {
     const ConfigNode root = load_config_file(file);
-    const ConfigNode section = select_section(root, "bayesopt");
+    const ConfigNode section = select_section(root, "bayesopt", ctx.config_sections);
     apply_overrides(section, "bayesopt", ctx.options.sets);
     std::string dir = std::filesystem::path(file).parent_path().string();
-    job = read_job(section, dir.empty() ? "." : dir);
+    job = read_job(section, dir.empty() ? "." : dir, ctx.config_sections);
   }
   if (!o.builtin.empty()) {
     const auto b = bo::builtin(o.builtin);

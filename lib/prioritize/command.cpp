@@ -480,7 +480,7 @@ ExitCode run(const Options& o, Context& ctx) {
   std::string file = o.file.empty() ? ctx.options.config_path : o.file;
   if (file.empty()) throw UsageError("prioritize needs a plan file: rlab prioritize FILE");
   const ConfigNode root = load_config_file(file);
-  const ConfigNode section = select_section(root, "prioritize");
+  const ConfigNode section = select_section(root, "prioritize", ctx.config_sections);
   apply_overrides(section, "prioritize", ctx.options.sets);
   Plan plan = read_plan(section);
   if (!o.model.empty()) plan.model = prioritize::parse_model(o.model);
@@ -539,7 +539,8 @@ Command prioritize_command() {
                 "Example: rlab prioritize configs/examples/prioritize.yaml --explain\n"
                 "Formats: table (default), json, csv, md, dot, mermaid.");
             return [o, &ctx] { return run(*o, ctx); };
-          }};
+          },
+          &prioritize_config_section};
 }
 
 }  // namespace rlab
