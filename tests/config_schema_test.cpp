@@ -66,7 +66,7 @@ TEST(ConfigReference, EverySectionOfItPassesItsOwnCheck) {
   const ConfigNode root = load_config_file(test::source_path("configs/reference.yaml"));
   for (const config::Section* s : config_sections()) {
     SCOPED_TRACE(s->name);
-    const ConfigNode section = select_section(root, s->name);
+    const ConfigNode section = select_section(root, s->name, config_section_names(command_table()));
     EXPECT_NO_THROW(config::check(section, *s));
     EXPECT_EQ(section.keys().size(), [&] {
       std::size_t shown = 0;
@@ -119,7 +119,10 @@ TEST(ConfigReference, ShippedExamplesPassTheirDeclarations) {
                                    "configs/examples/" + s->name + "/" + s->name + ".yaml"}) {
       const std::string path = test::source_path(rel);
       if (!path_exists(path)) continue;
-      EXPECT_NO_THROW(config::check(select_section(load_config_file(path), s->name), *s)) << rel;
+      EXPECT_NO_THROW(config::check(
+          select_section(load_config_file(path), s->name, config_section_names(command_table())),
+          *s))
+          << rel;
       ++seen;
     }
     EXPECT_GE(seen, 1) << "no shipped example of '" << s->name << "'";
@@ -211,7 +214,7 @@ TEST(ConfigReference, EveryDeclaredKeyRefusesHostileValues) {
     for (const HostileCase& c : cases) {
       const ConfigNode root = parse_config(c.text, "h.yaml");
       try {
-        config::check(select_section(root, s->name), *s);
+        config::check(select_section(root, s->name, config_section_names(command_table())), *s);
         // Only a value that is valid for this kind may pass (a big number for an unbounded one).
         const bool big = c.text.find(": -1e308\n") != std::string::npos ||
                          c.text.find(": 1e308\n") != std::string::npos ||
@@ -234,7 +237,7 @@ TEST(ConfigReference, EveryDeclaredKeyRefusesHostileValues) {
     const std::string typo = first.substr(0, first.size() - 1) + "x";
     const ConfigNode root = parse_config(s->name + ":\n  " + typo + ": 1\n", "t.yaml");
     try {
-      config::check(select_section(root, s->name), *s);
+      config::check(select_section(root, s->name, config_section_names(command_table())), *s);
       ADD_FAILURE() << "unknown key " << typo << " passed";
     } catch (const InputError& e) {
       EXPECT_NE(std::string(e.what()).find("did you mean '" + first + "'"), std::string::npos)

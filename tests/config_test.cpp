@@ -1,5 +1,6 @@
 #include "rlab/config.h"
 
+#include "rlab/commands.h"
 #include "rlab/error.h"
 
 #include <gtest/gtest.h>
@@ -108,15 +109,27 @@ TEST(ConfigTypes, MissingRequiredKeyPointsAtParent) {
             "m.yaml:2:3: missing required key 'b' in 'x'");
 }
 
+// The top-level keys of an experiment file: the sections of the command table's rows.
+const std::vector<std::string>& table_sections() {
+  static const std::vector<std::string> kSections = config_section_names(command_table());
+  return kSections;
+}
+
+TEST(ConfigSection, SectionsComeFromTheCommandTable) {
+  EXPECT_EQ(table_sections(),
+            (std::vector<std::string>{"lit-search", "prioritize", "prototype", "bayesopt",
+                                      "validate", "pomodoro", "trl", "cost"}));
+}
+
 TEST(ConfigSection, FlatFileIsItsOwnSection) {
   const ConfigNode root = parse_config("version: 1\nmodel: rice\n", "f.yaml");
-  EXPECT_EQ(select_section(root, "prioritize")["model"].as_string(), "rice");
+  EXPECT_EQ(select_section(root, "prioritize", table_sections())["model"].as_string(), "rice");
 }
 
 TEST(ConfigSection, ExperimentFileSelectsTheCommandSection) {
   const ConfigNode root = parse_config(
       "version: 1\nexperiment: {name: e}\nprioritize:\n  model: ice\nvalidate: {}\n", "e.yaml");
-  const ConfigNode s = select_section(root, "prioritize");
+  const ConfigNode s = select_section(root, "prioritize", table_sections());
   EXPECT_EQ(s["model"].as_string(), "ice");
   EXPECT_EQ(s["model"].path(), "prioritize.model");
 }
@@ -124,10 +137,13 @@ TEST(ConfigSection, ExperimentFileSelectsTheCommandSection) {
 TEST(ConfigSection, UnknownSectionAndBadVersionRejected) {
   EXPECT_EQ(error_of([] {
               select_section(parse_config("prioritize: {}\nprioritise: {}\n", "s.yaml"),
-                             "prioritize");
+                             "prioritize", table_sections());
             }),
             "s.yaml:2:1: unknown key 'prioritise' in top level (did you mean 'prioritize'?)");
-  EXPECT_EQ(error_of([] { select_section(parse_config("version: 2\n", "s.yaml"), "prioritize"); }),
+  EXPECT_EQ(error_of([] {
+              select_section(parse_config("version: 2\n", "s.yaml"), "prioritize",
+                             table_sections());
+            }),
             "s.yaml:1:10: unsupported version 2 (this rlab reads version 1)");
 }
 

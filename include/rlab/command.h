@@ -14,6 +14,10 @@ class App;
 
 namespace rlab {
 
+namespace config {
+struct Section;
+}  // namespace config
+
 /// Runs the parsed command and returns its exit code; errors are thrown as rlab::Error.
 using Runner = std::function<ExitCode()>;
 
@@ -23,7 +27,16 @@ struct Command {
   std::string name;
   std::string summary;
   std::function<Runner(CLI::App& app, Context& ctx)> setup;
+  /// The config section the command reads, declared (rlab/config_schema.h): reference.yaml,
+  /// the docs test and the top-level keys of an experiment file come from it.
+  const config::Section& (*config)() = nullptr;
+  /// The name of the section it reads while its keys are not declared yet ("" for none).
+  std::string config_name{};
 };
+
+/// The config sections the commands of `table` read, in table order: the top-level keys an
+/// experiment file may hold besides `version` and `experiment` (Context::config_sections).
+std::vector<std::string> config_section_names(const std::vector<Command>& table);
 
 /// Parses `args` (args[0] is the program name), runs the chosen command and maps every error to
 /// its exit code, printing "rlab: error: ..." on `err`. Never throws.

@@ -26,13 +26,16 @@ Command exp_command();
 /// Every implemented subcommand, in the order `rlab --help` lists them.
 const std::vector<Command>& command_table();
 
-// The declared config sections (rlab/config_schema.h), one per line.
+// The declared config sections (rlab/config_schema.h), one per line; each command's row
+// names its own (Command::config).
 const config::Section& lit_search_config_section();
+const config::Section& prioritize_config_section();
+const config::Section& bayesopt_config_section();
 const config::Section& validate_config_section();
 const config::Section& cost_config_section();
 
-/// Every declared config section, in `rlab --help` order: configs/reference.yaml and the test
-/// of the YAML in the docs come from these.
+/// Every declared config section (Command::config of the table's rows), in `rlab --help`
+/// order: configs/reference.yaml and the test of the YAML in the docs come from these.
 std::vector<const config::Section*> config_sections();
 
 }  // namespace rlab

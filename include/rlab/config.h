@@ -95,9 +95,10 @@ ConfigNode parse_config(const std::string& text, const std::string& display_name
 
 /// The section a command reads. A file may be a whole experiment (`experiment:` plus one
 /// section per command, e.g. `prioritize:`), or just the command's own keys at top level.
-/// In the first form the other top-level keys must be `version`, `experiment` or command
-/// sections; `version`, where present, must be 1.
-ConfigNode select_section(const ConfigNode& root, const std::string& section);
+/// In the first form the other top-level keys must be `version`, `experiment` or one of
+/// `sections` (the command table's, `ctx.config_sections`); `version`, where present, must be 1.
+ConfigNode select_section(const ConfigNode& root, const std::string& section,
+                          const std::vector<std::string>& sections);
 
 /// Applies `--set key.path=value` overrides to `section` (a leading "<section>." is
 /// accepted). Values are YAML ("3", "rice", "[a, b]"). Numeric path parts index lists.
@@ -105,8 +106,5 @@ ConfigNode select_section(const ConfigNode& root, const std::string& section);
 /// like any file value, with the location "--set key.path=value".
 void apply_overrides(const ConfigNode& section, const std::string& section_name,
                      const std::vector<std::string>& overrides);
-
-/// Top-level command sections an experiment file may hold.
-const std::vector<std::string>& known_sections();
 
 }  // namespace rlab

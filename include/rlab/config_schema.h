@@ -39,9 +39,12 @@ struct Key {
   bool required = false;  ///< "missing required key" when absent.
   double min = std::numeric_limits<double>::lowest();
   double max = std::numeric_limits<double>::max();
-  std::vector<std::string> choices;              ///< kChoice
-  std::vector<Key> keys;                         ///< kMap; the item/value for kListOf/kMapOf
-  std::function<void(const ConfigNode&)> check;  ///< Extra check after the kind's.
+  std::vector<std::string> choices;  ///< kChoice
+  std::vector<Key> keys;             ///< kMap; the item/value for kListOf/kMapOf
+  /// Extra check after the kind's. For kMap and kMapOf, a value that is not a map goes to
+  /// `check` alone: it takes the other forms the key allows (a number for a three-point
+  /// estimate, a list for a categorical parameter) and refuses the rest in its own words.
+  std::function<void(const ConfigNode&)> check;
 };
 
 /// One command's section of an experiment file.

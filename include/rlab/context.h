@@ -29,6 +29,8 @@ struct Context {
   Logger log;
   std::vector<std::string> argv;  ///< The full command line, for experiment records.
   Clock clock;                    ///< "Now" for every command (tests fix it).
+  /// The sections of the command table, which an experiment file may hold (select_section).
+  std::vector<std::string> config_sections{};
 };
 
 }  // namespace rlab

@@ -126,7 +126,8 @@ Command bayesopt_command() {
           if (tell->parsed()) return bayesopt_cmd::run_tell(*o, ctx);
           return bayesopt_cmd::run_search(*o, ctx);
         };
-      }};
+      },
+      &bayesopt_config_section};
 }
 
 }  // namespace rlab

@@ -1,6 +1,8 @@
 // `rlab bayesopt`: the config section and the command line -> a Job; the study's meta line
 // (what a study records of its job, and what a run or a worker takes back from it).
+#include "rlab/commands.h"
 #include "rlab/config.h"
+#include "rlab/config_schema.h"
 #include "rlab/error.h"
 #include "rlab/prototype.h"
 #include "rlab/text.h"
@@ -9,6 +11,7 @@
 #include <algorithm>
 #include <cstring>
 #include <filesystem>
+#include <limits>
 
 #include "command_parts.h"
 #include "slurm.h"
@@ -17,19 +20,140 @@ namespace rlab::bayesopt_cmd {
 
 namespace {
 
-const std::vector<std::string> kTopKeys = {
-    "space",          "objective",   "n_calls",      "n_initial_points",
-    "initial_design", "acquisition", "random_state", "maximize",
-    "jobs",           "study",       "plots",        "xi",
-    "kappa",          "n_candidates"};
+// The name of a space entry ("optimizer.lr") from its path: "space.NAME" when the file holds
+// the section's keys at top level, "bayesopt.space.NAME" in an experiment file.
+std::string dimension_name(const ConfigNode& d) {
+  const std::string path = d.path();
+  const std::size_t section = path.rfind("space.", 0) == 0 ? 0 : path.find('.') + 1;
+  return path.substr(section + std::strlen("space."));
+}
 
+// One parameter of the space: a map with its type and range, or a list of categories.
+void check_dimension(const ConfigNode& d) {
+  if (d.is_sequence()) {
+    for (const ConfigNode& c : d.items()) (void)c.as_string();
+    return;
+  }
+  if (!d.is_map()) {
+    d.fail("'space." + dimension_name(d) + "' must be a map with 'type', got " + d.kind());
+  }
+}
+
+// The keys each objective type reads: the others are refused as unknown.
+const std::vector<std::string> kPrototypeObjectiveKeys = {"type",    "config", "metric",
+                                                          "timeout", "runs",   "args"};
+const std::vector<std::string> kCommandObjectiveKeys = {"type", "name", "argv", "timeout",
+                                                        "json_key"};
+
+void check_argv(const ConfigNode& a) {
+  if (!a.is_sequence() || a.size() == 0) a.fail("'objective.argv' must be a non-empty list");
+  for (const ConfigNode& w : a.items()) (void)w.as_string();
+}
+
+void check_args(const ConfigNode& a) {
+  if (!a.is_sequence()) a.fail("'objective.args' must be a list of rlab prototype flags");
+  for (const ConfigNode& x : a.items()) (void)x.as_string();
+}
+
+void check_objective(const ConfigNode& o) {
+  if (!o.is_map()) o.fail("'objective' must be a map with 'type', got " + o.kind());
+  const std::string type = o.required("type").as_choice({"builtin", "command", "prototype"});
+  o.check_keys(type == "prototype" ? kPrototypeObjectiveKeys : kCommandObjectiveKeys);
+  // An empty value is refused, not read as absent.
+  if (type == "command") check_argv(o.required("argv"));
+  if (type == "prototype" && o.has("args")) check_args(o["args"]);
+}
+
+// Built once, by bayesopt_config_section().
+config::Section declare() {
+  using namespace config;  // NOLINT(google-build-using-namespace): a table of builders
+  Key dimension = map(
+      "",
+      {
+          required(
+              choice("type", {"real", "integer", "categorical"}, "the kind of parameter", "real")),
+          number("low", std::numeric_limits<double>::lowest(), std::numeric_limits<double>::max(),
+                 "lower bound (real, integer)", "1.0e-5"),
+          number("high", std::numeric_limits<double>::lowest(), std::numeric_limits<double>::max(),
+                 "upper bound, > low (real, integer)", "1.0e-2"),
+          choice("prior", {"uniform", "log-uniform"},
+                 "how a real parameter is sampled (default uniform; log-uniform needs low > 0)",
+                 "log-uniform"),
+          list_of("categories", text("", "a category"), "the values of a categorical parameter"),
+      },
+      "one parameter: a map with its type and range, or a list of categories ([a, b, c])");
+  dimension.check = check_dimension;
+  Key space = map_of("space", dimension,
+                     "parameter name -> its range (a builtin objective brings its own space)",
+                     "learning_rate");
+  space.check = [](const ConfigNode& s) {
+    if (!s.is_map()) {
+      s.fail("'space' must be a map from parameter name to its range, got " + s.kind());
+    }
+  };
+  Key objective =
+      map("objective",
+          {
+              required(choice("type", {"builtin", "command", "prototype"},
+                              "builtin (a test function), command (run argv) or prototype (an rlab "
+                              "prototype run)",
+                              "builtin")),
+              text("name", "builtin: branin, hartmann6, ackley5, rosenbrock4 or mixed4", "branin"),
+              any("argv", "command: the program and its arguments; {name} is a parameter's value",
+                  "", check_argv),
+              number("timeout", 0, 1e7, "seconds per trial (command, prototype; default none)"),
+              text("json_key",
+                   "command: read this key of a JSON object on stdout (default: the last "
+                   "number printed)"),
+              text("config", "prototype: the rlab prototype config, relative to this file"),
+              text("metric", "prototype: the metric of the run's record to optimise"),
+              text("runs", "prototype: the runs folder, relative to this file"),
+              any("args", "prototype: more rlab prototype flags", "", check_args),
+          },
+          "what is minimised (or maximised)");
+  objective.check = check_objective;
+  std::vector<Key> keys = {
+      space,
+      integer("n_calls", 1, 100000, "evaluations in all (default 50)", "50"),
+      integer("n_initial_points", 0, 100000, "evaluations before the model (default 10)", "10"),
+      choice("initial_design", {"random", "lhs", "sobol"},
+             "how the initial points are drawn (default random)", "lhs"),
+      choice("acquisition", {"gp_hedge", "EI", "PI", "LCB"},
+             "acquisition function (default gp_hedge)", "gp_hedge"),
+      integer("random_state", 0, 1LL << 62, "seed (default 0)", "0"),
+      flag("maximize",
+           "maximise instead of minimise (default false; a prototype metric such as "
+           "accuracy: true)"),
+      integer("jobs", 1, 256, "trials evaluated in parallel (default 1)", "1"),
+      text("study", "the study to write and resume (a JSON Lines file)"),
+      text("plots", "folder for the convergence and objective plots"),
+      number("xi", 0, 10, "EI/PI exploration (default 0.001)", "0.001"),
+      number("kappa", 0, 100, "LCB exploration (default 1.96)", "1.96"),
+      integer("n_candidates", 16, 1000000,
+              "points the acquisition is maximised over (default 1000)"),
+  };
+  for (Key& k : bo::executor_keys()) keys.push_back(std::move(k));
+  // Last, so that a missing objective does not hide what is wrong with the other keys.
+  keys.push_back(required(objective));
+  return Section{"bayesopt",
+                 "rlab bayesopt: Bayesian optimisation of an objective over a search space",
+                 std::move(keys)};
+}
+
+}  // namespace
+
+const config::Section& bayesopt_config_section() {
+  static const config::Section kSection = declare();
+  return kSection;
+}
+
+namespace {
+
+// The space entries, each checked by bayesopt_config_section(); what is left is between keys.
 bo::Space read_space(const ConfigNode& s) {
   bo::Space space;
   space.where = s.location().str();
   if (s.is_null()) return space;  // "empty space" from validate_space
-  if (!s.is_map())
-    s.fail("'space' must be a map from parameter name to its range, got " + s.kind());
-  s.check_keys(s.keys());  // rejects a name given twice
   for (const std::string& name : s.keys()) {
     const ConfigNode d = s[name];
     bo::Dimension dim;
@@ -41,13 +165,10 @@ bo::Space read_space(const ConfigNode& s) {
       space.dims.push_back(dim);
       continue;
     }
-    if (!d.is_map()) d.fail("'space." + name + "' must be a map with 'type', got " + d.kind());
-    d.check_keys({"type", "low", "high", "prior", "categories"});
-    const std::string type = d.required("type").as_choice({"real", "integer", "categorical"});
+    const std::string type = d["type"].as_string();
     if (type == "categorical") {
       dim.kind = bo::Dimension::Kind::kCategorical;
       const ConfigNode cats = d.required("categories");
-      if (!cats.is_sequence()) cats.fail("'space." + name + ".categories' must be a list");
       for (const ConfigNode& c : cats.items()) dim.categories.push_back(c.as_string());
     } else {
       dim.kind = type == "real" ? bo::Dimension::Kind::kReal : bo::Dimension::Kind::kInteger;
@@ -59,8 +180,7 @@ bo::Space read_space(const ConfigNode& s) {
       } else {
         dim.low = lo.as_double();
         dim.high = hi.as_double();
-        if (d.has("prior"))
-          dim.log = d["prior"].as_choice({"uniform", "log-uniform"}) == "log-uniform";
+        if (d.has("prior")) dim.log = d["prior"].as_string() == "log-uniform";
       }
       if (type == "integer" && d.has("prior"))
         d["prior"].fail("'prior' applies to real dimensions only");
@@ -81,11 +201,8 @@ bo::Space read_space(const ConfigNode& s) {
 Objective read_objective(const ConfigNode& o, const std::string& config_dir) {
   Objective obj;
   obj.config_dir = config_dir;
-  if (!o.is_map()) o.fail("'objective' must be a map with 'type', got " + o.kind());
-  const ConfigNode type = o.required("type");
-  obj.type = type.as_choice({"builtin", "command", "prototype"});
+  obj.type = o["type"].as_string();
   if (obj.type == "prototype") {
-    o.check_keys({"type", "config", "metric", "timeout", "runs", "args"});
     const ConfigNode c = o.required("config");
     obj.proto_config = c.as_string();
     if (std::filesystem::path(obj.proto_config).is_relative() && config_dir != ".")
@@ -101,12 +218,8 @@ Objective read_objective(const ConfigNode& o, const std::string& config_dir) {
       if (std::filesystem::path(obj.runs).is_relative() && config_dir != ".")
         obj.runs = (std::filesystem::path(config_dir) / obj.runs).lexically_normal().string();
     }
-    if (o.has("args")) {
-      const ConfigNode a = o["args"];
-      if (!a.is_sequence()) a.fail("'objective.args' must be a list of rlab prototype flags");
-      for (const ConfigNode& x : a.items()) obj.proto_args.push_back(x.as_string());
-    }
-    if (o.has("timeout")) obj.timeout_s = o["timeout"].as_double(0, 1e7);
+    for (const ConfigNode& x : o["args"].items()) obj.proto_args.push_back(x.as_string());
+    if (o.has("timeout")) obj.timeout_s = o["timeout"].as_double();
     // What the study and the report show as the objective.
     obj.argv = {"rlab", "prototype", obj.proto_config};
     if (!obj.runs.empty()) obj.argv.insert(obj.argv.end(), {"--out", obj.runs});
@@ -114,7 +227,6 @@ Objective read_objective(const ConfigNode& o, const std::string& config_dir) {
     obj.argv_where.push_back(o.location().str());
     return obj;
   }
-  o.check_keys({"type", "name", "argv", "timeout", "json_key"});
   if (obj.type == "builtin") {
     const ConfigNode n = o.required("name");
     obj.builtin = n.as_string();
@@ -125,14 +237,11 @@ Objective read_objective(const ConfigNode& o, const std::string& config_dir) {
     }
     return obj;
   }
-  const ConfigNode argv = o.required("argv");
-  if (!argv.is_sequence() || argv.size() == 0)
-    argv.fail("'objective.argv' must be a non-empty list");
-  for (const ConfigNode& a : argv.items()) {
+  for (const ConfigNode& a : o.required("argv").items()) {
     obj.argv.push_back(a.as_string());
     obj.argv_where.push_back(a.location().str());
   }
-  if (o.has("timeout")) obj.timeout_s = o["timeout"].as_double(0, 1e7);
+  if (o.has("timeout")) obj.timeout_s = o["timeout"].as_double();
   if (o.has("json_key")) obj.json_key = o["json_key"].as_string();
   return obj;
 }
@@ -150,7 +259,8 @@ bool metric_is_maximised(const std::string& metric) {
 // A metric that no run of the prototype's model reports would fail every trial, each after its
 // training: it is checked once, before anything runs (unless the space varies the kind of
 // model; model.hidden or model.channels do not change the metrics).
-void check_prototype_metric(const Objective& ob, const bo::Space& space, const ConfigNode& obj) {
+void check_prototype_metric(const Objective& ob, const bo::Space& space, const ConfigNode& obj,
+                            const std::vector<std::string>& sections) {
   for (const auto& d : space.dims) {
     for (const char* k : {"model", "model.type", "model.task", "model.torchscript", "model.file"})
       if (d.name == k) return;
@@ -159,7 +269,7 @@ void check_prototype_metric(const Objective& ob, const bo::Space& space, const C
   std::string task;
   try {
     const ConfigNode root = load_config_file(ob.proto_config);
-    const ConfigNode s = select_section(root, "prototype");
+    const ConfigNode s = select_section(root, "prototype", sections);
     if (s.is_map() && s.has("model")) {
       const ConfigNode m = s["model"];
       if (m.is_scalar()) {
@@ -193,10 +303,11 @@ void check_prototype_metric(const Objective& ob, const bo::Space& space, const C
                      " (its runs report: " + list + ")");
 }
 
-Job read_job(const ConfigNode& s, const std::string& config_dir) {
-  s.check_keys(bo::with_executor_keys(kTopKeys));
+Job read_job(const ConfigNode& s, const std::string& config_dir,
+             const std::vector<std::string>& sections) {
+  config::check(s, bayesopt_config_section());  // every value below is already checked
   Job job;
-  const ConfigNode obj = s.required("objective");
+  const ConfigNode obj = s["objective"];
   job.objective = read_objective(obj, config_dir);
   if (s.has("space")) {
     if (job.objective.type == "builtin") {
@@ -209,7 +320,8 @@ Job read_job(const ConfigNode& s, const std::string& config_dir) {
     job.space.where = s.location().str();
   }
   if (s.has("space") || job.objective.type != "builtin") bo::validate_space(job.space);
-  if (job.objective.type == "prototype") check_prototype_metric(job.objective, job.space, obj);
+  if (job.objective.type == "prototype")
+    check_prototype_metric(job.objective, job.space, obj, sections);
   if (job.objective.type == "command") {
     // Every placeholder must name a parameter (checked once, before anything runs).
     bo::Point probe(job.space.dims.size(), 0.0);
@@ -223,35 +335,33 @@ Job read_job(const ConfigNode& s, const std::string& config_dir) {
     }
   }
   if (s.has("n_calls")) {
-    job.n_calls = static_cast<int>(s["n_calls"].as_int(1, 100000));
+    job.n_calls = static_cast<int>(s["n_calls"].as_int());
     job.n_calls_where = s["n_calls"].location().str();
   }
   if (s.has("n_initial_points")) {
-    job.settings.n_initial_points = static_cast<int>(s["n_initial_points"].as_int(0, 100000));
+    job.settings.n_initial_points = static_cast<int>(s["n_initial_points"].as_int());
   }
   if (s.has("initial_design")) {
-    job.settings.initial_design =
-        bo::parse_initial_design(s["initial_design"].as_choice({"random", "lhs", "sobol"}));
+    job.settings.initial_design = bo::parse_initial_design(s["initial_design"].as_string());
   }
   if (s.has("acquisition")) {
-    job.settings.acquisition =
-        bo::parse_acquisition(s["acquisition"].as_choice({"gp_hedge", "EI", "PI", "LCB"}));
+    job.settings.acquisition = bo::parse_acquisition(s["acquisition"].as_string());
   }
   if (s.has("random_state")) {
-    job.settings.random_state = static_cast<std::uint64_t>(s["random_state"].as_int(0, 1LL << 62));
+    job.settings.random_state = static_cast<std::uint64_t>(s["random_state"].as_int());
   }
   if (s.has("maximize")) {
     job.maximize = s["maximize"].as_bool();
   } else if (job.objective.type == "prototype") {
     job.maximize = metric_is_maximised(job.objective.metric);
   }
-  if (s.has("jobs")) job.jobs = static_cast<int>(s["jobs"].as_int(1, 256));
+  if (s.has("jobs")) job.jobs = static_cast<int>(s["jobs"].as_int());
   if (s.has("study")) job.study = s["study"].as_string();
   if (s.has("plots")) job.plots = s["plots"].as_string();
-  if (s.has("xi")) job.settings.xi = s["xi"].as_double(0, 10);
-  if (s.has("kappa")) job.settings.kappa = s["kappa"].as_double(0, 100);
+  if (s.has("xi")) job.settings.xi = s["xi"].as_double();
+  if (s.has("kappa")) job.settings.kappa = s["kappa"].as_double();
   if (s.has("n_candidates"))
-    job.settings.n_candidates = static_cast<int>(s["n_candidates"].as_int(16, 1000000));
+    job.settings.n_candidates = static_cast<int>(s["n_candidates"].as_int());
   job.slurm = bo::read_slurm_settings(s);
   if (job.slurm && job.objective.type == "builtin")
     s["executor"].fail("executor slurm runs command objectives, not builtins");
@@ -269,10 +379,10 @@ Job load_job(const Options& o, Context& ctx) {
     }
   } else {
     const ConfigNode root = load_config_file(file);
-    const ConfigNode section = select_section(root, "bayesopt");
+    const ConfigNode section = select_section(root, "bayesopt", ctx.config_sections);
     apply_overrides(section, "bayesopt", ctx.options.sets);
     std::string dir = std::filesystem::path(file).parent_path().string();
-    job = read_job(section, dir.empty() ? "." : dir);
+    job = read_job(section, dir.empty() ? "." : dir, ctx.config_sections);
   }
   if (!o.builtin.empty()) {
     const auto b = bo::builtin(o.builtin);

@@ -5,6 +5,7 @@
 // status to trial-N.rc, so results come back even where Slurm accounting (sacct) is off.
 #include "slurm.h"
 
+#include "rlab/config_schema.h"
 #include "rlab/error.h"
 #include "rlab/files.h"
 #include "rlab/process.h"
@@ -154,55 +155,99 @@ std::map<long long, std::string> sacct_states(const std::string& job_id) {
 
 }  // namespace
 
-std::vector<std::string> with_executor_keys(std::vector<std::string> keys) {
-  keys.emplace_back("executor");
-  keys.emplace_back("slurm");
-  return keys;
+namespace {
+
+// A word sbatch takes as it is: no blanks, no quotes.
+void check_word(const ConfigNode& n) {
+  const std::string v = n.as_string();
+  if (v.empty() || v.find_first_of(" \t\n'\"") != std::string::npos)
+    n.fail("'slurm." + n.name() + "' must be one word without quotes");
+}
+
+// One line per entry; `extra` entries are sbatch options.
+void check_lines(const ConfigNode& l) {
+  const std::string k = l.name();
+  if (!l.is_sequence()) l.fail("'slurm." + k + "' must be a list of strings");
+  for (const ConfigNode& x : l.items()) {
+    const std::string line = x.as_string();
+    if (line.find('\n') != std::string::npos) x.fail("one line per entry, please");
+    if (k == "extra" && line.rfind("--", 0) != 0)
+      x.fail("'slurm.extra' entries are sbatch options starting with --, got '" + line + "'");
+  }
+}
+
+config::Key word(const char* name, const char* help, const char* example = "") {
+  config::Key k = config::text(name, help, example);
+  k.check = check_word;
+  return k;
+}
+
+}  // namespace
+
+std::vector<config::Key> executor_keys() {
+  using namespace config;  // NOLINT(google-build-using-namespace): a table of builders
+  Key time = text("time",
+                  "--time of a trial: minutes or [D-]HH:MM:SS (default: the objective's "
+                  "timeout, rounded up to minutes)");
+  time.check = [](const ConfigNode& n) {
+    const std::string t = n.as_string();
+    if (t.empty() || t.find_first_not_of("0123456789:-") != std::string::npos)
+      n.fail("'slurm.time' must be minutes or [D-]HH:MM:SS, got '" + t + "'");
+  };
+  Key slurm =
+      map("slurm",
+          {
+              word("partition", "--partition"),
+              word("account", "--account"),
+              word("qos", "--qos"),
+              word("mem", "--mem of a trial, e.g. 16G"),
+              time,
+              integer("cpus_per_task", 1, 1024, "--cpus-per-task (default 1)", "1"),
+              integer("gpus", 0, 64, "--gres=gpu:N (default 0)", "0"),
+              integer("max_parallel", 0, 100000,
+                      "array tasks running at once (0 = as Slurm decides)", "0"),
+              number("poll", 0.05, 3600, "seconds between squeue calls (default 2)", "2"),
+              text("workdir", "job scripts and the trials' output files (default .rlab-slurm)",
+                   ".rlab-slurm"),
+              any("extra", "more sbatch options, e.g. [--constraint=a100]", "", check_lines),
+              any("setup", "shell lines run before the objective, e.g. [module load cuda]", "",
+                  check_lines),
+          },
+          "the resources of every trial's array task (with executor: slurm)");
+  slurm.check = [](const ConfigNode& c) {
+    if (!c.is_map()) c.fail("'slurm' must be a map, got " + c.kind());
+    for (const char* k : {"extra", "setup"}) {
+      if (c.has(k) && c[k].is_null()) check_lines(c[k]);  // an empty list is written []
+    }
+  };
+  return {
+      choice("executor", {"local", "slurm"},
+             "where trials run: here, or as Slurm job arrays (default local)", "local"),
+      slurm,
+  };
 }
 
 std::optional<SlurmSettings> read_slurm_settings(const ConfigNode& section) {
   std::string executor = "local";
-  if (section.has("executor")) executor = section["executor"].as_choice({"local", "slurm"});
+  if (section.has("executor")) executor = section["executor"].as_string();
   SlurmSettings s;
   if (section.has("slurm") && !section["slurm"].is_null()) {
     const ConfigNode c = section["slurm"];
-    if (!c.is_map()) c.fail("'slurm' must be a map, got " + c.kind());
-    c.check_keys({"partition", "account", "qos", "time", "mem", "cpus_per_task", "gpus",
-                  "max_parallel", "extra", "setup", "workdir", "poll"});
-    auto word = [&c](const char* k, std::string& into) {
-      if (!c.has(k)) return;
-      into = c[k].as_string();
-      if (into.empty() || into.find_first_of(" \t\n'\"") != std::string::npos)
-        c[k].fail("'slurm." + std::string(k) + "' must be one word without quotes");
+    auto read = [&c](const char* k, std::string& into) {
+      if (c.has(k)) into = c[k].as_string();
     };
-    word("partition", s.partition);
-    word("account", s.account);
-    word("qos", s.qos);
-    word("mem", s.mem);
-    if (c.has("time")) {
-      s.time = c["time"].as_string();
-      if (s.time.empty() || s.time.find_first_not_of("0123456789:-") != std::string::npos)
-        c["time"].fail("'slurm.time' must be minutes or [D-]HH:MM:SS, got '" + s.time + "'");
-    }
-    if (c.has("cpus_per_task"))
-      s.cpus_per_task = static_cast<int>(c["cpus_per_task"].as_int(1, 1024));
-    if (c.has("gpus")) s.gpus = static_cast<int>(c["gpus"].as_int(0, 64));
-    if (c.has("max_parallel"))
-      s.max_parallel = static_cast<int>(c["max_parallel"].as_int(0, 100000));
-    if (c.has("poll")) s.poll_s = c["poll"].as_double(0.05, 3600);
-    if (c.has("workdir")) s.workdir = c["workdir"].as_string();
-    for (const char* k : {"extra", "setup"}) {
-      if (!c.has(k)) continue;
-      const ConfigNode l = c[k];
-      if (!l.is_sequence()) l.fail("'slurm." + std::string(k) + "' must be a list of strings");
-      for (const ConfigNode& x : l.items()) {
-        const std::string line = x.as_string();
-        if (line.find('\n') != std::string::npos) x.fail("one line per entry, please");
-        if (std::string(k) == "extra" && line.rfind("--", 0) != 0)
-          x.fail("'slurm.extra' entries are sbatch options starting with --, got '" + line + "'");
-        (std::string(k) == "extra" ? s.extra : s.setup).push_back(line);
-      }
-    }
+    read("partition", s.partition);
+    read("account", s.account);
+    read("qos", s.qos);
+    read("mem", s.mem);
+    read("time", s.time);
+    read("workdir", s.workdir);
+    if (c.has("cpus_per_task")) s.cpus_per_task = static_cast<int>(c["cpus_per_task"].as_int());
+    if (c.has("gpus")) s.gpus = static_cast<int>(c["gpus"].as_int());
+    if (c.has("max_parallel")) s.max_parallel = static_cast<int>(c["max_parallel"].as_int());
+    if (c.has("poll")) s.poll_s = c["poll"].as_double();
+    for (const ConfigNode& x : c["extra"].items()) s.extra.push_back(x.as_string());
+    for (const ConfigNode& x : c["setup"].items()) s.setup.push_back(x.as_string());
   }
   if (executor == "local") return std::nullopt;
   return s;

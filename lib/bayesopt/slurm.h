@@ -4,6 +4,7 @@
 #pragma once
 
 #include "rlab/config.h"
+#include "rlab/config_schema.h"
 
 #include <optional>
 #include <string>
@@ -29,12 +30,12 @@ struct SlurmSettings {
   double poll_s = 2;                    ///< Seconds between squeue calls.
 };
 
-/// `keys` plus the keys this executor reads from a bayesopt section ("executor", "slurm").
-std::vector<std::string> with_executor_keys(std::vector<std::string> keys);
+/// The keys this executor reads from a bayesopt section ("executor", "slurm"), declared.
+std::vector<config::Key> executor_keys();
 
-/// Reads `executor: local|slurm` and the `slurm:` map of a bayesopt section. Returns the
-/// settings when the executor is slurm, nullopt for local (the default). A `slurm:` map is
-/// checked either way.
+/// Reads `executor: local|slurm` and the `slurm:` map of a bayesopt section that
+/// config::check passed against executor_keys(). Returns the settings when the executor is
+/// slurm, nullopt for local (the default).
 std::optional<SlurmSettings> read_slurm_settings(const ConfigNode& section);
 
 /// --executor on the command line: "slurm" (keeping the section's settings, if any) or "local".

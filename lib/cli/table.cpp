@@ -1,4 +1,5 @@
 #include "rlab/commands.h"
+#include "rlab/config_schema.h"
 
 namespace rlab {
 
@@ -24,13 +25,11 @@ const std::vector<Command>& command_table() {
 }
 
 std::vector<const config::Section*> config_sections() {
-  // clang-format off
-  return {
-      &lit_search_config_section(),
-      &validate_config_section(),
-      &cost_config_section(),
-  };
-  // clang-format on
+  std::vector<const config::Section*> sections;
+  for (const Command& c : command_table()) {
+    if (c.config) sections.push_back(&c.config());
+  }
+  return sections;
 }
 
 }  // namespace rlab

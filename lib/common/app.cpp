@@ -2,6 +2,7 @@
 // become exit codes and "rlab: error: ..." lines.
 #include "rlab/cli_checks.h"
 #include "rlab/command.h"
+#include "rlab/config_schema.h"
 #include "rlab/error.h"
 #include "rlab/text.h"
 #include "rlab/version.h"
@@ -187,6 +188,15 @@ void check_subcommand_words(CLI::App& root, const std::vector<std::string>& args
 
 }  // namespace
 
+std::vector<std::string> config_section_names(const std::vector<Command>& table) {
+  std::vector<std::string> names;
+  for (const Command& c : table) {
+    const std::string name = c.config ? c.config().name : c.config_name;
+    if (!name.empty()) names.push_back(name);
+  }
+  return names;
+}
+
 int run_app(const std::vector<std::string>& args, const std::vector<Command>& table,
             std::ostream& out, std::ostream& err, bool stdout_is_tty, bool stderr_is_tty) {
   return run_app(args, table, out, err, Clock::from_environment(), stdout_is_tty, stderr_is_tty);
@@ -196,7 +206,13 @@ int run_app(const std::vector<std::string>& args, const std::vector<Command>& ta
             std::ostream& out, std::ostream& err, const Clock& clock, bool stdout_is_tty,
             bool stderr_is_tty) {
   (void)stdout_is_tty;
-  Context ctx{out, err, GlobalOptions{}, Logger(err, LogLevel::kNormal, false), args, clock};
+  Context ctx{out,
+              err,
+              GlobalOptions{},
+              Logger(err, LogLevel::kNormal, false),
+              args,
+              clock,
+              config_section_names(table)};
   Globals g;
   try {
     Built built = build_app(table, ctx, g);
@@ -274,7 +290,13 @@ void walk_cli_tree(
     const std::vector<Command>& table,
     const std::function<void(const std::vector<std::string>& path, const CLI::App& app)>& visit) {
   std::ostringstream sink;
-  Context ctx{sink, sink, GlobalOptions{}, Logger(sink, LogLevel::kQuiet, false), {}, Clock()};
+  Context ctx{sink,
+              sink,
+              GlobalOptions{},
+              Logger(sink, LogLevel::kQuiet, false),
+              {},
+              Clock(),
+              config_section_names(table)};
   Globals g;
   Built built = build_app(table, ctx, g);
   std::vector<std::string> path = {"rlab"};

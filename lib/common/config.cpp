@@ -384,13 +384,6 @@ ConfigNode parse_config(const std::string& text, const std::string& display_name
 
 ConfigNode load_config_file(const std::string& path) { return parse_config(read_file(path), path); }
 
-const std::vector<std::string>& known_sections() {
-  static const std::vector<std::string> kSections = {"experiment", "lit-search", "prioritize",
-                                                     "prototype",  "bayesopt",   "validate",
-                                                     "pomodoro",   "trl",        "cost"};
-  return kSections;
-}
-
 namespace {
 void check_version(const ConfigNode& root) {
   if (root.has("version")) {
@@ -401,11 +394,14 @@ void check_version(const ConfigNode& root) {
 }
 }  // namespace
 
-ConfigNode select_section(const ConfigNode& root, const std::string& section) {
+ConfigNode select_section(const ConfigNode& root, const std::string& section,
+                          const std::vector<std::string>& sections) {
   if (!root.is_map()) root.fail("top level must be a map, got " + root.kind());
   check_version(root);
   if (!root.has(section)) return root;
-  root.check_keys(known_sections());
+  std::vector<std::string> allowed = {"experiment"};
+  allowed.insert(allowed.end(), sections.begin(), sections.end());
+  root.check_keys(allowed);
   ConfigNode s = root[section];
   if (!s.is_map()) s.fail("'" + section + "' must be a map, got " + s.kind());
   return s;

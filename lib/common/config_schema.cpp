@@ -57,7 +57,8 @@ void check_value(const ConfigNode& n, const Key& k) {
       for (const ConfigNode& i : n.items()) (void)i.as_string();
       break;
     case Kind::kMap:
-      check(n, k.keys);  // check_keys refuses a value that is not a map
+      if (!n.is_map() && k.check) break;  // the check takes the other forms, or refuses them
+      check(n, k.keys);                   // check_keys refuses a value that is not a map
       break;
     case Kind::kListOf:
       for (std::size_t i = 0; i < n.size(); ++i) {  // size() refuses a value that is not a list
@@ -66,6 +67,7 @@ void check_value(const ConfigNode& n, const Key& k) {
       }
       break;
     case Kind::kMapOf: {
+      if (!n.is_map() && k.check) break;  // the check takes the other forms, or refuses them
       const std::vector<std::string> names = n.keys();  // refuses a value that is not a map
       n.check_keys(names);                              // refuses a name given twice
       for (const std::string& name : names) {

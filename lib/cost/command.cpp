@@ -112,7 +112,7 @@ struct Loaded {
 
 Loaded read_request(const std::string& file, const Context& ctx) {
   const ConfigNode root = load_config_file(file);
-  const ConfigNode s = select_section(root, "cost");
+  const ConfigNode s = select_section(root, "cost", ctx.config_sections);
   apply_overrides(s, "cost", ctx.options.sets);
   config::check(s, cost_config_section());
   Loaded l;
@@ -546,7 +546,8 @@ Command cost_command() {
             "          rlab cost diff base.yaml head.yaml --format md --fail-over-budget\n"
             "Formats: table (default), json, csv, md. RLAB_TODAY=YYYY-MM-DD fixes 'today'.");
         return [o, &ctx] { return run(*o, ctx); };
-      }};
+      },
+      &cost_config_section};
 }
 
 }  // namespace rlab

@@ -261,7 +261,7 @@ ExitCode run(Options o, Context& ctx) {
   const std::string file = o.file.empty() ? ctx.options.config_path : o.file;
   if (!file.empty()) {
     const ConfigNode root = load_config_file(file);
-    const ConfigNode section = select_section(root, "lit-search");
+    const ConfigNode section = select_section(root, "lit-search", ctx.config_sections);
     apply_overrides(section, "lit-search", ctx.options.sets);
     read_config(section, o, ao, mailto, ids);
   }
@@ -466,7 +466,8 @@ Command lit_search_command() {
             "S2_API_KEY is sent as x-api-key and never printed or cached. Exit 4: network/API "
             "failure.");
         return [o, &ctx] { return run(*o, ctx); };
-      }};
+      },
+      &lit_search_config_section};
 }
 
 }  // namespace rlab

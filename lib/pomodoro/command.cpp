@@ -174,7 +174,8 @@ Command pomodoro_command() {
           if (jslots->parsed()) return run_journal_slots(*o, rt);
           throw UsageError("pomodoro needs a subcommand; run 'rlab pomodoro --help'");
         };
-      }};
+      },
+      nullptr, "pomodoro"};
 }
 
 }  // namespace rlab

@@ -105,7 +105,7 @@ ConfigNode load_section(const std::string& file, Context& ctx, bool required) {
     return ConfigNode();
   }
   const ConfigNode root = load_config_file(path);
-  const ConfigNode section = select_section(root, "pomodoro");
+  const ConfigNode section = select_section(root, "pomodoro", ctx.config_sections);
   apply_overrides(section, "pomodoro", ctx.options.sets);
   return section;
 }

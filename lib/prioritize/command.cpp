@@ -2,6 +2,7 @@
 #include "rlab/cli_checks.h"
 #include "rlab/commands.h"
 #include "rlab/config.h"
+#include "rlab/config_schema.h"
 #include "rlab/error.h"
 #include "rlab/files.h"
 #include "rlab/prioritize.h"
@@ -32,13 +33,8 @@ struct Options {
   std::string output;
 };
 
-const std::vector<std::string> kTopKeys = {"model", "capacity", "deadline", "challenges"};
-const std::vector<std::string> kChallengeKeys = {
-    "id",         "title",  "impact", "difficulty",    "risk",   "reach",
-    "confidence", "ease",   "effort", "cost_of_delay", "moscow", "due",
-    "depends_on", "status", "tags",   "notes"};
-
-void check_id(const ConfigNode& n, const std::string& id) {
+void check_id(const ConfigNode& n) {
+  const std::string id = n.as_string();
   if (id.empty()) n.fail("challenge id is empty");
   for (char c : id) {
     if (std::isalnum(static_cast<unsigned char>(c)) == 0 && c != '-' && c != '_' && c != '.') {
@@ -47,92 +43,167 @@ void check_id(const ConfigNode& n, const std::string& id) {
   }
 }
 
+// Effort: a number > 0, or a three-point estimate {o, m, p} with o <= m <= p and p > 0.
+void check_effort(const ConfigNode& n) {
+  if (!n.is_map()) {
+    const double v = n.as_double();
+    if (v <= 0) n.fail("'" + n.path() + "' is " + format_number(v) + ", must be > 0");
+    return;
+  }
+  const double o = n["o"].as_double();
+  const double m = n["m"].as_double();
+  const double p = n["p"].as_double();
+  if (o > m || m > p) {
+    n.fail("'" + n.path() + "' must have o <= m <= p, got o=" + format_number(o) +
+           " m=" + format_number(m) + " p=" + format_number(p));
+  }
+  if (p <= 0) n.fail("'" + n.path() + "' must be > 0, got p=" + format_number(p));
+}
+
+// Built once, by prioritize_config_section().
+config::Section declare() {
+  using namespace config;  // NOLINT(google-build-using-namespace): a table of builders
+  Key capacity = number("capacity", 0, 1e12,
+                        "effort available (MoSCoW: must-haves above 60% of it are a risk)", "40");
+  capacity.check = [](const ConfigNode& n) {
+    if (n.as_double() <= 0) n.fail("'capacity' must be > 0");
+  };
+  Key id = required(text("id", "letters, digits, '-', '_' and '.'", "cell-model"));
+  id.check = check_id;
+  Key effort = map("effort",
+                   {
+                       required(number("o", 0, 1e9, "optimistic", "2")),
+                       required(number("m", 0, 1e9, "most likely", "3")),
+                       required(number("p", 0, 1e9, "pessimistic", "6")),
+                       any("unit", "the unit, for the reader (e.g. weeks)"),
+                   },
+                   "a number > 0, or a three-point estimate {o, m, p} (PERT; o <= m <= p)");
+  effort.check = check_effort;
+  Key cost_of_delay =
+      map("cost_of_delay",
+          {
+              number("value", 0, 1e9, "user-business value", "8"),
+              number("time_criticality", 0, 1e9, "time criticality", "5"),
+              number("rr_oe", 0, 1e9, "risk reduction / opportunity enablement", "3"),
+          },
+          "wsjf: a number, or the sum of its SAFe parts");
+  cost_of_delay.check = [](const ConfigNode& n) {
+    if (!n.is_map()) (void)n.as_double(0, 1e9);
+  };
+  Key challenge =
+      map("",
+          {
+              id,
+              text("title", "shown in tables (default: the id)", "Cell model"),
+              number("impact", 0, 10, "ratio, ratio-risk, rice, ice", "8"),
+              number("difficulty", 0, 10, "ratio, ratio-risk", "3"),
+              number("risk", 0, 10, "ratio-risk", "2"),
+              number("reach", 0, 1e12, "rice: people or events per period"),
+              number("confidence", 0, 1, "rice, ice"),
+              number("ease", 0, 10, "ice"),
+              effort,
+              cost_of_delay,
+              choice("moscow", {"must", "should", "could", "wont"}, "MoSCoW class", "must"),
+              date("due", "due date"),
+              list("depends_on", "ids of the challenges this one waits for"),
+              choice("status", {"todo", "doing", "done", "dropped"},
+                     "done and dropped ones are not ranked (default todo)", "todo"),
+              list("tags", "free labels"),
+              any("notes", "free text, not read"),
+          },
+          "one challenge");
+  challenge.check = [](const ConfigNode& c) {
+    if (!c.is_map()) c.fail("'" + c.path() + "' must be a map with an 'id', got " + c.kind());
+  };
+  return Section{
+      "prioritize",
+      "rlab prioritize: rank technical challenges, order them by dependencies, PERT schedule",
+      {
+          choice("model", prioritize::model_names(), "scoring model (default ratio)", "ratio"),
+          capacity,
+          number("deadline", 0, 1e12, "in effort units from now: P(finish by it) with PERT"),
+          required(list_of("challenges", challenge, "the challenges")),
+      }};
+}
+
+}  // namespace
+
+const config::Section& prioritize_config_section() {
+  static const config::Section kSection = declare();
+  return kSection;
+}
+
+namespace {
+
 prioritize::Effort read_effort(const ConfigNode& n) {
   prioritize::Effort e;
   e.given = true;
   if (n.is_map()) {
-    n.check_keys({"o", "m", "p", "unit"});
     e.three_point = true;
-    e.o = n.required("o").as_double(0, 1e9);
-    e.m = n.required("m").as_double(0, 1e9);
-    e.p = n.required("p").as_double(0, 1e9);
-    if (e.o > e.m || e.m > e.p) {
-      n.fail("'" + n.path() + "' must have o <= m <= p, got o=" + format_number(e.o) +
-             " m=" + format_number(e.m) + " p=" + format_number(e.p));
-    }
-    if (e.p <= 0) n.fail("'" + n.path() + "' must be > 0, got p=" + format_number(e.p));
+    e.o = n["o"].as_double();
+    e.m = n["m"].as_double();
+    e.p = n["p"].as_double();
     return e;
   }
-  const double v = n.as_double();
-  if (v <= 0) n.fail("'" + n.path() + "' is " + format_number(v) + ", must be > 0");
-  e.o = e.m = e.p = v;
+  e.o = e.m = e.p = n.as_double();
   return e;
 }
 
 double read_cost_of_delay(const ConfigNode& n) {
-  if (!n.is_map()) return n.as_double(0, 1e9);
+  if (!n.is_map()) return n.as_double();
   // SAFe: cost of delay = user-business value + time criticality + risk reduction /
   // opportunity enablement.
-  n.check_keys({"value", "time_criticality", "rr_oe"});
   double sum = 0;
   for (const char* k : {"value", "time_criticality", "rr_oe"}) {
-    if (n.has(k)) sum += n[k].as_double(0, 1e9);
+    if (n.has(k)) sum += n[k].as_double();
   }
   return sum;
 }
 
-std::optional<double> opt(const ConfigNode& c, const char* key, double lo, double hi) {
+std::optional<double> opt(const ConfigNode& c, const char* key) {
   const ConfigNode n = c[key];
   if (n.is_null()) return std::nullopt;
-  return n.as_double(lo, hi);
+  return n.as_double();
+}
+
+prioritize::Status read_status(const ConfigNode& n) {
+  const std::string status = n.is_null() ? "todo" : n.as_string();
+  return status == "doing"     ? prioritize::Status::kDoing
+         : status == "done"    ? prioritize::Status::kDone
+         : status == "dropped" ? prioritize::Status::kDropped
+                               : prioritize::Status::kTodo;
 }
 
 Plan read_plan(const ConfigNode& s) {
-  s.check_keys(kTopKeys);
+  config::check(s, prioritize_config_section());  // every value below is already checked
   Plan plan;
-  if (s.has("model"))
-    plan.model = prioritize::parse_model(s["model"].as_choice(prioritize::model_names()));
-  if (s.has("capacity")) {
-    const ConfigNode cap = s["capacity"];
-    plan.capacity = cap.as_double(0, 1e12);
-    if (*plan.capacity <= 0) cap.fail("'capacity' must be > 0");
-  }
-  if (s.has("deadline")) plan.deadline = s["deadline"].as_double(0, 1e12);
-  const ConfigNode list = s.required("challenges");
+  if (s.has("model")) plan.model = prioritize::parse_model(s["model"].as_string());
+  if (s.has("capacity")) plan.capacity = s["capacity"].as_double();
+  if (s.has("deadline")) plan.deadline = s["deadline"].as_double();
+  const ConfigNode list = s["challenges"];
   plan.where = list.location().str();
   if (list.is_null()) return plan;  // reported as an empty list by analyse()
-  for (std::size_t i = 0; i < list.size(); ++i) {
-    const ConfigNode c = list.at(i);
-    if (!c.is_map()) c.fail("'" + c.path() + "' must be a map with an 'id', got " + c.kind());
-    c.check_keys(kChallengeKeys);
+  for (const ConfigNode& c : list.items()) {
     Challenge ch;
-    const ConfigNode id = c.required("id");
+    const ConfigNode id = c["id"];
     ch.id = id.as_string();
-    check_id(id, ch.id);
     ch.where = id.location().str();
     ch.title = c.get("title", ch.id);
-    ch.impact = opt(c, "impact", 0, 10);
-    ch.difficulty = opt(c, "difficulty", 0, 10);
-    ch.risk = opt(c, "risk", 0, 10);
-    ch.reach = opt(c, "reach", 0, 1e12);
-    ch.confidence = opt(c, "confidence", 0, 1);
-    ch.ease = opt(c, "ease", 0, 10);
+    ch.impact = opt(c, "impact");
+    ch.difficulty = opt(c, "difficulty");
+    ch.risk = opt(c, "risk");
+    ch.reach = opt(c, "reach");
+    ch.confidence = opt(c, "confidence");
+    ch.ease = opt(c, "ease");
     if (!c["effort"].is_null()) ch.effort = read_effort(c["effort"]);
     if (!c["cost_of_delay"].is_null()) ch.cost_of_delay = read_cost_of_delay(c["cost_of_delay"]);
-    if (!c["moscow"].is_null())
-      ch.moscow = c["moscow"].as_choice({"must", "should", "could", "wont"});
-    if (!c["due"].is_null()) ch.due = c["due"].as_date();
+    if (!c["moscow"].is_null()) ch.moscow = c["moscow"].as_string();
+    if (!c["due"].is_null()) ch.due = c["due"].as_string();
     for (const ConfigNode& d : c["depends_on"].items()) {
       ch.depends_on.push_back(d.as_string());
       ch.depends_where.push_back(d.location().str());
     }
-    std::string status = "todo";
-    if (!c["status"].is_null())
-      status = c["status"].as_choice({"todo", "doing", "done", "dropped"});
-    ch.status = status == "doing"     ? prioritize::Status::kDoing
-                : status == "done"    ? prioritize::Status::kDone
-                : status == "dropped" ? prioritize::Status::kDropped
-                                      : prioritize::Status::kTodo;
+    ch.status = read_status(c["status"]);
     for (const ConfigNode& t : c["tags"].items()) ch.tags.push_back(t.as_string());
     plan.challenges.push_back(std::move(ch));
   }
@@ -409,7 +480,7 @@ ExitCode run(const Options& o, Context& ctx) {
   std::string file = o.file.empty() ? ctx.options.config_path : o.file;
   if (file.empty()) throw UsageError("prioritize needs a plan file: rlab prioritize FILE");
   const ConfigNode root = load_config_file(file);
-  const ConfigNode section = select_section(root, "prioritize");
+  const ConfigNode section = select_section(root, "prioritize", ctx.config_sections);
   apply_overrides(section, "prioritize", ctx.options.sets);
   Plan plan = read_plan(section);
   if (!o.model.empty()) plan.model = prioritize::parse_model(o.model);
@@ -468,7 +539,8 @@ Command prioritize_command() {
                 "Example: rlab prioritize configs/examples/prioritize.yaml --explain\n"
                 "Formats: table (default), json, csv, md, dot, mermaid.");
             return [o, &ctx] { return run(*o, ctx); };
-          }};
+          },
+          &prioritize_config_section};
 }
 
 }  // namespace rlab

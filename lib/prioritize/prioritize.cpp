@@ -263,6 +263,104 @@ void check_graph(const Plan& plan, const std::map<std::string, std::size_t>& ind
 
 bool is_open(Status s) { return s == Status::kTodo || s == Status::kDoing; }
 
+// PERT / CPM over the open challenges in execution (topological) order: expected times, the
+// forward and backward passes, slack, the critical path and P(finish by the deadline).
+void schedule(const Plan& plan, const std::vector<std::vector<std::size_t>>& open_deps,
+              const std::vector<std::vector<std::size_t>>& dependents, Result& r) {
+  const auto& cs = plan.challenges;
+  std::vector<std::string> missing;
+  for (std::size_t v : r.execution_order) {
+    Item& it = r.items[v];
+    if (cs[v].effort.given) {
+      it.te = cs[v].effort.expected();
+      it.sigma = cs[v].effort.sigma();
+    } else {
+      missing.push_back(cs[v].id);
+    }
+  }
+  if (!missing.empty()) {
+    std::string list;
+    for (const auto& m : missing) list += (list.empty() ? "" : ", ") + m;
+    r.warnings.push_back("no effort for " + list + "; the schedule counts them as 0");
+  }
+  // Forward pass; also the longest path, ties broken towards the larger variance.
+  std::vector<double> path_var(cs.size(), 0);
+  std::vector<std::ptrdiff_t> pred(cs.size(), -1);
+  for (std::size_t v : r.execution_order) {
+    Item& it = r.items[v];
+    double es = 0;
+    double var = 0;
+    for (std::size_t d : open_deps[v]) {
+      const double ef = r.items[d].ef;
+      if (ef > es + 1e-12 || (std::abs(ef - es) <= 1e-12 && path_var[d] > var)) {
+        es = ef;
+        var = path_var[d];
+        pred[v] = static_cast<std::ptrdiff_t>(d);
+      }
+    }
+    it.es = es;
+    it.ef = es + it.te;
+    path_var[v] = var + it.sigma * it.sigma;
+  }
+  double total = 0;
+  std::ptrdiff_t end = -1;
+  for (std::size_t v : r.execution_order) {
+    const double ef = r.items[v].ef;
+    if (end < 0 || ef > total + 1e-12 ||
+        (std::abs(ef - total) <= 1e-12 && path_var[v] > path_var[static_cast<std::size_t>(end)])) {
+      total = ef;
+      end = static_cast<std::ptrdiff_t>(v);
+    }
+  }
+  r.expected_duration = total;
+  // Backward pass.
+  for (auto it = r.execution_order.rbegin(); it != r.execution_order.rend(); ++it) {
+    Item& item = r.items[*it];
+    double lf = total;
+    for (std::size_t w : dependents[*it]) lf = std::min(lf, r.items[w].ls);
+    item.lf = lf;
+    item.ls = lf - item.te;
+    item.slack = item.ls - item.es;
+    if (std::abs(item.slack) < 1e-9) item.slack = 0;
+    item.critical = item.slack == 0;
+  }
+  for (std::ptrdiff_t v = end; v >= 0; v = pred[static_cast<std::size_t>(v)]) {
+    r.critical_path.insert(r.critical_path.begin(), static_cast<std::size_t>(v));
+  }
+  r.duration_sigma = end >= 0 ? std::sqrt(path_var[static_cast<std::size_t>(end)]) : 0;
+  if (plan.deadline) {
+    r.deadline = plan.deadline;
+    const double d = *plan.deadline;
+    if (r.duration_sigma > 0) {
+      r.deadline_probability = normal_cdf((d - total) / r.duration_sigma);
+    } else {
+      r.deadline_probability = d >= total ? 1.0 : 0.0;
+    }
+  }
+}
+
+// MoSCoW (DSDM): Must-have effort above 60% of the capacity puts the timebox at risk.
+void check_capacity(const Plan& plan, Result& r) {
+  const auto& cs = plan.challenges;
+  double must = 0;
+  double all = 0;
+  for (std::size_t i = 0; i < cs.size(); ++i) {
+    if (!r.items[i].open || !cs[i].effort.given) continue;
+    all += cs[i].effort.expected();
+    if (cs[i].moscow == "must") must += cs[i].effort.expected();
+  }
+  const double cap = *plan.capacity;
+  if (must > 0.6 * cap) {
+    r.warnings.push_back("must-have effort " + format_number(must) + " is " +
+                         format_fixed(100 * must / cap, 0) + "% of capacity " + format_number(cap) +
+                         " (DSDM advises at most 60%)");
+  }
+  if (all > cap) {
+    r.warnings.push_back("open effort " + format_number(all) + " exceeds capacity " +
+                         format_number(cap));
+  }
+}
+
 }  // namespace
 
 Result analyse(const Plan& plan) {
@@ -337,101 +435,13 @@ Result analyse(const Plan& plan) {
     return c.effort.given && c.effort.three_point;
   });
   if (r.has_schedule) {
-    std::vector<std::string> missing;
-    for (std::size_t v : r.execution_order) {
-      Item& it = r.items[v];
-      if (cs[v].effort.given) {
-        it.te = cs[v].effort.expected();
-        it.sigma = cs[v].effort.sigma();
-      } else {
-        missing.push_back(cs[v].id);
-      }
-    }
-    if (!missing.empty()) {
-      std::string list;
-      for (const auto& m : missing) list += (list.empty() ? "" : ", ") + m;
-      r.warnings.push_back("no effort for " + list + "; the schedule counts them as 0");
-    }
-    // Forward pass; also the longest path, ties broken towards the larger variance.
-    std::vector<double> path_var(cs.size(), 0);
-    std::vector<std::ptrdiff_t> pred(cs.size(), -1);
-    for (std::size_t v : r.execution_order) {
-      Item& it = r.items[v];
-      double es = 0;
-      double var = 0;
-      for (std::size_t d : open_deps[v]) {
-        const double ef = r.items[d].ef;
-        if (ef > es + 1e-12 || (std::abs(ef - es) <= 1e-12 && path_var[d] > var)) {
-          es = ef;
-          var = path_var[d];
-          pred[v] = static_cast<std::ptrdiff_t>(d);
-        }
-      }
-      it.es = es;
-      it.ef = es + it.te;
-      path_var[v] = var + it.sigma * it.sigma;
-    }
-    double total = 0;
-    std::ptrdiff_t end = -1;
-    for (std::size_t v : r.execution_order) {
-      const double ef = r.items[v].ef;
-      if (end < 0 || ef > total + 1e-12 ||
-          (std::abs(ef - total) <= 1e-12 &&
-           path_var[v] > path_var[static_cast<std::size_t>(end)])) {
-        total = ef;
-        end = static_cast<std::ptrdiff_t>(v);
-      }
-    }
-    r.expected_duration = total;
-    // Backward pass.
-    for (auto it = r.execution_order.rbegin(); it != r.execution_order.rend(); ++it) {
-      Item& item = r.items[*it];
-      double lf = total;
-      for (std::size_t w : dependents[*it]) lf = std::min(lf, r.items[w].ls);
-      item.lf = lf;
-      item.ls = lf - item.te;
-      item.slack = item.ls - item.es;
-      if (std::abs(item.slack) < 1e-9) item.slack = 0;
-      item.critical = item.slack == 0;
-    }
-    for (std::ptrdiff_t v = end; v >= 0; v = pred[static_cast<std::size_t>(v)]) {
-      r.critical_path.insert(r.critical_path.begin(), static_cast<std::size_t>(v));
-    }
-    r.duration_sigma = end >= 0 ? std::sqrt(path_var[static_cast<std::size_t>(end)]) : 0;
-    if (plan.deadline) {
-      r.deadline = plan.deadline;
-      const double d = *plan.deadline;
-      if (r.duration_sigma > 0) {
-        r.deadline_probability = normal_cdf((d - total) / r.duration_sigma);
-      } else {
-        r.deadline_probability = d >= total ? 1.0 : 0.0;
-      }
-    }
+    schedule(plan, open_deps, dependents, r);
   } else if (plan.deadline) {
     r.warnings.push_back(
         "a deadline needs three-point efforts ({o, m, p}); no schedule was computed");
   }
+  if (plan.capacity) check_capacity(plan, r);
 
-  // MoSCoW (DSDM): Must-have effort above 60% of the capacity puts the timebox at risk.
-  if (plan.capacity) {
-    double must = 0;
-    double all = 0;
-    for (std::size_t i = 0; i < cs.size(); ++i) {
-      if (!r.items[i].open || !cs[i].effort.given) continue;
-      all += cs[i].effort.expected();
-      if (cs[i].moscow == "must") must += cs[i].effort.expected();
-    }
-    const double cap = *plan.capacity;
-    if (must > 0.6 * cap) {
-      r.warnings.push_back("must-have effort " + format_number(must) + " is " +
-                           format_fixed(100 * must / cap, 0) + "% of capacity " +
-                           format_number(cap) + " (DSDM advises at most 60%)");
-    }
-    if (all > cap) {
-      r.warnings.push_back("open effort " + format_number(all) + " exceeds capacity " +
-                           format_number(cap));
-    }
-  }
   return r;
 }
 

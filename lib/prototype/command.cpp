@@ -87,7 +87,8 @@ Command prototype_command() {
                        "Write a Slurm array job over the seeds to FILE and exit")
             ->type_name("FILE");
         return [o, &ctx]() { return prototype_main(*o, ctx); };
-      }};
+      },
+      nullptr, "prototype"};
 }
 
 }  // namespace rlab

@@ -97,7 +97,7 @@ void resolve_run(Run& run, const Options& o, Context& ctx) {
   }
   if (!file.empty()) {
     const ConfigNode root = load_config_file(file);
-    const ConfigNode s = select_section(root, "prototype");
+    const ConfigNode s = select_section(root, "prototype", ctx.config_sections);
     apply_overrides(s, "prototype", ctx.options.sets);
     r = resolve(&root, &s, file);
     slurm = read_slurm(&root, s);

@@ -91,7 +91,7 @@ ExitCode run_levels(const Options& o, Context& ctx) {
 
 Loaded load_assessment(const std::string& path, const Options& o, Context& ctx, bool allow_empty) {
   const ConfigNode root = load_config_file(path);
-  const ConfigNode section = select_section(root, "trl");
+  const ConfigNode section = select_section(root, "trl", ctx.config_sections);
   apply_overrides(section, "trl", ctx.options.sets);
   Loaded l{trl::read_answers(section, path, allow_empty), Scale{}, ""};
   l.scale_spec = o.scale.empty() ? l.file.scale : o.scale;

@@ -123,7 +123,8 @@ Command trl_command() {
                            std::string("levels, assess FILE, ask FILE, history, diff A B, quick; "
                                        "run 'rlab trl --help'"));
         };
-      }};
+      },
+      nullptr, "trl"};
 }
 
 }  // namespace rlab

@@ -617,7 +617,7 @@ Setup resolve(const Options& o, const CLI::App& sub, Context& ctx) {
   if (!ctx.options.config_path.empty()) {
     const std::string file = ctx.options.config_path;
     const ConfigNode root = load_config_file(file);
-    const ConfigNode sec = select_section(root, "validate");
+    const ConfigNode sec = select_section(root, "validate", ctx.config_sections);
     apply_overrides(sec, "validate", ctx.options.sets);
     config::check(sec, validate_config_section());
     const std::string base = dir_of(file);
@@ -812,7 +812,8 @@ Command validate_command() {
                 "--metric accuracy:higher --metric loss:lower\n"
                 "Exit codes: 0 pass, 1 gate failed, 2 usage, 3 bad input.");
             return [o, &sub, &ctx] { return run(*o, sub, ctx); };
-          }};
+          },
+          &validate_config_section};
 }
 
 }  // namespace rlab

@@ -1,5 +1,6 @@
 // libFuzzer target: the YAML config loader (parse_config) and every ConfigNode accessor, over
 // the whole tree, plus select_section for every known command section.
+#include "rlab/commands.h"
 #include "rlab/config.h"
 
 #include "fuzz_support.h"
@@ -40,9 +41,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const rlab::ConfigNode root = rlab::parse_config(rlab::fuzz::text(data, size), "fuzz.yaml");
     int budget = 10000;
     walk(root, 0, budget);
-    for (const auto& s : rlab::known_sections()) {
+    const std::vector<std::string> sections = rlab::config_section_names(rlab::command_table());
+    std::vector<std::string> keys = {"experiment"};
+    keys.insert(keys.end(), sections.begin(), sections.end());
+    for (const auto& s : keys) {
       rlab::fuzz::refuse_or_accept([&] {
-        const rlab::ConfigNode sec = rlab::select_section(root, s);
+        const rlab::ConfigNode sec = rlab::select_section(root, s, sections);
         rlab::apply_overrides(sec, s, {s + ".a.b=1", "c=[x, y]"});
       });
     }
