@@ -25,6 +25,7 @@
 namespace rlab::bayesopt {
 namespace {
 
+using test::run_inprocess;
 using test::run_rlab;
 using test::RunResult;
 using test::TempDir;
@@ -65,17 +66,18 @@ TEST(BayesoptStorage, MalformedUrlsExitTwo) {
        "--storage 'postgresql://bo:***@db:port...': the port must be a number from 1 to 65535"},
   };
   for (const auto& [url, msg] : cases) {
-    const RunResult r = run_rlab({"bayesopt", "--builtin", "branin", "--storage", url});
+    const RunResult r = run_inprocess({"bayesopt", "--builtin", "branin", "--storage", url});
     EXPECT_EQ(r.code, 2) << url;
     EXPECT_EQ(r.err, "rlab: error: " + msg + "\n") << url;
     EXPECT_EQ(r.err.find("hunter2"), std::string::npos);
   }
-  const RunResult both =
-      run_rlab({"bayesopt", "--builtin", "branin", "--study", "a.jsonl", "--storage", "b.jsonl"});
+  const RunResult both = run_inprocess(
+      {"bayesopt", "--builtin", "branin", "--study", "a.jsonl", "--storage", "b.jsonl"});
   EXPECT_EQ(both.code, 2);
   EXPECT_EQ(both.err, "rlab: error: give either --study or --storage, not both\n");
-  const RunResult beat = run_rlab({"bayesopt", "--builtin", "branin", "--storage", "sqlite:///x.db",
-                                   "--heartbeat-interval", "5", "--heartbeat-timeout", "5"});
+  const RunResult beat =
+      run_inprocess({"bayesopt", "--builtin", "branin", "--storage", "sqlite:///x.db",
+                     "--heartbeat-interval", "5", "--heartbeat-timeout", "5"});
   EXPECT_EQ(beat.code, 2);
   EXPECT_EQ(beat.err,
             "rlab: error: --heartbeat-timeout (5 s) must be longer than --heartbeat-interval (5 "
@@ -93,8 +95,8 @@ TEST(BayesoptStorage, UnreachablePostgresExitsFourWithoutThePassword) {
   socklen_t len = sizeof a;
   ASSERT_EQ(getsockname(s, reinterpret_cast<sockaddr*>(&a), &len), 0);
   const std::string port = std::to_string(ntohs(a.sin_port));
-  const RunResult r = run_rlab({"bayesopt", "--builtin", "branin", "--storage",
-                                "postgresql://bo:Sup3rSecret@127.0.0.1:" + port + "/studies"});
+  const RunResult r = run_inprocess({"bayesopt", "--builtin", "branin", "--storage",
+                                     "postgresql://bo:Sup3rSecret@127.0.0.1:" + port + "/studies"});
   close(s);
   EXPECT_EQ(r.code, 4);
   EXPECT_EQ(r.err, "rlab: error: postgresql://bo:***@127.0.0.1:" + port +

@@ -21,6 +21,7 @@ namespace rlab::bayesopt {
 namespace {
 
 using nlohmann::json;
+using test::run_inprocess;
 using test::run_rlab;
 using test::RunResult;
 using test::TempDir;
@@ -575,9 +576,9 @@ std::vector<json> lines_of(const std::string& path) {
 TEST(BayesoptE2e, BuiltinRunWritesHarnessTrialFormat) {
   TempDir d;
   const std::string study = d.path() + "/s.jsonl";
-  const RunResult r = run_rlab({"bayesopt", "--builtin", "mixed4", "--n-calls", "14",
-                                "--n-initial-points", "6", "--random-state", "3", "--study", study,
-                                "--format", "json", "--plots", d.path() + "/plots"});
+  const RunResult r = run_inprocess({"bayesopt", "--builtin", "mixed4", "--n-calls", "14",
+                                     "--n-initial-points", "6", "--random-state", "3", "--study",
+                                     study, "--format", "json", "--plots", d.path() + "/plots"});
   ASSERT_EQ(r.code, 0) << r.err;
   const json out = json::parse(r.out);
   EXPECT_EQ(out["n_trials"], 14);
@@ -608,9 +609,9 @@ TEST(BayesoptE2e, BuiltinRunWritesHarnessTrialFormat) {
 
 // A built-in objective with --plots into d/plots.
 RunResult run_with_plots(const TempDir& d, const std::string& name, int calls) {
-  return run_rlab({"bayesopt", "--builtin", name, "--n-calls", std::to_string(calls),
-                   "--n-initial-points", std::to_string(std::min(calls, 5)), "--random-state", "5",
-                   "--format", "json", "--plots", d.path() + "/plots"});
+  return run_inprocess({"bayesopt", "--builtin", name, "--n-calls", std::to_string(calls),
+                        "--n-initial-points", std::to_string(std::min(calls, 5)), "--random-state",
+                        "5", "--format", "json", "--plots", d.path() + "/plots"});
 }
 
 TEST(BayesoptE2e, PlotsRenderWithRoundTicksAndCategoriesAsPoints) {
@@ -673,7 +674,7 @@ TEST(BayesoptE2e, ResumedRunEqualsAnUninterruptedOne) {
   auto with = [&](std::vector<std::string> extra) {
     std::vector<std::string> v = base;
     v.insert(v.end(), extra.begin(), extra.end());
-    return run_rlab(v);
+    return run_inprocess(v);
   };
   ASSERT_EQ(with({"--n-calls", "16", "--study", a}).code, 0);
   ASSERT_EQ(with({"--n-calls", "9", "--study", b}).code, 0);
@@ -703,33 +704,33 @@ TEST(BayesoptE2e, ResumedRunEqualsAnUninterruptedOne) {
 TEST(BayesoptE2e, StudyFromAnotherSpaceIsRefused) {
   TempDir d;
   const std::string s = d.path() + "/s.jsonl";
-  ASSERT_EQ(run_rlab({"bayesopt", "--builtin", "branin", "--n-calls", "3", "--n-initial-points",
-                      "3", "--study", s})
+  ASSERT_EQ(run_inprocess({"bayesopt", "--builtin", "branin", "--n-calls", "3",
+                           "--n-initial-points", "3", "--study", s})
                 .code,
             0);
-  const RunResult r = run_rlab({"bayesopt", "--builtin", "rosenbrock4", "--n-calls", "3",
-                                "--n-initial-points", "3", "--study", s});
+  const RunResult r = run_inprocess({"bayesopt", "--builtin", "rosenbrock4", "--n-calls", "3",
+                                     "--n-initial-points", "3", "--study", s});
   EXPECT_EQ(r.code, 3);
   EXPECT_EQ(r.err, "rlab: error: " + s +
                        ":1:1: the study was made with a different space: the study has 2 "
                        "dimension(s), this space has 4\n");
   // Not a study: exit 3 with the place; an empty file (killed before its first line) starts anew.
   const std::string bad = d.write("bad.jsonl", "{\"meta\": 5}\n");
-  const RunResult rb = run_rlab({"bayesopt", "--builtin", "branin", "--n-calls", "3",
-                                 "--n-initial-points", "3", "--study", bad});
+  const RunResult rb = run_inprocess({"bayesopt", "--builtin", "branin", "--n-calls", "3",
+                                      "--n-initial-points", "3", "--study", bad});
   EXPECT_EQ(rb.code, 3);
   EXPECT_EQ(rb.err, "rlab: error: " + bad + ":1:1: 'meta' must be an object\n");
   const std::string trial =
       d.write("trial.jsonl",
               lines_of(s)[0].dump() +
                   "\n{\"trial\": 0, \"params\": {\"x1\": 1, \"x2\": 2}, \"value\": \"x\"}\n");
-  const RunResult rt = run_rlab({"bayesopt", "--builtin", "branin", "--n-calls", "3",
-                                 "--n-initial-points", "3", "--study", trial});
+  const RunResult rt = run_inprocess({"bayesopt", "--builtin", "branin", "--n-calls", "3",
+                                      "--n-initial-points", "3", "--study", trial});
   EXPECT_EQ(rt.code, 3);
   EXPECT_EQ(rt.err, "rlab: error: " + trial + ":2:1: trial without a numeric 'value'\n");
   const std::string empty = d.write("empty.jsonl", "");
-  EXPECT_EQ(run_rlab({"bayesopt", "--builtin", "branin", "--n-calls", "3", "--n-initial-points",
-                      "3", "--study", empty})
+  EXPECT_EQ(run_inprocess({"bayesopt", "--builtin", "branin", "--n-calls", "3",
+                           "--n-initial-points", "3", "--study", empty})
                 .code,
             0);
   EXPECT_EQ(lines_of(empty).size(), 4U);
@@ -739,24 +740,27 @@ TEST(BayesoptE2e, AskAndTellOnAStudyFile) {
   TempDir d;
   const std::string s = d.path() + "/s.jsonl";
   for (int i = 0; i < 4; ++i) {
-    const RunResult ask = run_rlab({"bayesopt", "ask", "--builtin", "branin", "--n-initial-points",
-                                    "2", "--study", s, "--format", "json"});
+    const RunResult ask =
+        run_inprocess({"bayesopt", "ask", "--builtin", "branin", "--n-initial-points", "2",
+                       "--study", s, "--format", "json"});
     ASSERT_EQ(ask.code, 0) << ask.err;
     const json a = json::parse(ask.out);
     ASSERT_EQ(a.size(), 1U);
     EXPECT_EQ(a[0]["ask"], i);
     const Point x = {a[0]["params"]["x1"].get<double>(), a[0]["params"]["x2"].get<double>()};
-    const RunResult tell = run_rlab({"bayesopt", "tell", "--study", s, "--ask", std::to_string(i),
-                                     "--value", std::to_string(builtin_value("branin", x))});
+    const RunResult tell =
+        run_inprocess({"bayesopt", "tell", "--study", s, "--ask", std::to_string(i), "--value",
+                       std::to_string(builtin_value("branin", x))});
     ASSERT_EQ(tell.code, 0) << tell.err;
   }
-  const RunResult two = run_rlab({"bayesopt", "ask", "--study", s, "-n", "2", "--format", "json"});
+  const RunResult two =
+      run_inprocess({"bayesopt", "ask", "--study", s, "-n", "2", "--format", "json"});
   ASSERT_EQ(two.code, 0) << two.err;
   const json a = json::parse(two.out);
   ASSERT_EQ(a.size(), 2U);
   EXPECT_NE(a[0]["params"], a[1]["params"]);
   const RunResult twice =
-      run_rlab({"bayesopt", "tell", "--study", s, "--ask", "0", "--value", "1"});
+      run_inprocess({"bayesopt", "tell", "--study", s, "--ask", "0", "--value", "1"});
   EXPECT_EQ(twice.code, 3);
   EXPECT_EQ(twice.err, "rlab: error: " + s + ": ask 0 was already told\n");
   int trials = 0;
@@ -768,14 +772,15 @@ TEST(BayesoptE2e, TellOnAMissingOrEmptyStudyIsExitThreeWithAHint) {
   TempDir d;
   const std::string missing = d.path() + "/none.jsonl";
   const RunResult a =
-      run_rlab({"bayesopt", "tell", "--study", missing, "--ask", "0", "--value", "1"});
+      run_inprocess({"bayesopt", "tell", "--study", missing, "--ask", "0", "--value", "1"});
   EXPECT_EQ(a.code, 3);
   EXPECT_EQ(a.err, "rlab: error: " + missing +
                        ": no such study file, so it holds no ask to tell\n"
                        "rlab: note: 'rlab bayesopt ask CONFIG --study " +
                        missing + "' starts a study and prints the ask ids that 'tell' takes\n");
   const std::string empty = d.write("empty.jsonl", "");
-  const RunResult b = run_rlab({"bayesopt", "tell", "--study", empty, "--ask", "0", "--failed"});
+  const RunResult b =
+      run_inprocess({"bayesopt", "tell", "--study", empty, "--ask", "0", "--failed"});
   EXPECT_EQ(b.code, 3);
   EXPECT_EQ(b.err.substr(0, b.err.find('\n')),
             "rlab: error: " + empty + ": the study file is empty, so it holds no ask to tell");
@@ -833,7 +838,7 @@ TEST(BayesoptE2e, BadInputsExitThreeWithTheirLocation) {
   TempDir d;
   for (const Case& c : cases) {
     const std::string f = d.write("f.yaml", c.yaml);
-    const RunResult r = run_rlab({"bayesopt", f});
+    const RunResult r = run_inprocess({"bayesopt", f});
     EXPECT_EQ(r.code, c.code) << c.yaml << r.err;
     std::string want = c.err;
     if (want.find("DIR") != std::string::npos) want.replace(want.find("DIR"), 3, d.path());

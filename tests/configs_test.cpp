@@ -31,7 +31,7 @@ TEST(ConfigsExamples, EveryExampleRuns) {
       // A directory <command>/ holds its data and <command>.yaml, run as
       // `rlab <command> --config <command>/<command>.yaml`.
       const RunResult r =
-          run_rlab({f, "--config", dir + "/" + f + "/" + f + ".yaml", "--format", "json"});
+          run_inprocess({f, "--config", dir + "/" + f + "/" + f + ".yaml", "--format", "json"});
       EXPECT_EQ(r.code, 0) << f << "/: " << r.err;
       continue;
     }
@@ -54,7 +54,10 @@ TEST(ConfigsExamples, EveryExampleRuns) {
     if (trains && command == "bayesopt") {
       args.insert(args.end(), {"--set", "bayesopt.objective.runs=" + runs.path()});
     }
-    const RunResult r = run_rlab(args, env);
+    // In this process unless the run needs the environment or starts children (training, a
+    // bayesopt objective command).
+    const bool in_process = env.empty() && !trains && command != "bayesopt";
+    const RunResult r = in_process ? run_inprocess(args) : run_rlab(args, env);
     if (trains && !RLAB_HAVE_TRAIN) {
       // A build without the training core (preset asan) says so with exit 4.
       EXPECT_EQ(r.code, 4) << f << ": " << r.err;

@@ -19,6 +19,7 @@ namespace rlab::cost {
 namespace {
 
 using nlohmann::json;
+using rlab::test::run_inprocess;
 using rlab::test::run_rlab;
 using rlab::test::source_path;
 using rlab::test::TempDir;
@@ -352,9 +353,9 @@ TEST(E2eCost, LabExampleShows774BesideTheInterruptionAwareFigure) {
 
 TEST(E2eCost, SimulateIsDeterministicPerSeed) {
   const std::string f = source_path("configs/examples/cost.yaml");
-  const auto a = run_rlab(
+  const auto a = run_inprocess(
       {"cost", "plan", f, "--simulate", "20000", "--seed", "3", "--format", "json"}, kToday);
-  const auto b = run_rlab(
+  const auto b = run_inprocess(
       {"cost", "plan", f, "--simulate", "20000", "--seed", "3", "--format", "json"}, kToday);
   ASSERT_EQ(a.code, 0) << a.err;
   EXPECT_EQ(a.out, b.out);
@@ -388,19 +389,20 @@ TEST(E2eCost, FailOverBudgetAndDiff) {
 }
 
 TEST(E2eCost, StaleShippedCatalogueWarns) {
-  const auto r =
-      run_rlab({"cost", "plan", source_path("tests/data/cost/ok.yaml")}, {"RLAB_TODAY=2026-01-01"});
+  const auto r = run_inprocess({"cost", "plan", source_path("tests/data/cost/ok.yaml")},
+                               {"RLAB_TODAY=2026-01-01"});
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.err.find("rlab: warning: prices in configs/cost/prices.csv are 185 days old (as of "
                        "2025-06-30, today 2026-01-01; more than 180)"),
             std::string::npos)
       << r.err;
-  const auto fresh = run_rlab({"cost", "plan", source_path("tests/data/cost/ok.yaml")}, kToday);
+  const auto fresh =
+      run_inprocess({"cost", "plan", source_path("tests/data/cost/ok.yaml")}, kToday);
   EXPECT_EQ(fresh.err, "");
 }
 
 TEST(E2eCost, SkyPilotCatalogue) {
-  const auto r = run_rlab(
+  const auto r = run_inprocess(
       {"cost", "plan", source_path("tests/data/cost/ok.yaml"), "--prices",
        source_path("tests/data/cost/skypilot_aws_vms.csv"), "--cloud", "aws", "--format", "csv"},
       kToday);
@@ -425,7 +427,7 @@ TEST_P(E2eCostBadInput, ExitThreeWithLocation) {
     args.push_back("--prices");
     args.push_back(source_path("tests/data/cost/" + c.prices));
   }
-  const auto r = run_rlab(args, kToday);
+  const auto r = run_inprocess(args, kToday);
   EXPECT_EQ(r.code, 3) << r.out;
   const std::string dir = source_path("tests/data/cost/");
   EXPECT_EQ(r.err, "rlab: error: " + dir + c.error + "\n");
@@ -472,7 +474,7 @@ TEST(E2eCost, BudgetBelowTheCheapestPossiblePlanIsInfeasibleNotAnError) {
                              figure +
                              " $ (aws us-east-1 p3.2xlarge at spot share 1.00, interruptions "
                              "included)";
-  auto r = run_rlab({"cost", "plan", plan}, kToday);
+  auto r = run_inprocess({"cost", "plan", plan}, kToday);
   EXPECT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(r.err, "");
   EXPECT_NE(r.out.find("budget 100.00 $: OVER by "), std::string::npos) << r.out;
@@ -480,10 +482,10 @@ TEST(E2eCost, BudgetBelowTheCheapestPossiblePlanIsInfeasibleNotAnError) {
   EXPECT_NE(r.out.find("verdict: INFEASIBLE\n  " + reason + "\n"), std::string::npos) << r.out;
   // The reason is said once, not again for the chosen offer.
   EXPECT_EQ(r.out.find("is below the cheapest plan on"), std::string::npos) << r.out;
-  r = run_rlab({"cost", "plan", plan, "--fail-over-budget"}, kToday);
+  r = run_inprocess({"cost", "plan", plan, "--fail-over-budget"}, kToday);
   EXPECT_EQ(r.code, 1) << r.err;
   EXPECT_NE(r.out.find("verdict: INFEASIBLE\n  " + reason + "\n"), std::string::npos) << r.out;
-  r = run_rlab({"cost", "plan", plan, "--format", "json"}, kToday);
+  r = run_inprocess({"cost", "plan", plan, "--format", "json"}, kToday);
   ASSERT_EQ(r.code, 0) << r.err;
   const json j = json::parse(r.out);
   EXPECT_EQ(j["feasible"], false);
@@ -491,17 +493,17 @@ TEST(E2eCost, BudgetBelowTheCheapestPossiblePlanIsInfeasibleNotAnError) {
   EXPECT_TRUE(j["min_spot_share_for_budget"].is_null());
   EXPECT_EQ(j["reasons"][0], reason);
   EXPECT_EQ(j["chosen"]["instance"], "p3.2xlarge");
-  r = run_rlab({"cost", "plan", plan, "--format", "json", "--fail-over-budget"}, kToday);
+  r = run_inprocess({"cost", "plan", plan, "--format", "json", "--fail-over-budget"}, kToday);
   EXPECT_EQ(r.code, 1) << r.err;
   // The same from the command line, and in a diff's head plan.
-  r = run_rlab({"cost", "plan", source_path("configs/examples/cost.yaml"), "--budget", "1"},
-               kToday);
+  r = run_inprocess({"cost", "plan", source_path("configs/examples/cost.yaml"), "--budget", "1"},
+                    kToday);
   EXPECT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.out.find("verdict: INFEASIBLE\n  budget 1.00 $ is below the cheapest possible "
                        "plan, "),
             std::string::npos)
       << r.out;
-  r = run_rlab(
+  r = run_inprocess(
       {"cost", "diff", source_path("configs/examples/cost.yaml"), plan, "--fail-over-budget"},
       kToday);
   EXPECT_EQ(r.code, 1) << r.err;
@@ -510,20 +512,21 @@ TEST(E2eCost, BudgetBelowTheCheapestPossiblePlanIsInfeasibleNotAnError) {
 TEST(E2eCost, DeadlineNoShareMeetsIsInfeasibleNotAnError) {
   // 500 GPU-hours cannot finish in 10 hours on one GPU at any spot share.
   const std::string example = source_path("configs/examples/cost.yaml");
-  auto r = run_rlab({"cost", "plan", example, "--deadline", "10"}, kToday);
+  auto r = run_inprocess({"cost", "plan", example, "--deadline", "10"}, kToday);
   EXPECT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.out.find("verdict: INFEASIBLE\n  deadline 10.0 h cannot be met at P90 on aws "
                        "us-east-1 p3.2xlarge with any spot share: all on-demand takes "),
             std::string::npos)
       << r.out;
-  r = run_rlab({"cost", "plan", example, "--deadline", "10", "--format", "json"}, kToday);
+  r = run_inprocess({"cost", "plan", example, "--deadline", "10", "--format", "json"}, kToday);
   ASSERT_EQ(r.code, 0) << r.err;
   const json j = json::parse(r.out);
   EXPECT_EQ(j["feasible"], false);
   EXPECT_TRUE(j["max_spot_share_for_deadline"].is_null());
   // Within the budget, so --fail-over-budget (a gate on cost) still passes.
   EXPECT_EQ(
-      run_rlab({"cost", "plan", example, "--deadline", "10", "--fail-over-budget"}, kToday).code,
+      run_inprocess({"cost", "plan", example, "--deadline", "10", "--fail-over-budget"}, kToday)
+          .code,
       0);
 }
 
@@ -533,7 +536,7 @@ TEST(E2eCost, InterruptionsTooFrequentToEverFinishIsExitThree) {
       dir.write("storm.yaml",
                 "cost:\n  work_instance_hours: 1000\n  instance: p3.2xlarge\n  region: us-east-1\n"
                 "  interruption_rate_per_hour: 100\n  checkpoint_write_minutes: 30\n");
-  const auto r = run_rlab({"cost", "plan", f}, kToday);
+  const auto r = run_inprocess({"cost", "plan", f}, kToday);
   EXPECT_EQ(r.code, 3);
   EXPECT_EQ(r.err.rfind("rlab: error: " + f +
                             ":3:13: interruptions too frequent on aws us-east-1 "

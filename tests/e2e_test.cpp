@@ -1,4 +1,6 @@
-// End-to-end: run the built binary, check stdout, stderr and exit codes.
+// The app through its entry point: in-process (run_inprocess, the same run_app the binary calls)
+// for the commands and their outputs, and the built binary (run_rlab) for help, version, doctor,
+// completion and a few exit codes, checking stdout, stderr and exit codes.
 #include "rlab/text.h"
 
 #include <gtest/gtest.h>
@@ -34,7 +36,7 @@ TEST(E2eHelp, NoCommandIsAUsageError) {
 }
 
 TEST(E2eUsage, UnknownCommandSuggestsTheClosest) {
-  const RunResult r = run_rlab({"prioritze", "x.yaml"});
+  const RunResult r = run_inprocess({"prioritze", "x.yaml"});
   EXPECT_EQ(r.code, 2);
   EXPECT_EQ(r.err,
             "rlab: error: unknown command 'prioritze' (did you mean 'prioritize'?); run 'rlab "
@@ -59,7 +61,7 @@ TEST(E2eVersion, PrintsVersionAndCommit) {
 }
 
 TEST(E2ePrioritize, LabExampleJson) {
-  const RunResult r = run_rlab({"prioritize", kExample, "--format", "json"});
+  const RunResult r = run_inprocess({"prioritize", kExample, "--format", "json"});
   ASSERT_EQ(r.code, 0) << r.err;
   const json j = json::parse(r.out);
   EXPECT_EQ(j["model"], "ratio");
@@ -87,7 +89,7 @@ TEST(E2ePrioritize, LabExampleTablePrintsRankingInOrder) {
 }
 
 TEST(E2ePrioritize, ExplainShowsTerms) {
-  const RunResult r = run_rlab({"prioritize", kExample, "--explain"});
+  const RunResult r = run_inprocess({"prioritize", kExample, "--explain"});
   ASSERT_EQ(r.code, 0);
   EXPECT_NE(r.out.find("electrode: impact / (difficulty + 1) = 9 / (7 + 1) = 1.125"),
             std::string::npos)
@@ -95,16 +97,16 @@ TEST(E2ePrioritize, ExplainShowsTerms) {
 }
 
 TEST(E2ePrioritize, GlobalFlagsWorkBeforeAndAfterTheCommand) {
-  const RunResult a = run_rlab({"--format", "json", "prioritize", kExample});
-  const RunResult b = run_rlab({"prioritize", kExample, "--format", "json"});
+  const RunResult a = run_inprocess({"--format", "json", "prioritize", kExample});
+  const RunResult b = run_inprocess({"prioritize", kExample, "--format", "json"});
   EXPECT_EQ(a.code, 0);
   EXPECT_EQ(a.out, b.out);
 }
 
 TEST(E2ePrioritize, SetOverridesTheFile) {
-  const RunResult r =
-      run_rlab({"prioritize", kExample, "--format", "json", "--set", "challenges.3.impact=10",
-                "--set", "model=ratio-risk", "--set", "challenges.0.risk=1", "--model", "ratio"});
+  const RunResult r = run_inprocess({"prioritize", kExample, "--format", "json", "--set",
+                                     "challenges.3.impact=10", "--set", "model=ratio-risk", "--set",
+                                     "challenges.0.risk=1", "--model", "ratio"});
   ASSERT_EQ(r.code, 0) << r.err;
   const json j = json::parse(r.out);
   EXPECT_EQ(j["model"], "ratio");  // the flag wins over --set and the file
@@ -113,7 +115,7 @@ TEST(E2ePrioritize, SetOverridesTheFile) {
       EXPECT_DOUBLE_EQ(c["score"].get<double>(), 10.0 / 9);
     }
   }
-  const RunResult bad = run_rlab({"prioritize", kExample, "--set", "challenges.0.impact=12"});
+  const RunResult bad = run_inprocess({"prioritize", kExample, "--set", "challenges.0.impact=12"});
   EXPECT_EQ(bad.code, 3);
   EXPECT_EQ(bad.err,
             "rlab: error: --set challenges.0.impact=12: 'challenges.0.impact' is 12, must be "
@@ -122,7 +124,7 @@ TEST(E2ePrioritize, SetOverridesTheFile) {
 
 TEST(E2ePrioritize, ExperimentFileAndStatuses) {
   const RunResult r =
-      run_rlab({"--config", data("experiment.yaml"), "prioritize", "--format", "json"});
+      run_inprocess({"--config", data("experiment.yaml"), "prioritize", "--format", "json"});
   ASSERT_EQ(r.code, 0) << r.err;
   const json j = json::parse(r.out);
   EXPECT_EQ(j["ranking"], json({"a", "b"}));
@@ -134,18 +136,18 @@ TEST(E2ePrioritize, ExperimentFileAndStatuses) {
 }
 
 TEST(E2ePrioritize, CsvMdDotMermaid) {
-  const RunResult csv = run_rlab({"prioritize", kExample, "--format", "csv"});
+  const RunResult csv = run_inprocess({"prioritize", kExample, "--format", "csv"});
   ASSERT_EQ(csv.code, 0);
   EXPECT_EQ(csv.out.substr(0, csv.out.find('\n')),
             "rank,id,title,score,state,order,status,blocked_by,depends_on,moscow,due,tags,te,sd,"
             "es,ef,slack,critical");
   EXPECT_NE(csv.out.find("1,cycle-life,Cycle-life testing,1.167,blocked,3,todo,electrolyte"),
             std::string::npos);
-  const RunResult md = run_rlab({"prioritize", kExample, "--format", "md"});
+  const RunResult md = run_inprocess({"prioritize", kExample, "--format", "md"});
   EXPECT_NE(md.out.find("| 1 | cycle-life | Cycle-life testing | 1.167 | blocked |"),
             std::string::npos)
       << md.out;
-  const RunResult dot = run_rlab({"prioritize", kExample, "--format", "dot"});
+  const RunResult dot = run_inprocess({"prioritize", kExample, "--format", "dot"});
   EXPECT_EQ(dot.out.rfind("digraph prioritize {", 0), 0U);
   EXPECT_NE(dot.out.find("\"electrode\" -> \"electrolyte\";"), std::string::npos);
   EXPECT_NE(dot.out.find("\"cost-control\" [label=\"cost-control\\nCost control\\nscore 0.667\", "
@@ -153,7 +155,7 @@ TEST(E2ePrioritize, CsvMdDotMermaid) {
             std::string::npos)
       << dot.out;
   EXPECT_NE(dot.out.find("color=\"#dc2626\""), std::string::npos);
-  const RunResult mm = run_rlab({"prioritize", kExample, "--format", "mermaid"});
+  const RunResult mm = run_inprocess({"prioritize", kExample, "--format", "mermaid"});
   EXPECT_EQ(mm.out.rfind("flowchart LR\n", 0), 0U);
   EXPECT_NE(mm.out.find("  n0 --> n1\n"), std::string::npos);
   EXPECT_NE(mm.out.find("  class n1,n2,n3 blocked\n"), std::string::npos) << mm.out;
@@ -164,7 +166,7 @@ TEST(E2ePrioritize, DotIsValidGraphviz) {
   if (run_program({"/bin/sh", "-c", "command -v dot"}).code != 0) GTEST_SKIP() << "no graphviz";
   TempDir dir;
   const std::string f = dir.path() + "/g.dot";
-  ASSERT_EQ(run_rlab({"prioritize", kExample, "--format", "dot", "-o", f}).code, 0);
+  ASSERT_EQ(run_inprocess({"prioritize", kExample, "--format", "dot", "-o", f}).code, 0);
   EXPECT_EQ(run_program({"/bin/sh", "-c", "dot -Tsvg '" + f + "' > /dev/null"}).code, 0);
 }
 
@@ -175,7 +177,7 @@ TEST(E2ePrioritize, NewlinesAndWideTitlesInEveryTextFormat) {
                 "version: 1\nchallenges:\n"
                 "  - {id: a, title: \"two\\nlines\\tand a bell\\a\", impact: 9, difficulty: 1}\n"
                 "  - {id: b, title: \"深層学習の電池\", impact: 5, difficulty: 4}\n");
-  const RunResult table = run_rlab({"prioritize", plan});
+  const RunResult table = run_inprocess({"prioritize", plan});
   ASSERT_EQ(table.code, 0) << table.err;
   // One line per challenge, the wide title padded by its display width (2 columns a character).
   std::vector<std::string> lines;
@@ -187,22 +189,22 @@ TEST(E2ePrioritize, NewlinesAndWideTitlesInEveryTextFormat) {
   // display width for both, the header's less its "  blocked by".
   EXPECT_EQ(display_width(lines[2]), display_width(lines[0]) - 12) << table.out;
   EXPECT_EQ(display_width(lines[3]), display_width(lines[0]) - 12) << table.out;
-  const RunResult md = run_rlab({"prioritize", plan, "--format", "md"});
+  const RunResult md = run_inprocess({"prioritize", plan, "--format", "md"});
   EXPECT_NE(md.out.find("two<br>lines\\tand a bell\\x07"), std::string::npos) << md.out;
-  const RunResult mm = run_rlab({"prioritize", plan, "--format", "mermaid"});
+  const RunResult mm = run_inprocess({"prioritize", plan, "--format", "mermaid"});
   EXPECT_NE(mm.out.find("[\"a<br/>two<br/>lines and a bell <br/>score"), std::string::npos)
       << mm.out;
-  const RunResult dot = run_rlab({"prioritize", plan, "--format", "dot"});
+  const RunResult dot = run_inprocess({"prioritize", plan, "--format", "dot"});
   EXPECT_NE(dot.out.find("label=\"a\\ntwo\\nlines and a bell \\nscore"), std::string::npos)
       << dot.out;
-  const RunResult csv = run_rlab({"prioritize", plan, "--format", "csv"});
+  const RunResult csv = run_inprocess({"prioritize", plan, "--format", "csv"});
   EXPECT_NE(csv.out.find(",\"two\nlines\tand a bell\a\","), std::string::npos) << csv.out;
 }
 
 TEST(E2ePrioritize, OutputFileIsWrittenAtomically) {
   TempDir dir;
   const std::string f = dir.path() + "/plan.json";
-  const RunResult r = run_rlab({"prioritize", kExample, "--format", "json", "-o", f});
+  const RunResult r = run_inprocess({"prioritize", kExample, "--format", "json", "-o", f});
   ASSERT_EQ(r.code, 0);
   EXPECT_EQ(r.out, "");
   std::ifstream in(f);
@@ -210,8 +212,8 @@ TEST(E2ePrioritize, OutputFileIsWrittenAtomically) {
   EXPECT_NO_THROW(parsed = json::parse(in));
   EXPECT_EQ(parsed["model"], "ratio");
   // A failing run leaves an existing output untouched and no temporary file behind.
-  const std::string before = run_rlab({"prioritize", kExample, "--format", "json"}).out;
-  EXPECT_EQ(run_rlab({"prioritize", data("cycle.yaml"), "-o", f}).code, 3);
+  const std::string before = run_inprocess({"prioritize", kExample, "--format", "json"}).out;
+  EXPECT_EQ(run_inprocess({"prioritize", data("cycle.yaml"), "-o", f}).code, 3);
   std::ifstream again(f);
   std::string content((std::istreambuf_iterator<char>(again)), std::istreambuf_iterator<char>());
   EXPECT_EQ(content, before);
@@ -232,7 +234,7 @@ TEST_P(E2eBadInput, ExitThreeWithLocation) {
   const BadInput& b = GetParam();
   std::vector<std::string> args = {"prioritize", data(b.file)};
   if (*b.model != '\0') args.insert(args.end(), {"--model", b.model});
-  const RunResult r = run_rlab(args);
+  const RunResult r = run_inprocess(args);
   EXPECT_EQ(r.code, 3);
   EXPECT_EQ(r.out, "");
   const std::string prefix = "rlab: error: " + data(b.file);
@@ -287,7 +289,7 @@ INSTANTIATE_TEST_SUITE_P(
     });
 
 TEST(E2ePrioritize, CycleReportSuggestsAnEdge) {
-  const RunResult r = run_rlab({"prioritize", data("cycle.yaml")});
+  const RunResult r = run_inprocess({"prioritize", data("cycle.yaml")});
   EXPECT_EQ(r.code, 3);
   EXPECT_NE(r.err.find("rlab: note: to break 1 cycle, drop 'a' from the depends_on of 'c' (" +
                        data("cycle.yaml") + ":4:52)"),

@@ -155,8 +155,8 @@ TEST(Records, ValidateExpListAndShowReadEveryRecordRlabWrites) {
   const auto cand = write_runs(cand_dir, "autoencoder", 21);
   const std::string runs = base_dir.path() + "/runs";
   // validate: the failed, interrupted, diverged and unfinished runs are named and skipped.
-  const RunResult r = run_rlab({"validate", runs, cand_dir.path() + "/runs", "--metric",
-                                "val_psnr:higher", "--format", "json"});
+  const RunResult r = run_inprocess({"validate", runs, cand_dir.path() + "/runs", "--metric",
+                                     "val_psnr:higher", "--format", "json"});
   ASSERT_EQ(r.code, 0) << r.err;
   const json j = json::parse(r.out);
   EXPECT_EQ(j["metrics"][0]["baseline"]["n"], 7);
@@ -174,7 +174,7 @@ TEST(Records, ValidateExpListAndShowReadEveryRecordRlabWrites) {
         << r.err;
   }
   // exp list: every record, none skipped, the failed run's error in JSON.
-  const RunResult list = run_rlab({"exp", "list", "--runs", runs, "--format", "json"});
+  const RunResult list = run_inprocess({"exp", "list", "--runs", runs, "--format", "json"});
   ASSERT_EQ(list.code, 0) << list.err;
   EXPECT_EQ(list.err, "");
   const json l = json::parse(list.out);
@@ -184,11 +184,11 @@ TEST(Records, ValidateExpListAndShowReadEveryRecordRlabWrites) {
     EXPECT_EQ(l["runs"][i]["status"], base[i].status);
     EXPECT_EQ(l["runs"][i].contains("error"), base[i].status == "failed");
   }
-  EXPECT_EQ(run_rlab({"exp", "list", "--runs", runs}).code, 0);
+  EXPECT_EQ(run_inprocess({"exp", "list", "--runs", runs}).code, 0);
   // exp show: every record in every format.
   for (const auto& w : base) {
     for (const std::string format : {"table", "md", "json"}) {
-      const RunResult s = run_rlab({"exp", "show", w.id, "--runs", runs, "--format", format});
+      const RunResult s = run_inprocess({"exp", "show", w.id, "--runs", runs, "--format", format});
       ASSERT_EQ(s.code, 0) << w.id << " " << format << ": " << s.err;
       EXPECT_EQ(s.err, "");
       if (format == "json") {
@@ -204,7 +204,7 @@ TEST(Records, ExpShowOfAFailedRunShowsItsError) {
   TempDir dir;
   const auto written = write_runs(dir, "classifier", 0.8);
   const std::string failed = written[7].id;
-  const RunResult s = run_rlab({"exp", "show", failed, "--runs", dir.path() + "/runs"});
+  const RunResult s = run_inprocess({"exp", "show", failed, "--runs", dir.path() + "/runs"});
   ASSERT_EQ(s.code, 0) << s.err;
   EXPECT_NE(s.out.find("- status: failed\n- error: training: out of memory: tried to allocate "
                        "2.00 GiB\n"),
@@ -215,7 +215,8 @@ TEST(Records, ExpShowOfAFailedRunShowsItsError) {
             std::string::npos)
       << s.out;
   // A completed run's page has no error line.
-  const RunResult ok = run_rlab({"exp", "show", written[0].id, "--runs", dir.path() + "/runs"});
+  const RunResult ok =
+      run_inprocess({"exp", "show", written[0].id, "--runs", dir.path() + "/runs"});
   ASSERT_EQ(ok.code, 0) << ok.err;
   EXPECT_EQ(ok.out.find("- error:"), std::string::npos) << ok.out;
   EXPECT_NE(ok.out.find("No failure mode detected"), std::string::npos) << ok.out;
@@ -229,7 +230,8 @@ TEST(EdgeInputs, ValidateSideWithOnlyFailedRunsIsAnError) {
   dir.write("bad/EXP-1/record.yaml",
             "id: EXP-1\nstatus: failed\nerror: boom\nconfig: {seed: 1, amp: false}\n");
   const std::string good = dir.write("good.csv", "seed,acc\n1,0.8\n2,0.81\n3,0.79\n");
-  const RunResult r = run_rlab({"validate", dir.path() + "/bad", good, "--metric", "acc:higher"});
+  const RunResult r =
+      run_inprocess({"validate", dir.path() + "/bad", good, "--metric", "acc:higher"});
   EXPECT_EQ(r.code, 3);
   EXPECT_EQ(r.err, "rlab: warning: " + dir.path() +
                        "/bad/EXP-1/record.yaml:1:1: run EXP-1 has no results, status 'failed': "
@@ -249,7 +251,7 @@ TEST(EdgeInputs, ValidateNeverTakesRecordFieldsForMetrics) {
                                     "  - {id: EXP-2, config: {seed: 2, amp: false}}\n"
                                     "  - {seed: 3, metrics: {acc: 0.92}}\n");
   const RunResult r =
-      run_rlab({"validate", good, rec, "--metric", "acc:higher", "--format", "json"});
+      run_inprocess({"validate", good, rec, "--metric", "acc:higher", "--format", "json"});
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(json::parse(r.out)["metrics"][0]["candidate"]["n"], 2);
   EXPECT_NE(r.err.find("rlab: warning: " + rec + ":3:5: run EXP-2 has no results (skipped)\n"),
@@ -264,7 +266,8 @@ TEST(EdgeInputs, ExpListSkipsARecordOfWrongTypesAmongGoodOnes) {
   dir.write("runs/EXP-20260102-999/record.yaml", "id: EXP-20260102-999\nconfig: 5\nresults: [1]\n");
   std::filesystem::create_directories(dir.path() + "/runs/EXP-20260102-998");
   dir.write("runs/EXP-20260102-998/record.yaml", "- just\n- a list\n");
-  const RunResult r = run_rlab({"exp", "list", "--runs", dir.path() + "/runs", "--format", "json"});
+  const RunResult r =
+      run_inprocess({"exp", "list", "--runs", dir.path() + "/runs", "--format", "json"});
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(json::parse(r.out)["runs"].size(), written.size());
   EXPECT_EQ(r.err, "rlab: warning: " + dir.path() +
@@ -273,7 +276,7 @@ TEST(EdgeInputs, ExpListSkipsARecordOfWrongTypesAmongGoodOnes) {
                        dir.path() +
                        "/runs/EXP-20260102-999/record.yaml: a field has the wrong type (not a "
                        "record rlab wrote; skipped)\n");
-  const RunResult s = run_rlab({"exp", "show", "999", "--runs", dir.path() + "/runs"});
+  const RunResult s = run_inprocess({"exp", "show", "999", "--runs", dir.path() + "/runs"});
   EXPECT_EQ(s.code, 3);
   EXPECT_EQ(s.err, "rlab: error: " + dir.path() +
                        "/runs/EXP-20260102-999/record.yaml: not a run record rlab can show (a "
@@ -311,19 +314,19 @@ TEST(EdgeInputs, PomodoroHistoryAndJournalSkipABadLineAmongGoodOnes) {
 TEST(EdgeInputs, ExpListOfAMissingFolderIsAnError) {
   TempDir dir;
   const std::string missing = dir.path() + "/nonexist";
-  RunResult r = run_rlab({"exp", "list", "--runs", missing});
+  RunResult r = run_inprocess({"exp", "list", "--runs", missing});
   EXPECT_EQ(r.code, 3);
   EXPECT_EQ(r.out, "");
   EXPECT_EQ(r.err, "rlab: error: --runs " + missing +
                        ": no such folder\nrlab: note: rlab prototype records each run in "
                        "<folder>/<id>/record.yaml (--out, default runs)\n");
   const std::string file = dir.write("file", "x");
-  r = run_rlab({"exp", "list", "--runs", file, "--format", "json"});
+  r = run_inprocess({"exp", "list", "--runs", file, "--format", "json"});
   EXPECT_EQ(r.code, 3);
   EXPECT_EQ(r.err, "rlab: error: --runs " + file + ": not a folder\n");
   // An existing folder with no runs yet is an empty list.
   std::filesystem::create_directories(dir.path() + "/empty");
-  r = run_rlab({"exp", "list", "--runs", dir.path() + "/empty", "--format", "json"});
+  r = run_inprocess({"exp", "list", "--runs", dir.path() + "/empty", "--format", "json"});
   EXPECT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(json::parse(r.out)["runs"].size(), 0U);
 }

@@ -53,7 +53,7 @@ TEST(Exp, ListAndShowRecordsWrittenByHand) {
   TempDir dir;
   write_run(dir, record("EXP-20261207-001", "completed", 0.75));
   write_run(dir, record("EXP-20261207-002", "failed", 0.25));
-  const RunResult l = run_rlab({"exp", "list", "--runs", dir.path(), "--format", "csv"});
+  const RunResult l = run_inprocess({"exp", "list", "--runs", dir.path(), "--format", "csv"});
   ASSERT_EQ(l.code, 0) << l.err;
   EXPECT_EQ(l.out,
             "id,created,status,model,data,result,expected,hypothesis\n"
@@ -61,7 +61,8 @@ TEST(Exp, ListAndShowRecordsWrittenByHand) {
             "test_accuracy 0.75,accuracy>=0.5 (met),it learns\n"
             "EXP-20261207-002,2026-12-07T10:00:00Z,failed,classifier,synthetic,"
             "test_accuracy 0.25,accuracy>=0.5 (not met),it learns\n");
-  const RunResult s = run_rlab({"exp", "show", "002", "--runs", dir.path(), "--format", "json"});
+  const RunResult s =
+      run_inprocess({"exp", "show", "002", "--runs", dir.path(), "--format", "json"});
   ASSERT_EQ(s.code, 0) << s.err;
   EXPECT_EQ(json::parse(s.out), record("EXP-20261207-002", "failed", 0.25));
   const RunResult missing = run_rlab({"exp", "list", "--runs", dir.path() + "/none"});

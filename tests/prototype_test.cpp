@@ -318,7 +318,7 @@ class PrototypeBadInput : public ::testing::Test {
     const std::string f = dir.write("p.yaml", yaml);
     std::vector<std::string> args = {"prototype", f, "--out", dir.path() + "/runs"};
     args.insert(args.end(), extra.begin(), extra.end());
-    return run_rlab(args);
+    return run_inprocess(args);
   }
   std::string f() const { return dir.path() + "/p.yaml"; }
 };
@@ -424,10 +424,10 @@ TEST_F(PrototypeBadInput, BadDeviceAndExpectation) {
 
 TEST(PrototypeExp, ShowUnknownRunAndEmptyList) {
   TempDir dir;
-  const RunResult r = run_rlab({"exp", "show", "EXP-1", "--runs", dir.path()});
+  const RunResult r = run_inprocess({"exp", "show", "EXP-1", "--runs", dir.path()});
   EXPECT_EQ(r.code, 3);
   EXPECT_EQ(r.err, "rlab: error: no run 'EXP-1' in " + dir.path() + "\n");
-  const RunResult l = run_rlab({"exp", "list", "--runs", dir.path(), "--format", "json"});
+  const RunResult l = run_inprocess({"exp", "list", "--runs", dir.path(), "--format", "json"});
   EXPECT_EQ(l.code, 0);
   EXPECT_EQ(json::parse(l.out), json::parse(R"({"runs": []})"));
 }

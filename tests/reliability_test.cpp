@@ -83,7 +83,7 @@ TEST(ReliabilityYaml, BillionLaughsIsRefused) {
   }
   const std::string f = d.write("bomb.yaml", yaml);
   for (const char* cmd : {"prioritize", "cost", "bayesopt"}) {
-    const RunResult r = run_rlab({cmd, f});
+    const RunResult r = run_inprocess({cmd, f});
     EXPECT_EQ(r.code, 3) << cmd << r.err;
     const std::string tail =
         ": the document holds more than 200000 values once its aliases are expanded; refusing "
@@ -98,18 +98,18 @@ TEST(ReliabilityYaml, DeepNestingIsRefusedWithItsLocation) {
   TempDir d;
   // The list at depth 65 (the top-level list is depth 0) opens at column 66.
   const std::string f = d.write("deep.yaml", std::string(70, '[') + std::string(70, ']') + "\n");
-  RunResult r = run_rlab({"prioritize", f});
+  RunResult r = run_inprocess({"prioritize", f});
   EXPECT_EQ(r.code, 3);
   EXPECT_EQ(r.err, "rlab: error: " + f + ":1:66: nested more than 64 levels deep; refusing it\n");
   // Far deeper than any parser stack should go: yaml-cpp's own guard answers first.
   const std::string g =
       d.write("deeper.yaml", "a: " + std::string(100000, '[') + std::string(100000, ']') + "\n");
-  r = run_rlab({"prioritize", g});
+  r = run_inprocess({"prioritize", g});
   EXPECT_EQ(r.code, 3);
   EXPECT_EQ(r.err.rfind("rlab: error: " + g + ":1:", 0), 0U) << r.err.substr(0, 300);
   // A self-referencing alias is a finite document that a walker would follow forever.
   const std::string h = d.write("self.yaml", "a: &a\n  b: *a\n");
-  r = run_rlab({"prioritize", h});
+  r = run_inprocess({"prioritize", h});
   EXPECT_EQ(r.code, 3) << r.err;
 }
 
@@ -117,17 +117,17 @@ TEST(ReliabilityYaml, DeepNestingIsRefusedWithItsLocation) {
 TEST(ReliabilityYaml, KeysMustBeText) {
   TempDir d;
   const std::string f = d.write("k.yaml", "{[a]: 1}\n");
-  RunResult r = run_rlab({"prioritize", f});
+  RunResult r = run_inprocess({"prioritize", f});
   EXPECT_EQ(r.code, 3);
   EXPECT_EQ(r.err, "rlab: error: " + f + ":1:2: a key must be a plain value, got a list\n");
   const std::string g = d.write("g.yaml", "a:\n  ? {b: 1}\n  : 2\n");
-  r = run_rlab({"cost", g});
+  r = run_inprocess({"cost", g});
   EXPECT_EQ(r.code, 3);
   EXPECT_EQ(r.err, "rlab: error: " + g + ":2:5: a key must be a plain value, got a map\n");
   // The fuzzer's input: a JSON Lines run record whose key is an alias to a map.
   const std::string crash = slurp(source_path("tests/fuzz/corpus/validate/complex_key.jsonl"));
   const std::string jl = d.write("runs.jsonl", crash.substr(1));
-  r = run_rlab({"validate", jl, jl, "--metric", "acc:higher"});
+  r = run_inprocess({"validate", jl, jl, "--metric", "acc:higher"});
   EXPECT_EQ(r.code, 3);
   EXPECT_EQ(r.err, "rlab: error: " + jl + ":1:13: a key must be a plain value, got a map\n");
 }

@@ -191,7 +191,7 @@ TEST(TrlQuick, MappingAndCumulativeRuleMatchTheReference) {
       args.push_back("--" + f.get<std::string>());
     }
     EXPECT_EQ(trl::quick(claimed).level, c["level"].get<int>()) << c.dump();
-    const RunResult r = run_rlab(args);
+    const RunResult r = run_inprocess(args);
     ASSERT_EQ(r.code, 0) << r.err;
     EXPECT_EQ(json::parse(r.out)["level"], c["level"]) << c.dump();
   }
@@ -248,7 +248,7 @@ TEST(TrlDiff, LevelsPercentagesAndEvidence) {
 
 TEST(TrlE2e, LevelsQuoteTheOfficialDefinitions) {
   for (const char* scale : {"nasa", "eu"}) {
-    const RunResult r = run_rlab({"trl", "levels", "--scale", scale, "--format", "json"});
+    const RunResult r = run_inprocess({"trl", "levels", "--scale", scale, "--format", "json"});
     ASSERT_EQ(r.code, 0) << r.err;
     const json j = json::parse(r.out);
     const json& defs = expected()["definitions"][scale];
@@ -269,14 +269,14 @@ TEST(TrlE2e, LevelsQuoteTheOfficialDefinitions) {
       }
     }
   }
-  const RunResult t = run_rlab({"trl", "levels"});
+  const RunResult t = run_inprocess({"trl", "levels"});
   EXPECT_EQ(t.code, 0);
   EXPECT_NE(t.out.find("NPR 7123.1C"), std::string::npos);
 }
 
 TEST(TrlE2e, ExampleMatchesTheReferenceAtSeveralThresholds) {
   for (const auto& [threshold, want] : expected()["example"].items()) {
-    const RunResult r = run_rlab(
+    const RunResult r = run_inprocess(
         {"trl", "assess", kExample, "--format", "json", "--set", "threshold=" + threshold});
     ASSERT_EQ(r.code, 0) << r.err;
     const json j = json::parse(r.out);
@@ -316,7 +316,7 @@ TEST(TrlE2e, BareFileIsAssessAndRequireGates) {
 }
 
 TEST(TrlE2e, QuickPrintsTheMapping) {
-  const RunResult r = run_rlab({"trl", "quick", "--theory", "--lab-prototype"});
+  const RunResult r = run_inprocess({"trl", "quick", "--theory", "--lab-prototype"});
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(
       r.out.rfind("TRL 4: Component and/or breadboard validation in a laboratory environment.", 0),
@@ -327,7 +327,7 @@ TEST(TrlE2e, QuickPrintsTheMapping) {
     EXPECT_NE(r.out.find(row), std::string::npos) << row;
   }
   const RunResult g =
-      run_rlab({"trl", "quick", "--lab-prototype", "--product-ready", "--require", "2"});
+      run_inprocess({"trl", "quick", "--lab-prototype", "--product-ready", "--require", "2"});
   EXPECT_EQ(g.code, 1);
   EXPECT_NE(
       g.out.find(
@@ -349,8 +349,8 @@ TEST(TrlE2e, RecordHistoryAndDiff) {
                 "  1.documented-research: {done: yes, evidence: [r1.pdf, r2.pdf]}\n"
                 "  2.definition: 100\n  2.documented-concept: yes\n");
   const std::vector<std::string> env = {"RLAB_NOW=2025-02-01T10:00:00Z"};
-  EXPECT_EQ(run_rlab({"trl", "assess", v1, "--record", "--history", hist}, env).code, 0);
-  EXPECT_EQ(run_rlab({"trl", "assess", v2, "--record", "--history", hist}, env).code, 0);
+  EXPECT_EQ(run_inprocess({"trl", "assess", v1, "--record", "--history", hist}, env).code, 0);
+  EXPECT_EQ(run_inprocess({"trl", "assess", v2, "--record", "--history", hist}, env).code, 0);
   std::ifstream in(hist);
   std::string l1, l2, l3;
   std::getline(in, l1);
@@ -362,14 +362,14 @@ TEST(TrlE2e, RecordHistoryAndDiff) {
   EXPECT_EQ(r1["recorded_at"], "2025-02-01T10:00:00Z");
   EXPECT_EQ(json::parse(l2)["level"], 2);
 
-  const RunResult h = run_rlab({"trl", "history", "--history", hist, "--format", "json"});
+  const RunResult h = run_inprocess({"trl", "history", "--history", hist, "--format", "json"});
   ASSERT_EQ(h.code, 0) << h.err;
   const json hj = json::parse(h.out);
   ASSERT_EQ(hj["records"].size(), 2U);
   EXPECT_EQ(hj["records"][1]["date"], "2025-02-01");
 
   const RunResult d =
-      run_rlab({"trl", "diff", "1", "latest", "--history", hist, "--format", "json"});
+      run_inprocess({"trl", "diff", "1", "latest", "--history", hist, "--format", "json"});
   ASSERT_EQ(d.code, 0) << d.err;
   const json dj = json::parse(d.out);
   EXPECT_EQ(dj["level_before"], 1);
@@ -396,20 +396,20 @@ TEST(TrlE2e, RecordHistoryAndDiff) {
                                   {"after", "100%"}}});
   EXPECT_EQ(dj["changes"], want);
   // An answers file works as an operand too; a missing record is a usage error.
-  EXPECT_EQ(run_rlab({"trl", "diff", "previous", v2, "--history", hist}).code, 0);
-  EXPECT_EQ(run_rlab({"trl", "diff", "1", "7", "--history", hist}).code, 2);
+  EXPECT_EQ(run_inprocess({"trl", "diff", "previous", v2, "--history", hist}).code, 0);
+  EXPECT_EQ(run_inprocess({"trl", "diff", "1", "7", "--history", hist}).code, 2);
   // A broken history line among good records is reported with its position and skipped.
   const std::string bad = dir.write("bad.jsonl", l1 + "\n{oops\n");
-  const RunResult b = run_rlab({"trl", "history", "--history", bad});
+  const RunResult b = run_inprocess({"trl", "history", "--history", bad});
   EXPECT_EQ(b.code, 0) << b.err;
   EXPECT_EQ(b.err.rfind("rlab: warning: " + bad + ":2:1: invalid JSON in the history", 0), 0U)
       << b.err;
   EXPECT_NE(b.err.find(" (skipped)\n"), std::string::npos) << b.err;
   EXPECT_EQ(b.out,
-            run_rlab({"trl", "history", "--history", dir.write("good.jsonl", l1 + "\n")}).out);
+            run_inprocess({"trl", "history", "--history", dir.write("good.jsonl", l1 + "\n")}).out);
   // A history with no good record at all is an error.
   const std::string all_bad = dir.write("allbad.jsonl", "{oops\n[1]\n");
-  const RunResult ab = run_rlab({"trl", "history", "--history", all_bad});
+  const RunResult ab = run_inprocess({"trl", "history", "--history", all_bad});
   EXPECT_EQ(ab.code, 3);
   EXPECT_EQ(ab.err.rfind("rlab: error: " + all_bad + ":1:1: invalid JSON in the history", 0), 0U)
       << ab.err;
@@ -440,23 +440,23 @@ TEST(TrlE2e, BadInputsExitThreeWithTheirLocation) {
   };
   for (const auto& c : cases) {
     const std::string f = data(c.file);
-    const RunResult r = run_rlab({"trl", "assess", f});
+    const RunResult r = run_inprocess({"trl", "assess", f});
     EXPECT_EQ(r.code, 3) << c.file;
     EXPECT_EQ(r.err, "rlab: error: " + f + c.message + "\n");
     EXPECT_EQ(r.out, "");
   }
   // Scale files: the error points into the scale file.
-  const RunResult gap = run_rlab({"trl", "assess", data("uses_gap_scale.yaml")});
+  const RunResult gap = run_inprocess({"trl", "assess", data("uses_gap_scale.yaml")});
   EXPECT_EQ(gap.code, 3);
   EXPECT_EQ(gap.err, "rlab: error: " + data("gap_scale.yaml") +
                          ":9:12: gap in levels: level 4 follows level 2 (expected 3)\n");
-  const RunResult dup = run_rlab({"trl", "levels", "--scale", data("dup_scale.yaml")});
+  const RunResult dup = run_inprocess({"trl", "levels", "--scale", data("dup_scale.yaml")});
   EXPECT_EQ(dup.code, 3);
   EXPECT_EQ(dup.err, "rlab: error: " + data("dup_scale.yaml") +
                          ":11:14: duplicate criterion id 'a' (first at " + data("dup_scale.yaml") +
                          ":6:14)\n");
   // An unknown built-in on the command line is a usage error.
-  const RunResult u = run_rlab({"trl", "levels", "--scale", "nasaa"});
+  const RunResult u = run_inprocess({"trl", "levels", "--scale", "nasaa"});
   EXPECT_EQ(u.code, 2);
   EXPECT_EQ(u.err,
             "rlab: error: --scale: unknown scale 'nasaa' (did you mean 'nasa'?) (built-in: eu, "
@@ -469,12 +469,13 @@ TEST(TrlE2e, CustomScaleWithApplicability) {
       "a.yaml",
       "technology: rig\nscale: " + data("hw_sw_scale.yaml") +
           "\nkind: hardware\nanswers:\n  idea: yes\n  code: yes\n  docs: n/a\n  tests: yes\n");
-  const RunResult r = run_rlab({"trl", "assess", f, "--format", "json"});
+  const RunResult r = run_inprocess({"trl", "assess", f, "--format", "json"});
   ASSERT_EQ(r.code, 0) << r.err;
   const json j = json::parse(r.out);
   EXPECT_EQ(j["level"], 1);  // hardware: "board" applies and is unanswered
   EXPECT_EQ(j["elements"][0]["holes"], json::array({{{"level", 3}, {"criterion", "tests"}}}));
-  const RunResult sw = run_rlab({"trl", "assess", f, "--format", "json", "--set", "kind=software"});
+  const RunResult sw =
+      run_inprocess({"trl", "assess", f, "--format", "json", "--set", "kind=software"});
   ASSERT_EQ(sw.code, 0) << sw.err;
   EXPECT_EQ(json::parse(sw.out)["level"], 3);
 }
@@ -577,7 +578,7 @@ TEST(TrlAsk, InterruptedSessionResumesWithoutLosingAnswers) {
   }
   // Both answers are on disk, readable by `assess` (which sees TRL 0: 1.documented-research is 75
   // %).
-  const RunResult r = run_rlab({"trl", "assess", file, "--format", "json"});
+  const RunResult r = run_inprocess({"trl", "assess", file, "--format", "json"});
   ASSERT_EQ(r.code, 0) << r.err << read_file(file);
   const json j = json::parse(r.out);
   EXPECT_EQ(j["technology"], "solver");
@@ -605,7 +606,7 @@ TEST(TrlAsk, InterruptedSessionResumesWithoutLosingAnswers) {
     p.send("q\n");
     EXPECT_EQ(p.wait(), 0) << p.output();
   }
-  const json k = json::parse(run_rlab({"trl", "assess", file, "--format", "json"}).out);
+  const json k = json::parse(run_inprocess({"trl", "assess", file, "--format", "json"}).out);
   EXPECT_EQ(k["elements"][0]["levels"][1]["criteria"][0]["percent"], 100.0);
   // Not a terminal: a usage error pointing to the file mode.
   EXPECT_EQ(run_rlab({"trl", "ask", file}).code, 2);

@@ -501,8 +501,8 @@ TEST(E2eValidate, LabExampleImproves) {
 }
 
 TEST(E2eValidate, TableShowsVerdicts) {
-  const RunResult r =
-      run_rlab({"validate", kBase, kCand, "--metric", "accuracy:higher", "--metric", "f1:higher"});
+  const RunResult r = run_inprocess(
+      {"validate", kBase, kCand, "--metric", "accuracy:higher", "--metric", "f1:higher"});
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.out.find("accuracy  ↑"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("+8.20%"), std::string::npos) << r.out;
@@ -562,8 +562,9 @@ TEST(E2eValidate, ReadsRecordsGlobsAndDirectories) {
               "{\"seed\": " + std::to_string(i) +
                   ", \"metrics\": {\"eval\": {\"acc\": " + std::to_string(cand[i]) + "}}}");
   }
-  const RunResult r = run_rlab({"validate", dir.path() + "/runs", dir.path() + "/new/*.json",
-                                "--metric", "eval.acc:higher", "--paired", "--format", "json"});
+  const RunResult r =
+      run_inprocess({"validate", dir.path() + "/runs", dir.path() + "/new/*.json", "--metric",
+                     "eval.acc:higher", "--paired", "--format", "json"});
   ASSERT_EQ(r.code, 0) << r.err;
   const json j = json::parse(r.out);
   EXPECT_EQ(j["metrics"][0]["baseline"]["n"], 3);
@@ -694,7 +695,7 @@ TEST(E2eValidate, BadInputsExitThreeWithTheirPlace) {
     std::vector<std::string> args = {"validate", bc.baseline};
     if (!bc.candidate.empty()) args.push_back(bc.candidate);
     args.insert(args.end(), bc.extra.begin(), bc.extra.end());
-    const RunResult r = run_rlab(args);
+    const RunResult r = run_inprocess(args);
     EXPECT_EQ(r.code, bc.code) << bc.error << "\n" << r.err;
     EXPECT_EQ(first_line(r.err), bc.error);
     EXPECT_EQ(r.out, "");

@@ -1,15 +1,21 @@
 #include "support/run.h"
 
+#include "rlab/clock.h"
+#include "rlab/commands.h"
+
 #include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <climits>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 
@@ -81,6 +87,78 @@ RunResult run_rlab(const std::vector<std::string>& args, const std::vector<std::
   std::vector<std::string> argv = {RLAB_BINARY};
   argv.insert(argv.end(), args.begin(), args.end());
   return run_program(argv, env);
+}
+
+namespace {
+
+std::string current_dir() {
+  char buf[PATH_MAX];
+  return ::getcwd(buf, sizeof buf) != nullptr ? std::string(buf) : std::string();
+}
+
+// The clock the binary would build with `env` added to this process's environment: the two
+// variables are set only while Clock::from_environment reads them.
+Clock clock_from(const std::vector<std::string>& env) {
+  const char* const names[] = {"RLAB_NOW", "RLAB_TODAY"};
+  std::optional<std::string> saved[2];
+  for (int i = 0; i < 2; ++i) {
+    if (const char* v = std::getenv(names[i])) saved[i] = v;
+  }
+  for (const auto& kv : env) {
+    const std::string name = kv.substr(0, kv.find('='));
+    if (name != names[0] && name != names[1]) {
+      throw std::invalid_argument("run_inprocess: " + name +
+                                  " is environment beyond the clock; use run_rlab");
+    }
+    ::setenv(name.c_str(), kv.substr(name.size() + 1).c_str(), 1);
+  }
+  const Clock clock = Clock::from_environment();
+  for (int i = 0; i < 2; ++i) {
+    if (saved[i]) {
+      ::setenv(names[i], saved[i]->c_str(), 1);
+    } else {
+      ::unsetenv(names[i]);
+    }
+  }
+  return clock;
+}
+
+// The handler only: setting any disposition through glibc adds SA_RESTORER to the flags the
+// kernel reports back, so a handler put back as it was may not read back with the same flags.
+bool same_handler(const struct sigaction& a, const struct sigaction& b) {
+  return a.sa_handler == b.sa_handler;
+}
+
+}  // namespace
+
+RunResult run_inprocess(const std::vector<std::string>& args, const std::vector<std::string>& env) {
+  std::vector<std::string> argv = {"rlab"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  const Clock clock = clock_from(env);
+  const std::string cwd = current_dir();
+  struct sigaction int_before {};
+  struct sigaction term_before {};
+  ::sigaction(SIGINT, nullptr, &int_before);
+  ::sigaction(SIGTERM, nullptr, &term_before);
+  std::ostringstream out;
+  std::ostringstream err;
+  RunResult r;
+  r.code = run_app(argv, command_table(), out, err, clock);
+  r.out = out.str();
+  r.err = err.str();
+  struct sigaction int_after {};
+  struct sigaction term_after {};
+  ::sigaction(SIGINT, nullptr, &int_after);
+  ::sigaction(SIGTERM, nullptr, &term_after);
+  if (current_dir() != cwd) {
+    const int rc = ::chdir(cwd.c_str());
+    (void)rc;
+    throw std::logic_error("run_inprocess: rlab changed the working directory");
+  }
+  if (!same_handler(int_before, int_after) || !same_handler(term_before, term_after)) {
+    throw std::logic_error("run_inprocess: rlab left a SIGINT/SIGTERM handler changed");
+  }
+  return r;
 }
 
 std::string source_path(const std::string& relative) {

@@ -23,6 +23,15 @@ RunResult run_program(const std::vector<std::string>& argv,
 /// Runs the rlab binary under test with `args`.
 RunResult run_rlab(const std::vector<std::string>& args, const std::vector<std::string>& env = {});
 
+/// Runs rlab in this process through its entry point (run_app with the command table, as
+/// apps/rlab/main.cpp does, neither stream a terminal), without starting a process. `env` may
+/// name only the clock, RLAB_NOW and RLAB_TODAY ("K=V"), read as the binary reads them (a
+/// malformed value is the same usage error); any other variable throws, as does a run that
+/// leaves the working directory or the SIGINT/SIGTERM handlers changed. For commands that read
+/// no stdin, start no child process and take no signal: the rest go through run_rlab.
+RunResult run_inprocess(const std::vector<std::string>& args,
+                        const std::vector<std::string>& env = {});
+
 /// Absolute path of a file in the source tree.
 std::string source_path(const std::string& relative);
 
