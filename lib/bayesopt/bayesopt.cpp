@@ -9,8 +9,11 @@
 #include <algorithm>
 #include <boost/random/sobol.hpp>
 #include <cmath>
+#include <functional>
+#include <initializer_list>
 #include <limits>
 #include <numeric>
+#include <optional>
 #include <set>
 
 #include "core_internal.h"
@@ -413,6 +416,194 @@ std::optional<Gp> Optimizer::fit_model(const std::vector<double>& ys, HyperCache
   return gp;
 }
 
+namespace {
+
+using Seen = std::function<bool(const Eigen::VectorXd&)>;
+
+// A point never evaluated, failed or pending: random draws, then (finite spaces) a scan of the
+// whole space from a random offset; nullopt when a finite space has none left.
+std::optional<Point> unseen_point(const Space& space,
+                                  std::initializer_list<const std::vector<Point>*> lists,
+                                  const Seen& seen, Rng& rng) {
+  const std::size_t dims = space.dims.size();
+  for (int tries = 0; tries < 1000; ++tries) {
+    Point p = from_unit(space, random_unit(dims, rng));
+    if (!seen(encode(space, p))) return p;
+  }
+  const std::optional<double> size = finite_size(space);
+  if (!size || *size > 4e6) return from_unit(space, random_unit(dims, rng));
+  std::set<std::vector<double>> used;
+  for (const auto* list : lists)
+    for (const Point& p : *list) used.insert(p);
+  const auto total = static_cast<std::size_t>(*size);
+  const std::size_t start = rng.below(total);
+  for (std::size_t i = 0; i < total; ++i) {
+    std::size_t idx = (start + i) % total;
+    Point p(dims);
+    for (std::size_t k = 0; k < dims; ++k) {
+      const Dimension& dim = space.dims[k];
+      const auto radix = static_cast<std::size_t>(dim.kind == Dimension::Kind::kCategorical
+                                                      ? static_cast<double>(dim.categories.size())
+                                                      : dim.high - dim.low + 1);
+      p[k] = static_cast<double>(idx % radix) +
+             (dim.kind == Dimension::Kind::kCategorical ? 0.0 : dim.low);
+      idx /= radix;
+    }
+    if (used.count(p) == 0) return p;
+  }
+  return std::nullopt;
+}
+
+// Candidates: `m` shifted Sobol points over the space plus perturbations of the best points.
+std::vector<Eigen::VectorXd> candidate_points(const Space& space, const std::vector<Point>& xs,
+                                              const std::vector<double>& ys, std::size_t m,
+                                              Rng& rng) {
+  std::vector<Eigen::VectorXd> cands;
+  const int d = encoded_size(space);
+  for (const auto& u : sobol_points(space.dims.size(), m, rng))
+    cands.push_back(encode(space, from_unit(space, u)));
+  std::vector<std::size_t> order(ys.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::sort(order.begin(), order.end(),
+            [&](std::size_t a, std::size_t b) { return ys[a] < ys[b]; });
+  const std::size_t top = std::min<std::size_t>(5, order.size());
+  for (std::size_t t = 0; t < top; ++t) {
+    const Eigen::VectorXd base = encode(space, xs[order[t]]);
+    for (std::size_t j = 0; j < m / 10; ++j) {
+      const double step = j % 2 == 0 ? 0.02 : 0.1;
+      Eigen::VectorXd z = base;
+      for (Eigen::Index c = 0; c < d; ++c) z(c) = std::clamp(z(c) + step * rng.normal(), 0.0, 1.0);
+      cands.push_back(encode(space, decode(space, z)));  // snapped to the grid
+    }
+  }
+  return cands;
+}
+
+// Columns the refinement may move: reals and integers (categoricals stay one-hot).
+std::vector<Eigen::Index> free_columns(const Space& space) {
+  std::vector<Eigen::Index> free_cols;
+  Eigen::Index c = 0;
+  for (const Dimension& dim : space.dims) {
+    if (dim.kind == Dimension::Kind::kCategorical) {
+      c += static_cast<Eigen::Index>(dim.categories.size());
+    } else {
+      free_cols.push_back(c++);
+    }
+  }
+  return free_cols;
+}
+
+// The search of one acquisition function over the scored candidates: the best unseen
+// candidate, the most promising ones refined by L-BFGS-B over the free columns and snapped to
+// the grid.
+struct AcquisitionSearch {
+  const Space& space;
+  const Settings& settings;
+  const Gp& gp;
+  double best;  // the incumbent, normalised
+  const std::vector<Eigen::VectorXd>& cands;
+  const Eigen::VectorXd& mu;  // the candidates' normalised posterior
+  const Eigen::VectorXd& sd;
+  const std::vector<Eigen::Index>& free_cols;
+  int n_refine;
+  const Seen& seen;
+
+  // The acquisition at z; its derivatives by the posterior's mean and sd in dmu, dsd and the
+  // posterior's gradients in dm, ds.
+  double value_grad(Acquisition a, const Eigen::VectorXd& z, Eigen::VectorXd* dm,
+                    Eigen::VectorXd* ds, double* dmu, double* dsd) const {
+    double mu1 = 0;
+    double sd1 = 0;
+    gp.predict_grad(z, &mu1, &sd1, dm, ds);
+    return acq_value(a, mu1, sd1, best, settings, dmu, dsd);
+  }
+
+  [[nodiscard]] double value_at(Acquisition a, const Eigen::VectorXd& z) const {
+    Eigen::VectorXd dm;
+    Eigen::VectorXd ds;
+    double g1 = 0;
+    double g2 = 0;
+    return value_grad(a, z, &dm, &ds, &g1, &g2);
+  }
+
+  // `start` refined by L-BFGS-B and snapped; nullopt when the solver fails or the point is
+  // already seen.
+  [[nodiscard]] std::optional<Eigen::VectorXd> refine(Acquisition a,
+                                                      const Eigen::VectorXd& start) const {
+    const auto nf = static_cast<Eigen::Index>(free_cols.size());
+    Eigen::VectorXd q(nf);
+    for (Eigen::Index c = 0; c < nf; ++c) q(c) = start(free_cols[static_cast<std::size_t>(c)]);
+    Eigen::VectorXd full = start;
+    auto f = [&](const Eigen::VectorXd& v, Eigen::VectorXd& g) {
+      for (Eigen::Index c = 0; c < nf; ++c) full(free_cols[static_cast<std::size_t>(c)]) = v(c);
+      Eigen::VectorXd dm;
+      Eigen::VectorXd ds;
+      double dmu = 0;
+      double dsd = 0;
+      const double val = value_grad(a, full, &dm, &ds, &dmu, &dsd);
+      g.resize(nf);
+      for (Eigen::Index c = 0; c < nf; ++c) {
+        const Eigen::Index col = free_cols[static_cast<std::size_t>(c)];
+        g(c) = -(dmu * dm(col) + dsd * ds(col));
+      }
+      return -val;
+    };
+    LBFGSpp::LBFGSBParam<double> param;
+    param.max_iterations = 30;
+    param.epsilon = 1e-6;
+    LBFGSpp::LBFGSBSolver<double> solver(param);
+    double fx = 0;
+    try {
+      solver.minimize(f, q, fx, Eigen::VectorXd::Zero(nf), Eigen::VectorXd::Ones(nf));
+    } catch (const std::exception&) {
+      return std::nullopt;
+    }
+    for (Eigen::Index c = 0; c < nf; ++c) full(free_cols[static_cast<std::size_t>(c)]) = q(c);
+    Eigen::VectorXd snapped = encode(space, decode(space, full));
+    if (seen(snapped)) return std::nullopt;
+    return snapped;
+  }
+
+  // The winner for `a`; empty when every candidate is already seen.
+  [[nodiscard]] Eigen::VectorXd best_for(Acquisition a) const {
+    std::vector<double> score(cands.size());
+    for (std::size_t i = 0; i < cands.size(); ++i) {
+      double g1 = 0;
+      double g2 = 0;
+      const auto ii = static_cast<Eigen::Index>(i);
+      score[i] = acq_value(a, mu(ii), std::max(sd(ii), 1e-9), best, settings, &g1, &g2);
+    }
+    std::vector<std::size_t> idx(cands.size());
+    std::iota(idx.begin(), idx.end(), 0);
+    const std::size_t k = std::min<std::size_t>(cands.size(), 50);
+    std::partial_sort(idx.begin(), idx.begin() + static_cast<std::ptrdiff_t>(k), idx.end(),
+                      [&](std::size_t p, std::size_t q) { return score[p] > score[q]; });
+    Eigen::VectorXd winner;
+    double winner_score = -kInf;
+    int refined = 0;
+    for (std::size_t r = 0; r < k; ++r) {
+      const Eigen::VectorXd& start = cands[idx[r]];
+      if (seen(start)) continue;
+      if (score[idx[r]] > winner_score) {
+        winner = start;
+        winner_score = score[idx[r]];
+      }
+      if (free_cols.empty() || refined >= n_refine) continue;
+      ++refined;
+      const std::optional<Eigen::VectorXd> snapped = refine(a, start);
+      if (!snapped) continue;
+      const double v = value_at(a, *snapped);
+      if (v > winner_score) {
+        winner = *snapped;
+        winner_score = v;
+      }
+    }
+    return winner;
+  }
+};
+
+}  // namespace
+
 Proposal Optimizer::propose(const std::vector<Point>& lies) {
   const std::size_t asked = xs_.size() + failed_.size() + lies.size();
   Rng rng(mix(settings_.random_state, 0xA5C + asked));
@@ -423,39 +614,9 @@ Proposal Optimizer::propose(const std::vector<Point>& lies) {
     out.acquisition = "initial";
     if (!seen(encode(space_, out.x))) return out;
   }
-  const std::size_t dims = space_.dims.size();
-  // A point never evaluated, failed or pending: random draws, then (finite spaces) a scan of
-  // the whole space from a random offset; nullopt when a finite space has none left.
-  auto random_point = [&]() -> std::optional<Point> {
-    for (int tries = 0; tries < 1000; ++tries) {
-      Point p = from_unit(space_, random_unit(dims, rng));
-      if (!seen(encode(space_, p))) return p;
-    }
-    const std::optional<double> size = finite_size(space_);
-    if (!size || *size > 4e6) return from_unit(space_, random_unit(dims, rng));
-    std::set<std::vector<double>> used;
-    for (const auto* list : {&xs_, &failed_, &pending_})
-      for (const Point& p : *list) used.insert(p);
-    const auto total = static_cast<std::size_t>(*size);
-    const std::size_t start = rng.below(total);
-    for (std::size_t i = 0; i < total; ++i) {
-      std::size_t idx = (start + i) % total;
-      Point p(dims);
-      for (std::size_t k = 0; k < dims; ++k) {
-        const Dimension& dim = space_.dims[k];
-        const auto radix = static_cast<std::size_t>(dim.kind == Dimension::Kind::kCategorical
-                                                        ? static_cast<double>(dim.categories.size())
-                                                        : dim.high - dim.low + 1);
-        p[k] = static_cast<double>(idx % radix) +
-               (dim.kind == Dimension::Kind::kCategorical ? 0.0 : dim.low);
-        idx /= radix;
-      }
-      if (used.count(p) == 0) return p;
-    }
-    return std::nullopt;
-  };
+  const Seen is_seen = [this](const Eigen::VectorXd& z) { return seen(z); };
   auto fallback = [&](Proposal& o) {
-    std::optional<Point> p = random_point();
+    std::optional<Point> p = unseen_point(space_, {&xs_, &failed_, &pending_}, is_seen, rng);
     o.hedge_candidates.clear();
     if (!p) {
       o.exhausted = true;
@@ -512,8 +673,6 @@ Proposal Optimizer::propose(const std::vector<Point>& lies) {
     hedge_candidates_.clear();
   }
 
-  // Candidates: shifted Sobol points over the space plus perturbations of the best points.
-  std::vector<Eigen::VectorXd> cands;
   // Beyond 200 observations the candidates (whose posterior sd costs O(n^2) each) and the
   // L-BFGS-B starts shrink as 200/n, so a proposal's search costs about what it does at 200.
   const double shrink =
@@ -521,123 +680,19 @@ Proposal Optimizer::propose(const std::vector<Point>& lies) {
   const auto m = static_cast<std::size_t>(
       std::max(16.0, std::round(std::max(16, settings_.n_candidates) * shrink)));
   const int n_refine = std::max(1, static_cast<int>(std::round(settings_.n_refine * shrink)));
-  for (const auto& u : sobol_points(dims, m, rng))
-    cands.push_back(encode(space_, from_unit(space_, u)));
-  std::vector<std::size_t> order(ys_.size());
-  std::iota(order.begin(), order.end(), 0);
-  std::sort(order.begin(), order.end(),
-            [&](std::size_t a, std::size_t b) { return ys_[a] < ys_[b]; });
-  const std::size_t top = std::min<std::size_t>(5, order.size());
-  for (std::size_t t = 0; t < top; ++t) {
-    const Eigen::VectorXd base = encode(space_, xs_[order[t]]);
-    for (std::size_t j = 0; j < m / 10; ++j) {
-      const double step = j % 2 == 0 ? 0.02 : 0.1;
-      Eigen::VectorXd z = base;
-      for (Eigen::Index c = 0; c < d; ++c) z(c) = std::clamp(z(c) + step * rng.normal(), 0.0, 1.0);
-      cands.push_back(encode(space_, decode(space_, z)));  // snapped to the grid
-    }
-  }
+  const std::vector<Eigen::VectorXd> cands = candidate_points(space_, xs_, ys_, m, rng);
   Eigen::MatrixXd Z(static_cast<Eigen::Index>(cands.size()), d);
   for (std::size_t i = 0; i < cands.size(); ++i)
     Z.row(static_cast<Eigen::Index>(i)) = cands[i].transpose();
   Eigen::VectorXd mu;
   Eigen::VectorXd sd;
   normalised(Z, &mu, &sd);
-
-  // Columns the refinement may move: reals and integers (categoricals stay one-hot).
-  std::vector<Eigen::Index> free_cols;
-  {
-    Eigen::Index c = 0;
-    for (const Dimension& dim : space_.dims) {
-      if (dim.kind == Dimension::Kind::kCategorical) {
-        c += static_cast<Eigen::Index>(dim.categories.size());
-      } else {
-        free_cols.push_back(c++);
-      }
-    }
-  }
-
-  auto acq_at = [&](Acquisition a, const Eigen::VectorXd& z) {
-    double mu1 = 0;
-    double sd1 = 0;
-    Eigen::VectorXd dm;
-    Eigen::VectorXd ds;
-    gp.predict_grad(z, &mu1, &sd1, &dm, &ds);
-    double g1 = 0;
-    double g2 = 0;
-    return acq_value(a, mu1, sd1, best, settings_, &g1, &g2);
-  };
-
-  auto best_for = [&](Acquisition a) -> Eigen::VectorXd {
-    std::vector<double> score(cands.size());
-    for (std::size_t i = 0; i < cands.size(); ++i) {
-      double g1 = 0;
-      double g2 = 0;
-      const auto ii = static_cast<Eigen::Index>(i);
-      score[i] = acq_value(a, mu(ii), std::max(sd(ii), 1e-9), best, settings_, &g1, &g2);
-    }
-    std::vector<std::size_t> idx(cands.size());
-    std::iota(idx.begin(), idx.end(), 0);
-    const std::size_t k = std::min<std::size_t>(cands.size(), 50);
-    std::partial_sort(idx.begin(), idx.begin() + static_cast<std::ptrdiff_t>(k), idx.end(),
-                      [&](std::size_t p, std::size_t q) { return score[p] > score[q]; });
-    Eigen::VectorXd winner;
-    double winner_score = -kInf;
-    int refined = 0;
-    for (std::size_t r = 0; r < k; ++r) {
-      const Eigen::VectorXd& start = cands[idx[r]];
-      if (seen(start)) continue;
-      if (score[idx[r]] > winner_score) {
-        winner = start;
-        winner_score = score[idx[r]];
-      }
-      if (free_cols.empty() || refined >= n_refine) continue;
-      ++refined;
-      const auto nf = static_cast<Eigen::Index>(free_cols.size());
-      Eigen::VectorXd q(nf);
-      for (Eigen::Index c = 0; c < nf; ++c) q(c) = start(free_cols[static_cast<std::size_t>(c)]);
-      Eigen::VectorXd full = start;
-      auto f = [&](const Eigen::VectorXd& v, Eigen::VectorXd& g) {
-        for (Eigen::Index c = 0; c < nf; ++c) full(free_cols[static_cast<std::size_t>(c)]) = v(c);
-        double mu1 = 0;
-        double sd1 = 0;
-        Eigen::VectorXd dm;
-        Eigen::VectorXd ds;
-        gp.predict_grad(full, &mu1, &sd1, &dm, &ds);
-        double dmu = 0;
-        double dsd = 0;
-        const double val = acq_value(a, mu1, sd1, best, settings_, &dmu, &dsd);
-        g.resize(nf);
-        for (Eigen::Index c = 0; c < nf; ++c) {
-          const Eigen::Index col = free_cols[static_cast<std::size_t>(c)];
-          g(c) = -(dmu * dm(col) + dsd * ds(col));
-        }
-        return -val;
-      };
-      LBFGSpp::LBFGSBParam<double> param;
-      param.max_iterations = 30;
-      param.epsilon = 1e-6;
-      LBFGSpp::LBFGSBSolver<double> solver(param);
-      double fx = 0;
-      try {
-        solver.minimize(f, q, fx, Eigen::VectorXd::Zero(nf), Eigen::VectorXd::Ones(nf));
-      } catch (const std::exception&) {
-        continue;
-      }
-      for (Eigen::Index c = 0; c < nf; ++c) full(free_cols[static_cast<std::size_t>(c)]) = q(c);
-      const Eigen::VectorXd snapped = encode(space_, decode(space_, full));
-      if (seen(snapped)) continue;
-      const double v = acq_at(a, snapped);
-      if (v > winner_score) {
-        winner = snapped;
-        winner_score = v;
-      }
-    }
-    return winner;
-  };
+  const std::vector<Eigen::Index> free_cols = free_columns(space_);
+  const AcquisitionSearch search{space_, settings_, gp,        best,     cands,
+                                 mu,     sd,        free_cols, n_refine, is_seen};
 
   if (settings_.acquisition != Acquisition::kHedge) {
-    const Eigen::VectorXd z = best_for(settings_.acquisition);
+    const Eigen::VectorXd z = search.best_for(settings_.acquisition);
     if (z.size() == 0) {
       fallback(out);
     } else {
@@ -648,7 +703,7 @@ Proposal Optimizer::propose(const std::vector<Point>& lies) {
   }
   const Acquisition arms[3] = {Acquisition::kEI, Acquisition::kLCB, Acquisition::kPI};
   std::vector<Eigen::VectorXd> picks;
-  for (Acquisition a : arms) picks.push_back(best_for(a));
+  for (Acquisition a : arms) picks.push_back(search.best_for(a));
   // Softmax over the gains (eta = 1), as scikit-optimize's gp_hedge.
   const double gmax = *std::max_element(gains_.begin(), gains_.end());
   double total = 0;

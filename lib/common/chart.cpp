@@ -420,6 +420,178 @@ Layout layout(const Chart& c, const Ticks& xt, const Ticks& yt, bool empty) {
   return l;
 }
 
+// The frame of a chart with points: the ticks' range, padded (bars from zero keep their base).
+Frame frame_of(const Chart& c, const Ticks& xt, const Ticks& yt, double cx, double cy, double w,
+               double h) {
+  Frame f{cx, cy, w, h, xt, yt, !c.x.categories.empty(), 0, 0, 0, 0};
+  const double a = f.tx(xt.lo);
+  const double b = f.tx(xt.hi);
+  const double pad = f.categorical ? 0 : (b - a) * kPad;
+  f.xlo = a - pad;
+  f.xhi = b + pad;
+  const double ya = f.ty(yt.lo);
+  const double yb = f.ty(yt.hi);
+  bool bars_from_zero = false;
+  for (const Series& sr : c.series) bars_from_zero = bars_from_zero || sr.style == Style::kBars;
+  f.ylo = ya - (bars_from_zero && yt.lo == 0 ? 0 : (yb - ya) * kPad);
+  f.yhi = yb + (yb - ya) * kPad;
+  return f;
+}
+
+// Grid lines, tick labels, the frame and the axis titles; returns the height the notes start
+// below.
+double axes(std::string& s, const Chart& c, const Frame& f, double ox) {
+  const double cx = f.x0;
+  const double cy = f.y0;
+  const double w = f.w;
+  const double h = f.h;
+  const Ticks& xt = f.xt;
+  const Ticks& yt = f.yt;
+  for (std::size_t i = 0; i < yt.values.size(); ++i) {
+    const double y = f.py(yt.values[i]);
+    s += "<line x1=\"" + num(cx) + "\" y1=\"" + num(y) + "\" x2=\"" + num(cx + w) + "\" y2=\"" +
+         num(y) + "\" stroke=\"#e5e7eb\"/>\n";
+    s += "<text class=\"ytick\" x=\"" + num(cx - 6) + "\" y=\"" + num(y + 4) +
+         "\" text-anchor=\"end\" font-size=\"" + num(kTickFont) + "\">" + text(yt.labels[i]) +
+         "</text>\n";
+  }
+  for (std::size_t i = 0; i < xt.values.size(); ++i) {
+    const double x = f.px(xt.values[i]);
+    s += "<line x1=\"" + num(x) + "\" y1=\"" + num(cy + h) + "\" x2=\"" + num(x) + "\" y2=\"" +
+         num(cy + h + 4) + "\" stroke=\"#333\"/>\n";
+    s += "<text class=\"xtick\" x=\"" + num(x) + "\" y=\"" + num(cy + h + 6 + kTickFont) +
+         "\" text-anchor=\"middle\" font-size=\"" + num(kTickFont) + "\">" + text(xt.labels[i]) +
+         "</text>\n";
+    if (i < c.x.category_notes.size()) {
+      s += "<text x=\"" + num(x) + "\" y=\"" + num(cy + h + 6 + 2 * kTickFont + 4) +
+           "\" text-anchor=\"middle\" font-size=\"" + num(kTickFont) + "\" fill=\"#555\">" +
+           text(c.x.category_notes[i]) + "</text>\n";
+    }
+  }
+  double note_y = cy + h + 6 + kTickFont + (c.x.category_notes.empty() ? 0 : kTickFont + 4);
+  // Frame as a path (rectangles are the bars).
+  s += "<path d=\"M" + num(cx) + " " + num(cy) + "h" + num(w) + "v" + num(h) + "h" + num(-w) +
+       "z\" fill=\"none\" stroke=\"#333\"/>\n";
+  if (!c.x.title.empty()) {
+    note_y += kAxisTitleFont + 8;
+    s += "<text class=\"xtitle\" x=\"" + num(cx + w / 2) + "\" y=\"" + num(note_y) +
+         "\" text-anchor=\"middle\" font-size=\"" + num(kAxisTitleFont) + "\">" + text(c.x.title) +
+         "</text>\n";
+  }
+  if (!c.y.title.empty()) {
+    const double tx = ox + 10 + kAxisTitleFont - 2;
+    const double ty = cy + h / 2;
+    s += "<text class=\"ytitle\" x=\"" + num(tx) + "\" y=\"" + num(ty) +
+         "\" text-anchor=\"middle\" font-size=\"" + num(kAxisTitleFont) +
+         "\" transform=\"rotate(-90 " + num(tx) + " " + num(ty) + ")\">" + text(c.y.title) +
+         "</text>\n";
+  }
+  return note_y;
+}
+
+// How a series is drawn: its colour, whether as a line and with markers, and the points in the
+// frame.
+struct SeriesLook {
+  std::string color;
+  bool line = false;
+  bool markers = false;
+  std::vector<std::size_t> idx;
+};
+
+SeriesLook look_of(const Series& sr, std::size_t si, const Frame& f) {
+  SeriesLook k;
+  k.color = !sr.color.empty() ? sr.color : kPalette[si % 10];
+  for (std::size_t i = 0; i < sr.x.size(); ++i) {
+    if (!f.ok_x(sr.x[i])) continue;
+    if (sr.style != Style::kRug && (i >= sr.y.size() || !f.ok_y(sr.y[i]))) continue;
+    k.idx.push_back(i);
+  }
+  k.line = sr.style == Style::kLine || sr.style == Style::kStep;
+  k.markers = sr.style == Style::kPoints || (k.line && k.idx.size() <= 30);
+  return k;
+}
+
+// One series: its line, rugs, bars, error bars, markers and point labels.
+void draw_series(std::string& s, const Series& sr, std::size_t si, const Frame& f,
+                 const SeriesLook& k) {
+  const std::string& color = k.color;
+  const std::vector<std::size_t>& idx = k.idx;
+  const double cy = f.y0;
+  const double w = f.w;
+  const double h = f.h;
+  const Ticks& yt = f.yt;
+  auto color_at = [&](std::size_t i) { return i < sr.colors.size() ? sr.colors[i] : color; };
+  if (k.line && !idx.empty()) {
+    s += "<polyline fill=\"none\" stroke=\"" + color + "\" stroke-width=\"2\"" + dash_attr(si) +
+         " points=\"";
+    for (std::size_t j = 0; j < idx.size(); ++j) {
+      const std::size_t i = idx[j];
+      if (sr.style == Style::kStep && j > 0)
+        s += num(f.px(sr.x[i])) + "," + num(f.py(sr.y[idx[j - 1]])) + " ";
+      s += num(f.px(sr.x[i])) + "," + num(f.py(sr.y[i])) + (j + 1 < idx.size() ? " " : "");
+    }
+    s += "\"/>\n";
+  }
+  for (const std::size_t i : idx) {
+    const double x = f.px(sr.x[i]);
+    if (sr.style == Style::kRug) {
+      s += "<line x1=\"" + num(x) + "\" y1=\"" + num(cy + h) + "\" x2=\"" + num(x) + "\" y2=\"" +
+           num(cy + h - 7) + "\" stroke=\"" + color + "\"/>\n";
+      continue;
+    }
+    const double y = f.py(sr.y[i]);
+    if (sr.style == Style::kBars) {
+      const double unit = f.categorical ? w / (f.xhi - f.xlo) : w / 20;
+      const double bw = unit * 0.7;
+      const double y0 = f.py(yt.log ? yt.lo : 0);
+      s += "<rect x=\"" + num(x - bw / 2) + "\" y=\"" + num(std::min(y, y0)) + "\" width=\"" +
+           num(bw) + "\" height=\"" + num(std::fabs(y0 - y)) + "\" fill=\"" + color_at(i) +
+           "\"/>\n";
+    }
+    if (i < sr.spread.size() && std::isfinite(sr.spread[i]) && sr.spread[i] > 0) {
+      const double lo = sr.y[i] - sr.spread[i];
+      const double ya = f.ok_y(lo) ? f.py(lo) : cy + h;
+      const double yb = f.py(sr.y[i] + sr.spread[i]);
+      s += "<path d=\"M" + num(x) + " " + num(ya) + "V" + num(yb) + "M" + num(x - 5) + " " +
+           num(ya) + "h10M" + num(x - 5) + " " + num(yb) + "h10\" stroke=\"" +
+           (sr.style == Style::kBars ? std::string("#333") : color_at(i)) +
+           "\" stroke-width=\"1.2\"/>\n";
+    }
+    if (k.markers) s += marker(static_cast<int>(si), x, y, color_at(i));
+    if (i < sr.labels.size() && !sr.labels[i].empty()) {
+      double top = std::min(y, f.py(yt.log ? yt.lo : 0));
+      if (i < sr.spread.size() && std::isfinite(sr.spread[i]) && sr.spread[i] > 0)
+        top = std::min(top, f.py(sr.y[i] + sr.spread[i]));
+      s += "<text x=\"" + num(x) + "\" y=\"" + num(top - 5) +
+           "\" text-anchor=\"middle\" font-size=\"" + num(kTickFont) + "\">" + text(sr.labels[i]) +
+           "</text>\n";
+    }
+  }
+}
+
+// A series' legend entry: its swatch at (lx, legend_y) and its name.
+void legend_entry(std::string& s, const Series& sr, std::size_t si, const SeriesLook& k,
+                  const std::string& name, double lx, double legend_y) {
+  const std::string& color = k.color;
+  if (sr.style == Style::kBars) {
+    s += "<rect x=\"" + num(lx) + "\" y=\"" + num(legend_y - 9) +
+         "\" width=\"24\" height=\"10\" fill=\"" + color + "\"/>\n";
+  } else if (sr.style == Style::kRug) {
+    s += "<line x1=\"" + num(lx + 12) + "\" y1=\"" + num(legend_y - 10) + "\" x2=\"" +
+         num(lx + 12) + "\" y2=\"" + num(legend_y) + "\" stroke=\"" + color + "\"/>\n";
+  } else {
+    if (k.line) {
+      s += "<line x1=\"" + num(lx) + "\" y1=\"" + num(legend_y - 4) + "\" x2=\"" + num(lx + 24) +
+           "\" y2=\"" + num(legend_y - 4) + "\" stroke=\"" + color + "\" stroke-width=\"2\"" +
+           dash_attr(si) + "/>\n";
+    }
+    if (k.markers || sr.style == Style::kPoints)
+      s += marker(static_cast<int>(si), lx + 12, legend_y - 4, color);
+  }
+  s += "<text class=\"legend\" x=\"" + num(lx + 30) + "\" y=\"" + num(legend_y) +
+       "\" font-size=\"" + num(kTickFont) + "\">" + text(name) + "</text>\n";
+}
+
 std::string panel(const Chart& c, double ox, double oy) {
   const bool empty = !has_points(c);
   const Ticks xt = x_ticks(c);
@@ -447,140 +619,17 @@ std::string panel(const Chart& c, double ox, double oy) {
     }
     return s;
   }
-  Frame f{cx, cy, w, h, xt, yt, !c.x.categories.empty(), 0, 0, 0, 0};
-  {
-    const double a = f.tx(xt.lo);
-    const double b = f.tx(xt.hi);
-    const double pad = f.categorical ? 0 : (b - a) * kPad;
-    f.xlo = a - pad;
-    f.xhi = b + pad;
-    const double ya = f.ty(yt.lo);
-    const double yb = f.ty(yt.hi);
-    bool bars_from_zero = false;
-    for (const Series& sr : c.series) bars_from_zero = bars_from_zero || sr.style == Style::kBars;
-    f.ylo = ya - (bars_from_zero && yt.lo == 0 ? 0 : (yb - ya) * kPad);
-    f.yhi = yb + (yb - ya) * kPad;
-  }
-  // Grid lines and tick labels.
-  for (std::size_t i = 0; i < yt.values.size(); ++i) {
-    const double y = f.py(yt.values[i]);
-    s += "<line x1=\"" + num(cx) + "\" y1=\"" + num(y) + "\" x2=\"" + num(cx + w) + "\" y2=\"" +
-         num(y) + "\" stroke=\"#e5e7eb\"/>\n";
-    s += "<text class=\"ytick\" x=\"" + num(cx - 6) + "\" y=\"" + num(y + 4) +
-         "\" text-anchor=\"end\" font-size=\"" + num(kTickFont) + "\">" + text(yt.labels[i]) +
-         "</text>\n";
-  }
-  for (std::size_t i = 0; i < xt.values.size(); ++i) {
-    const double x = f.px(xt.values[i]);
-    s += "<line x1=\"" + num(x) + "\" y1=\"" + num(cy + h) + "\" x2=\"" + num(x) + "\" y2=\"" +
-         num(cy + h + 4) + "\" stroke=\"#333\"/>\n";
-    s += "<text class=\"xtick\" x=\"" + num(x) + "\" y=\"" + num(cy + h + 6 + kTickFont) +
-         "\" text-anchor=\"middle\" font-size=\"" + num(kTickFont) + "\">" + text(xt.labels[i]) +
-         "</text>\n";
-    if (i < c.x.category_notes.size()) {
-      s += "<text x=\"" + num(x) + "\" y=\"" + num(cy + h + 6 + 2 * kTickFont + 4) +
-           "\" text-anchor=\"middle\" font-size=\"" + num(kTickFont) + "\" fill=\"#555\">" +
-           text(c.x.category_notes[i]) + "</text>\n";
-    }
-  }
-  note_y = cy + h + 6 + kTickFont + (c.x.category_notes.empty() ? 0 : kTickFont + 4);
-  // Frame as a path (rectangles are the bars).
-  s += "<path d=\"M" + num(cx) + " " + num(cy) + "h" + num(w) + "v" + num(h) + "h" + num(-w) +
-       "z\" fill=\"none\" stroke=\"#333\"/>\n";
-  if (!c.x.title.empty()) {
-    note_y += kAxisTitleFont + 8;
-    s += "<text class=\"xtitle\" x=\"" + num(cx + w / 2) + "\" y=\"" + num(note_y) +
-         "\" text-anchor=\"middle\" font-size=\"" + num(kAxisTitleFont) + "\">" + text(c.x.title) +
-         "</text>\n";
-  }
-  if (!c.y.title.empty()) {
-    const double tx = ox + 10 + kAxisTitleFont - 2;
-    const double ty = cy + h / 2;
-    s += "<text class=\"ytitle\" x=\"" + num(tx) + "\" y=\"" + num(ty) +
-         "\" text-anchor=\"middle\" font-size=\"" + num(kAxisTitleFont) +
-         "\" transform=\"rotate(-90 " + num(tx) + " " + num(ty) + ")\">" + text(c.y.title) +
-         "</text>\n";
-  }
-  // Series.
+  const Frame f = frame_of(c, xt, yt, cx, cy, w, h);
+  note_y = axes(s, c, f, ox);
   double legend_y = cy + 6;
   const double lx = cx + w + 14;
   for (std::size_t si = 0; si < c.series.size(); ++si) {
     const Series& sr = c.series[si];
-    const std::string color = !sr.color.empty() ? sr.color : kPalette[si % 10];
-    auto color_at = [&](std::size_t i) { return i < sr.colors.size() ? sr.colors[i] : color; };
-    std::vector<std::size_t> idx;
-    for (std::size_t i = 0; i < sr.x.size(); ++i) {
-      if (!f.ok_x(sr.x[i])) continue;
-      if (sr.style != Style::kRug && (i >= sr.y.size() || !f.ok_y(sr.y[i]))) continue;
-      idx.push_back(i);
-    }
-    const bool line = sr.style == Style::kLine || sr.style == Style::kStep;
-    const bool markers = sr.style == Style::kPoints || (line && idx.size() <= 30);
-    if (line && !idx.empty()) {
-      s += "<polyline fill=\"none\" stroke=\"" + color + "\" stroke-width=\"2\"" + dash_attr(si) +
-           " points=\"";
-      for (std::size_t k = 0; k < idx.size(); ++k) {
-        const std::size_t i = idx[k];
-        if (sr.style == Style::kStep && k > 0)
-          s += num(f.px(sr.x[i])) + "," + num(f.py(sr.y[idx[k - 1]])) + " ";
-        s += num(f.px(sr.x[i])) + "," + num(f.py(sr.y[i])) + (k + 1 < idx.size() ? " " : "");
-      }
-      s += "\"/>\n";
-    }
-    for (const std::size_t i : idx) {
-      const double x = f.px(sr.x[i]);
-      if (sr.style == Style::kRug) {
-        s += "<line x1=\"" + num(x) + "\" y1=\"" + num(cy + h) + "\" x2=\"" + num(x) + "\" y2=\"" +
-             num(cy + h - 7) + "\" stroke=\"" + color + "\"/>\n";
-        continue;
-      }
-      const double y = f.py(sr.y[i]);
-      if (sr.style == Style::kBars) {
-        const double unit = f.categorical ? w / (f.xhi - f.xlo) : w / 20;
-        const double bw = unit * 0.7;
-        const double y0 = f.py(yt.log ? yt.lo : 0);
-        s += "<rect x=\"" + num(x - bw / 2) + "\" y=\"" + num(std::min(y, y0)) + "\" width=\"" +
-             num(bw) + "\" height=\"" + num(std::fabs(y0 - y)) + "\" fill=\"" + color_at(i) +
-             "\"/>\n";
-      }
-      if (i < sr.spread.size() && std::isfinite(sr.spread[i]) && sr.spread[i] > 0) {
-        const double lo = sr.y[i] - sr.spread[i];
-        const double ya = f.ok_y(lo) ? f.py(lo) : cy + h;
-        const double yb = f.py(sr.y[i] + sr.spread[i]);
-        s += "<path d=\"M" + num(x) + " " + num(ya) + "V" + num(yb) + "M" + num(x - 5) + " " +
-             num(ya) + "h10M" + num(x - 5) + " " + num(yb) + "h10\" stroke=\"" +
-             (sr.style == Style::kBars ? std::string("#333") : color_at(i)) +
-             "\" stroke-width=\"1.2\"/>\n";
-      }
-      if (markers) s += marker(static_cast<int>(si), x, y, color_at(i));
-      if (i < sr.labels.size() && !sr.labels[i].empty()) {
-        double top = std::min(y, f.py(yt.log ? yt.lo : 0));
-        if (i < sr.spread.size() && std::isfinite(sr.spread[i]) && sr.spread[i] > 0)
-          top = std::min(top, f.py(sr.y[i] + sr.spread[i]));
-        s += "<text x=\"" + num(x) + "\" y=\"" + num(top - 5) +
-             "\" text-anchor=\"middle\" font-size=\"" + num(kTickFont) + "\">" +
-             text(sr.labels[i]) + "</text>\n";
-      }
-    }
+    const SeriesLook k = look_of(sr, si, f);
+    draw_series(s, sr, si, f, k);
     if (!l.legend[si].empty()) {
       legend_y += 16;
-      if (sr.style == Style::kBars) {
-        s += "<rect x=\"" + num(lx) + "\" y=\"" + num(legend_y - 9) +
-             "\" width=\"24\" height=\"10\" fill=\"" + color + "\"/>\n";
-      } else if (sr.style == Style::kRug) {
-        s += "<line x1=\"" + num(lx + 12) + "\" y1=\"" + num(legend_y - 10) + "\" x2=\"" +
-             num(lx + 12) + "\" y2=\"" + num(legend_y) + "\" stroke=\"" + color + "\"/>\n";
-      } else {
-        if (line) {
-          s += "<line x1=\"" + num(lx) + "\" y1=\"" + num(legend_y - 4) + "\" x2=\"" +
-               num(lx + 24) + "\" y2=\"" + num(legend_y - 4) + "\" stroke=\"" + color +
-               "\" stroke-width=\"2\"" + dash_attr(si) + "/>\n";
-        }
-        if (markers || sr.style == Style::kPoints)
-          s += marker(static_cast<int>(si), lx + 12, legend_y - 4, color);
-      }
-      s += "<text class=\"legend\" x=\"" + num(lx + 30) + "\" y=\"" + num(legend_y) +
-           "\" font-size=\"" + num(kTickFont) + "\">" + text(l.legend[si]) + "</text>\n";
+      legend_entry(s, sr, si, k, l.legend[si], lx, legend_y);
     }
   }
   if (!c.x.title.empty()) note_y += 4;

@@ -1,4 +1,5 @@
-// rlab cost: the pure core (catalogue parsing, interruption model, simulation, solver).
+// rlab cost: the pure core (interruption model, simulation, solver); the catalogues are parsed in
+// catalogue.cpp.
 #include "rlab/cost.h"
 
 #include "rlab/clock.h"
@@ -29,265 +30,6 @@ std::size_t jobs_for(std::size_t wanted, double interruptions) {
   const double cap = 2e7 / (1 + interruptions);
   return std::max<std::size_t>(1000, std::min<std::size_t>(std::min<std::size_t>(wanted, 20000),
                                                            static_cast<std::size_t>(cap)));
-}
-
-// ---------------------------------------------------------------------------------------------
-// CSV (RFC 4180) with positions.
-
-struct Field {
-  std::string text;
-  int line = 0;
-  int column = 0;
-};
-struct Row {
-  std::vector<Field> fields;
-  int line = 0;
-};
-
-std::vector<Row> parse_csv(const std::string& text, const std::string& name) {
-  std::vector<Row> rows;
-  std::size_t i = 0;
-  int line = 1;
-  int col = 1;
-  const std::size_t n = text.size();
-  if (n >= 3 && text.compare(0, 3, "\xEF\xBB\xBF") == 0) i = 3;  // UTF-8 byte order mark
-  while (i < n) {
-    Row row;
-    row.line = line;
-    // A blank line (or one holding only a CR) is skipped.
-    if (text[i] == '\n' || (text[i] == '\r' && i + 1 < n && text[i + 1] == '\n')) {
-      i += text[i] == '\r' ? 2 : 1;
-      ++line;
-      col = 1;
-      continue;
-    }
-    while (true) {
-      Field f;
-      f.line = line;
-      f.column = col;
-      if (i < n && text[i] == '"') {
-        ++i;
-        ++col;
-        bool closed = false;
-        while (i < n) {
-          if (text[i] == '"') {
-            if (i + 1 < n && text[i + 1] == '"') {
-              f.text += '"';
-              i += 2;
-              col += 2;
-              continue;
-            }
-            ++i;
-            ++col;
-            closed = true;
-            break;
-          }
-          if (text[i] == '\n') {
-            ++line;
-            col = 0;
-          }
-          f.text += text[i++];
-          ++col;
-        }
-        if (!closed) {
-          throw InputError(name + ":" + std::to_string(f.line) + ":" + std::to_string(f.column) +
-                           ": unterminated quoted field");
-        }
-        if (i < n && text[i] != ',' && text[i] != '\n' && text[i] != '\r') {
-          throw InputError(name + ":" + std::to_string(line) + ":" + std::to_string(col) +
-                           ": unexpected character after a closing quote (a quote inside a "
-                           "quoted field is written \"\")");
-        }
-      } else {
-        while (i < n && text[i] != ',' && text[i] != '\n' && text[i] != '\r') {
-          if (text[i] == '"') {
-            throw InputError(name + ":" + std::to_string(line) + ":" + std::to_string(col) +
-                             ": quote inside an unquoted field (quote the whole field)");
-          }
-          f.text += text[i++];
-          ++col;
-        }
-      }
-      row.fields.push_back(std::move(f));
-      if (i < n && text[i] == ',') {
-        ++i;
-        ++col;
-        continue;
-      }
-      if (i < n && text[i] == '\r') ++i;
-      if (i < n && text[i] == '\n') ++i;
-      ++line;
-      col = 1;
-      break;
-    }
-    rows.push_back(std::move(row));
-  }
-  return rows;
-}
-
-std::string at(const std::string& name, const Field& f) {
-  return name + ":" + std::to_string(f.line) + ":" + std::to_string(f.column);
-}
-
-bool parse_number(const std::string& s, double& out) {
-  if (s.empty()) return false;
-  char* end = nullptr;
-  out = std::strtod(s.c_str(), &end);
-  return end == s.c_str() + s.size() && std::isfinite(out);
-}
-
-double price_field(const std::string& name, const Field& f, const std::string& column) {
-  const std::string v = trim(f.text, " \t");
-  if (v.empty()) throw InputError(at(name, f) + ": missing " + column + " price");
-  double d = 0;
-  if (!parse_number(v, d)) {
-    throw InputError(at(name, f) + ": " + column + " price must be a number in $/hour, got '" + v +
-                     "'");
-  }
-  if (d <= 0) {
-    throw InputError(at(name, f) + ": " + column + " price must be > 0 $/hour, got " + v);
-  }
-  return d;
-}
-
-std::map<std::string, std::size_t> header_index(const Row& header) {
-  std::map<std::string, std::size_t> idx;
-  for (std::size_t k = 0; k < header.fields.size(); ++k)
-    idx[trim(header.fields[k].text, " \t")] = k;
-  return idx;
-}
-
-void check_width(const std::string& name, const Row& row, std::size_t width) {
-  if (row.fields.size() != width) {
-    throw InputError(name + ":" + std::to_string(row.line) + ": row has " +
-                     std::to_string(row.fields.size()) + " fields, the header has " +
-                     std::to_string(width));
-  }
-}
-
-Catalogue parse_rlab(const std::vector<Row>& rows, const std::string& name) {
-  static const std::vector<std::string> kColumns = {
-      "provider",  "region", "instance",     "gpus",   "gpu_type",
-      "on_demand", "spot",   "interruption", "source", "as_of"};
-  const auto idx = header_index(rows[0]);
-  for (const auto& c : kColumns) {
-    if (idx.count(c) == 0) {
-      throw InputError(name + ":1: missing column '" + c + "' (rlab catalogue columns: " +
-                       "provider,region,instance,gpus,gpu_type,on_demand,spot,interruption,"
-                       "source,as_of)");
-    }
-  }
-  Catalogue cat;
-  cat.name = name;
-  cat.format = "rlab";
-  std::map<std::tuple<std::string, std::string, std::string>, std::string> seen;
-  for (std::size_t r = 1; r < rows.size(); ++r) {
-    const Row& row = rows[r];
-    check_width(name, row, rows[0].fields.size());
-    auto f = [&](const std::string& c) -> const Field& { return row.fields[idx.at(c)]; };
-    Offer o;
-    o.where = name + ":" + std::to_string(row.line);
-    o.provider = trim(f("provider").text, " \t");
-    o.region = trim(f("region").text, " \t");
-    o.instance = trim(f("instance").text, " \t");
-    for (const char* c : {"provider", "region", "instance"}) {
-      if (trim(f(c).text, " \t").empty()) throw InputError(at(name, f(c)) + ": empty " + c);
-    }
-    double g = 0;
-    const std::string gs = trim(f("gpus").text, " \t");
-    if (!parse_number(gs, g) || g < 1 || g != std::floor(g) || g > 1024) {
-      throw InputError(at(name, f("gpus")) + ": gpus must be a whole number >= 1, got '" + gs +
-                       "'");
-    }
-    o.gpus = static_cast<int>(g);
-    o.gpu_type = trim(f("gpu_type").text, " \t");
-    o.on_demand = price_field(name, f("on_demand"), "on-demand");
-    const std::string sp = trim(f("spot").text, " \t");
-    if (ascii_lower(sp) != "none") {
-      if (sp.empty()) {
-        throw InputError(at(name, f("spot")) +
-                         ": missing spot price (write 'none' when no spot is offered)");
-      }
-      o.spot = price_field(name, f("spot"), "spot");
-    }
-    o.band = trim(f("interruption").text, " \t");
-    if (!o.band.empty() &&
-        std::find(band_names().begin(), band_names().end(), o.band) == band_names().end()) {
-      throw InputError(at(name, f("interruption")) + ": unknown interruption band '" + o.band +
-                       "' (use <5, 5-10, 10-15, 15-20, >20 or leave empty)");
-    }
-    o.source = trim(f("source").text, " \t");
-    o.as_of = trim(f("as_of").text, " \t");
-    if (!o.as_of.empty() && !parse_date(o.as_of)) {
-      throw InputError(at(name, f("as_of")) + ": as_of must be a date YYYY-MM-DD, got '" + o.as_of +
-                       "'");
-    }
-    const auto key = std::make_tuple(o.provider, o.region, o.instance);
-    const auto it = seen.find(key);
-    if (it != seen.end()) {
-      throw InputError(o.where + ": duplicate row for " + o.provider + " " + o.region + " " +
-                       o.instance + " (first at " + it->second + ")");
-    }
-    seen[key] = o.where;
-    cat.offers.push_back(std::move(o));
-  }
-  return cat;
-}
-
-Catalogue parse_skypilot(const std::vector<Row>& rows, const std::string& name,
-                         const std::string& provider) {
-  const auto idx = header_index(rows[0]);
-  for (const char* c :
-       {"InstanceType", "AcceleratorName", "AcceleratorCount", "Price", "SpotPrice", "Region"}) {
-    if (idx.count(c) == 0) throw InputError(name + ":1: missing SkyPilot column '" + c + "'");
-  }
-  Catalogue cat;
-  cat.name = name;
-  cat.format = "skypilot";
-  std::map<std::pair<std::string, std::string>, std::size_t> pos;  // (instance, region) -> offer
-  for (std::size_t r = 1; r < rows.size(); ++r) {
-    const Row& row = rows[r];
-    check_width(name, row, rows[0].fields.size());
-    auto f = [&](const char* c) -> const Field& { return row.fields[idx.at(c)]; };
-    const std::string acc = trim(f("AcceleratorName").text, " \t");
-    if (acc.empty()) continue;  // no GPU
-    double g = 0;
-    const std::string gs = trim(f("AcceleratorCount").text, " \t");
-    if (!parse_number(gs, g) || g < 0) {
-      throw InputError(at(name, f("AcceleratorCount")) +
-                       ": AcceleratorCount must be a number, got '" + gs + "'");
-    }
-    if (g < 1 || g != std::floor(g)) continue;  // fractional GPUs are not modelled
-    const double od = price_field(name, f("Price"), "on-demand (Price)");
-    std::optional<double> spot;
-    if (!trim(f("SpotPrice").text, " \t").empty())
-      spot = price_field(name, f("SpotPrice"), "spot (SpotPrice)");
-    const std::string inst = trim(f("InstanceType").text, " \t");
-    const std::string region = trim(f("Region").text, " \t");
-    if (inst.empty()) throw InputError(at(name, f("InstanceType")) + ": empty InstanceType");
-    const auto key = std::make_pair(inst, region);
-    const auto it = pos.find(key);
-    if (it == pos.end()) {
-      Offer o;
-      o.provider = provider.empty() ? "skypilot" : provider;
-      o.region = region;
-      o.instance = inst;
-      o.gpus = static_cast<int>(g);
-      o.gpu_type = acc;
-      o.on_demand = od;
-      o.spot = spot;
-      o.source = "SkyPilot catalogue " + name;
-      o.where = name + ":" + std::to_string(row.line);
-      pos[key] = cat.offers.size();
-      cat.offers.push_back(std::move(o));
-    } else {
-      // One row per zone: keep the highest price of the region (conservative).
-      Offer& o = cat.offers[it->second];
-      o.on_demand = std::max(o.on_demand, od);
-      if (spot) o.spot = o.spot ? std::max(*o.spot, *spot) : *spot;
-    }
-  }
-  return cat;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -343,27 +85,6 @@ double od_wall(const JobModel& m, double work) {
 }
 
 }  // namespace
-
-// ---------------------------------------------------------------------------------------------
-
-Catalogue parse_catalogue(const std::string& text, const std::string& name,
-                          const std::string& provider) {
-  const std::vector<Row> rows = parse_csv(text, name);
-  if (rows.empty()) throw InputError(name + ": the price catalogue is empty");
-  const auto idx = header_index(rows[0]);
-  Catalogue cat;
-  if (idx.count("InstanceType") > 0) {
-    cat = parse_skypilot(rows, name, provider);
-  } else if (idx.count("instance") > 0) {
-    cat = parse_rlab(rows, name);
-  } else {
-    throw InputError(name +
-                     ":1: unknown catalogue header: expected rlab's (provider,region,"
-                     "instance,...) or SkyPilot's (InstanceType,AcceleratorName,...)");
-  }
-  if (cat.offers.empty()) throw InputError(name + ": the price catalogue has no GPU instances");
-  return cat;
-}
 
 const std::vector<std::string>& band_names() {
   static const std::vector<std::string> kBands = {"<5", "5-10", "10-15", "15-20", ">20"};
@@ -583,12 +304,9 @@ std::optional<double> min_share_for_budget(const JobModel& m, double budget, boo
   return std::nullopt;
 }
 
-}  // namespace
-
-Result plan(const Request& q, const Catalogue& catalogue, const std::string& today,
-            bool simulate_report) {
-  Result res;
-  // Filters.
+// The offers that pass the request's filters, with the plan's prices applied; throws when an
+// instance is unknown or no offer fits.
+std::vector<Offer> matching_offers(const Request& q, const Catalogue& catalogue) {
   std::vector<std::string> instances;
   for (const auto& o : catalogue.offers) instances.push_back(o.instance);
   if (!q.instance.empty() &&
@@ -624,8 +342,12 @@ Result plan(const Request& q, const Catalogue& catalogue, const std::string& tod
     if (!q.region.empty()) what += " in " + q.region;
     throw InputError(q.where_instance + ": no instance in " + catalogue.name + " offers " + what);
   }
+  return offers;
+}
 
-  // Staleness of the prices used.
+// Staleness of the prices used.
+void warn_price_age(const std::vector<Offer>& offers, const Catalogue& catalogue,
+                    const std::string& today, std::vector<std::string>& warnings) {
   std::string oldest;
   bool undated = false;
   for (const auto& o : offers) {
@@ -639,105 +361,95 @@ Result plan(const Request& q, const Catalogue& catalogue, const std::string& tod
   if (!oldest.empty() && !today.empty()) {
     const long age = days_between(oldest, today);
     if (age > kStaleDays) {
-      res.warnings.push_back("prices in " + catalogue.name + " are " + std::to_string(age) +
-                             " days old (as of " + oldest + ", today " + today + "; more than " +
-                             std::to_string(kStaleDays) + "): check them or pass --prices FILE");
+      warnings.push_back("prices in " + catalogue.name + " are " + std::to_string(age) +
+                         " days old (as of " + oldest + ", today " + today + "; more than " +
+                         std::to_string(kStaleDays) + "): check them or pass --prices FILE");
     }
   }
   if (undated) {
-    res.warnings.push_back("some prices in " + catalogue.name +
-                           " carry no as-of date; their age is unknown");
+    warnings.push_back("some prices in " + catalogue.name +
+                       " carry no as-of date; their age is unknown");
   }
+}
 
-  const double pct = q.deadline_percentile;
-  bool default_band_used = false;
-  for (const auto& o : offers) {
-    Candidate c;
-    c.offer = o;
-    if (q.rate) {
-      c.rate = *q.rate;
-      c.band = "rate";
-    } else {
-      c.band = !q.band.empty() ? q.band : !o.band.empty() ? o.band : q.default_band;
-      if (q.band.empty() && o.band.empty()) default_band_used = true;
-      c.rate = rate_from_fraction(band_fraction(c.band));
-    }
-    c.mtbf = c.rate > 0 ? 1 / c.rate : kInf;
-    c.interval = q.interval              ? *q.interval
-                 : std::isfinite(c.mtbf) ? daly_interval(q.checkpoint_write, c.mtbf)
-                                         : kInf;
-    if (!(c.interval > 0)) c.interval = kInf;
-    JobModel& m = c.model;
-    m.work_instance_hours = q.work_in_gpu_hours ? q.work / o.gpus : q.work;
-    m.spot_share = o.spot ? q.spot_share : 0;  // no spot offered: all on demand
-    m.mtbf = c.mtbf;
-    m.checkpoint_write = q.checkpoint_write;
-    m.interval = c.interval;
-    m.restart = q.restart;
-    m.granularity = q.granularity;
-    m.price_on_demand = o.on_demand;
-    m.price_spot = o.spot.value_or(0);
-    m.streams = q.streams;
-    c.expected = expect(m);
-    if (!(c.expected.interruptions <= kMaxInterruptions) || !std::isfinite(c.expected.cost)) {
-      throw InputError(q.where_instance + ": interruptions too frequent on " + o.provider + " " +
-                       o.region + " " + o.instance + ": " +
-                       format_number(c.expected.interruptions, 3) + " expected per job (MTBF " +
-                       format_number(c.mtbf, 4) + " h, checkpoint every " +
-                       format_number(c.interval, 4) + " h, restart " + format_number(q.restart, 4) +
-                       " h); the job would practically never finish on spot");
-    }
-    const double gpu_hours = m.work_instance_hours * o.gpus;
-    c.per_useful_gpu_hour = c.expected.cost / gpu_hours;
-    c.percentile_jobs = jobs_for(q.sim_jobs, c.expected.interruptions);
-    const Simulation sim = simulate(m, c.percentile_jobs, q.seed);
-    c.p90_wall = quantile(sim.walls, q.deadline ? pct : 0.9);
-    c.meets_deadline = !q.deadline || c.p90_wall <= *q.deadline;
-    // Cheapest plan over s: the cost is near-linear in s, so the ends and a grid suffice.
-    c.cheapest = kInf;
-    const int steps = o.spot ? 100 : 0;
-    for (int i = 0; i <= steps; ++i) {
-      const double s = static_cast<double>(i) / 100;
-      const double v = expect(at_share(m, s)).cost;
-      if (v < c.cheapest) {
-        c.cheapest = v;
-        c.cheapest_share = s;
-      }
-    }
-    res.candidates.push_back(std::move(c));
+// One offer modelled: interruption rate, checkpoint interval, expected cost, the percentile
+// wall time and the cheapest spot share. `default_band_used` is set when the offer fell back
+// to the request's default band.
+Candidate candidate_for(const Request& q, const Offer& o, bool& default_band_used) {
+  Candidate c;
+  c.offer = o;
+  if (q.rate) {
+    c.rate = *q.rate;
+    c.band = "rate";
+  } else {
+    c.band = !q.band.empty() ? q.band : !o.band.empty() ? o.band : q.default_band;
+    if (q.band.empty() && o.band.empty()) default_band_used = true;
+    c.rate = rate_from_fraction(band_fraction(c.band));
   }
-  if (default_band_used) {
-    res.warnings.push_back("no interruption band known for some offers; assuming '" +
-                           q.default_band + "' (set 'interruption' in the plan)");
+  c.mtbf = c.rate > 0 ? 1 / c.rate : kInf;
+  c.interval = q.interval              ? *q.interval
+               : std::isfinite(c.mtbf) ? daly_interval(q.checkpoint_write, c.mtbf)
+                                       : kInf;
+  if (!(c.interval > 0)) c.interval = kInf;
+  JobModel& m = c.model;
+  m.work_instance_hours = q.work_in_gpu_hours ? q.work / o.gpus : q.work;
+  m.spot_share = o.spot ? q.spot_share : 0;  // no spot offered: all on demand
+  m.mtbf = c.mtbf;
+  m.checkpoint_write = q.checkpoint_write;
+  m.interval = c.interval;
+  m.restart = q.restart;
+  m.granularity = q.granularity;
+  m.price_on_demand = o.on_demand;
+  m.price_spot = o.spot.value_or(0);
+  m.streams = q.streams;
+  c.expected = expect(m);
+  if (!(c.expected.interruptions <= kMaxInterruptions) || !std::isfinite(c.expected.cost)) {
+    throw InputError(q.where_instance + ": interruptions too frequent on " + o.provider + " " +
+                     o.region + " " + o.instance + ": " +
+                     format_number(c.expected.interruptions, 3) + " expected per job (MTBF " +
+                     format_number(c.mtbf, 4) + " h, checkpoint every " +
+                     format_number(c.interval, 4) + " h, restart " + format_number(q.restart, 4) +
+                     " h); the job would practically never finish on spot");
   }
-  res.work_gpu_hours = q.work_in_gpu_hours ? q.work : q.work * res.candidates.front().offer.gpus;
-
-  std::sort(res.candidates.begin(), res.candidates.end(),
-            [](const Candidate& a, const Candidate& b) {
-              return std::tie(a.expected.cost, a.offer.provider, a.offer.region, a.offer.instance) <
-                     std::tie(b.expected.cost, b.offer.provider, b.offer.region, b.offer.instance);
-            });
-
-  // A budget below the cheapest possible plan is a question whose answer is no: the plan is
-  // infeasible, and the reason names the cheapest plan there is.
-  bool below_cheapest = false;
-  if (q.budget) {
-    const auto best = std::min_element(
-        res.candidates.begin(), res.candidates.end(),
-        [](const Candidate& a, const Candidate& b) { return a.cheapest < b.cheapest; });
-    if (*q.budget < best->cheapest) {
-      below_cheapest = true;
-      res.feasible = false;
-      res.infeasible.push_back("budget " + money(*q.budget) +
-                               " is below the cheapest possible plan, " + money(best->cheapest) +
-                               " (" + best->offer.provider + " " + best->offer.region + " " +
-                               best->offer.instance + " at spot share " +
-                               share(best->cheapest_share) + ", interruptions included)");
+  const double gpu_hours = m.work_instance_hours * o.gpus;
+  c.per_useful_gpu_hour = c.expected.cost / gpu_hours;
+  c.percentile_jobs = jobs_for(q.sim_jobs, c.expected.interruptions);
+  const Simulation sim = simulate(m, c.percentile_jobs, q.seed);
+  c.p90_wall = quantile(sim.walls, q.deadline ? q.deadline_percentile : 0.9);
+  c.meets_deadline = !q.deadline || c.p90_wall <= *q.deadline;
+  // Cheapest plan over s: the cost is near-linear in s, so the ends and a grid suffice.
+  c.cheapest = kInf;
+  const int steps = o.spot ? 100 : 0;
+  for (int i = 0; i <= steps; ++i) {
+    const double s = static_cast<double>(i) / 100;
+    const double v = expect(at_share(m, s)).cost;
+    if (v < c.cheapest) {
+      c.cheapest = v;
+      c.cheapest_share = s;
     }
   }
+  return c;
+}
 
-  // CHOSEN: cheapest expected cost among offers that can run the requested share and meet the
-  // deadline; when none meets the deadline, the cheapest that can run the share.
+// A budget below the cheapest possible plan is a question whose answer is no: the plan is
+// infeasible, and the reason names the cheapest plan there is. True when that is so.
+bool below_cheapest_plan(const Request& q, Result& res) {
+  if (!q.budget) return false;
+  const auto best = std::min_element(
+      res.candidates.begin(), res.candidates.end(),
+      [](const Candidate& a, const Candidate& b) { return a.cheapest < b.cheapest; });
+  if (!(*q.budget < best->cheapest)) return false;
+  res.feasible = false;
+  res.infeasible.push_back("budget " + money(*q.budget) + " is below the cheapest possible plan, " +
+                           money(best->cheapest) + " (" + best->offer.provider + " " +
+                           best->offer.region + " " + best->offer.instance + " at spot share " +
+                           share(best->cheapest_share) + ", interruptions included)");
+  return true;
+}
+
+// CHOSEN: cheapest expected cost among offers that can run the requested share and meet the
+// deadline; when none meets the deadline, the cheapest that can run the share.
+std::size_t choose(const Request& q, const Result& res, const Catalogue& catalogue) {
   auto eligible = [&](const Candidate& c) { return c.offer.spot || q.spot_share == 0; };
   std::optional<std::size_t> pick;
   for (std::size_t i = 0; i < res.candidates.size() && !pick; ++i) {
@@ -753,7 +465,60 @@ Result plan(const Request& q, const Catalogue& catalogue, const std::string& tod
                      " has a spot price, and the spot share is " + share(q.spot_share) +
                      " (set spot_share: 0 for on-demand only)");
   }
-  res.chosen = *pick;
+  return *pick;
+}
+
+// The largest spot share that meets the deadline on the chosen offer, or why none does.
+void solve_deadline(const Request& q, const Candidate& c, const std::string& name, Result& res) {
+  const double pct = q.deadline_percentile;
+  const std::size_t deadline_jobs = jobs_for(q.sim_jobs, c.expected.interruptions);
+  const int pct100 = static_cast<int>(std::lround(pct * 100));
+  const int top = c.offer.spot ? 100 : 0;
+  for (int i = top; i >= 0; --i) {
+    const double s = static_cast<double>(i) / 100;
+    if (p_within(at_share(c.model, s), *q.deadline, deadline_jobs, q.seed) >= pct) {
+      res.max_share_deadline = s;
+      break;
+    }
+  }
+  if (!res.max_share_deadline) {
+    res.feasible = false;
+    const Simulation od = simulate(at_share(c.model, 0), deadline_jobs, q.seed);
+    res.infeasible.push_back(
+        "deadline " + hours(*q.deadline) + " cannot be met at P" + std::to_string(pct100) + " on " +
+        name + " with any spot share: all on-demand takes " + hours(quantile(od.walls, pct)));
+  } else if (!c.meets_deadline) {
+    res.infeasible.push_back(
+        "at spot share " + share(q.spot_share) + " the P" + std::to_string(pct100) + " time " +
+        hours(c.p90_wall) + " misses the deadline " + hours(*q.deadline) +
+        "; a spot share of at most " + share_down(*res.max_share_deadline) + " meets it");
+  }
+}
+
+}  // namespace
+
+Result plan(const Request& q, const Catalogue& catalogue, const std::string& today,
+            bool simulate_report) {
+  Result res;
+  const std::vector<Offer> offers = matching_offers(q, catalogue);
+  warn_price_age(offers, catalogue, today, res.warnings);
+
+  bool default_band_used = false;
+  for (const auto& o : offers) res.candidates.push_back(candidate_for(q, o, default_band_used));
+  if (default_band_used) {
+    res.warnings.push_back("no interruption band known for some offers; assuming '" +
+                           q.default_band + "' (set 'interruption' in the plan)");
+  }
+  res.work_gpu_hours = q.work_in_gpu_hours ? q.work : q.work * res.candidates.front().offer.gpus;
+
+  std::sort(res.candidates.begin(), res.candidates.end(),
+            [](const Candidate& a, const Candidate& b) {
+              return std::tie(a.expected.cost, a.offer.provider, a.offer.region, a.offer.instance) <
+                     std::tie(b.expected.cost, b.offer.provider, b.offer.region, b.offer.instance);
+            });
+
+  const bool below_cheapest = below_cheapest_plan(q, res);
+  res.chosen = choose(q, res, catalogue);
   Candidate& c = res.candidates[res.chosen];
   c.chosen = true;
   const std::string name = c.offer.provider + " " + c.offer.region + " " + c.offer.instance;
@@ -769,31 +534,7 @@ Result plan(const Request& q, const Catalogue& catalogue, const std::string& tod
                                  share(c.cheapest_share) + ")");
     }
   }
-  if (q.deadline) {
-    const std::size_t deadline_jobs = jobs_for(q.sim_jobs, c.expected.interruptions);
-    const int pct100 = static_cast<int>(std::lround(pct * 100));
-    const int top = c.offer.spot ? 100 : 0;
-    for (int i = top; i >= 0; --i) {
-      const double s = static_cast<double>(i) / 100;
-      if (p_within(at_share(c.model, s), *q.deadline, deadline_jobs, q.seed) >= pct) {
-        res.max_share_deadline = s;
-        break;
-      }
-    }
-    if (!res.max_share_deadline) {
-      res.feasible = false;
-      const Simulation od = simulate(at_share(c.model, 0), deadline_jobs, q.seed);
-      res.infeasible.push_back("deadline " + hours(*q.deadline) + " cannot be met at P" +
-                               std::to_string(pct100) + " on " + name +
-                               " with any spot share: all on-demand takes " +
-                               hours(quantile(od.walls, pct)));
-    } else if (!c.meets_deadline) {
-      res.infeasible.push_back(
-          "at spot share " + share(q.spot_share) + " the P" + std::to_string(pct100) + " time " +
-          hours(c.p90_wall) + " misses the deadline " + hours(*q.deadline) +
-          "; a spot share of at most " + share_down(*res.max_share_deadline) + " meets it");
-    }
-  }
+  if (q.deadline) solve_deadline(q, c, name, res);
   if (res.min_share_budget && res.max_share_deadline &&
       *res.min_share_budget > *res.max_share_deadline + 1e-12) {
     res.feasible = false;

@@ -428,16 +428,11 @@ std::optional<Interval> t_interval(Test family, const std::vector<double>& x,
   return Interval{diff - h, diff + h};
 }
 
-}  // namespace
-
-Report analyse(const std::vector<MetricSpec>& metrics, const Side& baseline, const Side& candidate,
-               const Options& options) {
-  Report report;
-  report.baseline_label = baseline.label;
-  report.candidate_label = candidate.label;
-  if (options.tests.empty()) throw UsageError("no test selected");
-  const bool paired =
-      options.paired || std::any_of(options.tests.begin(), options.tests.end(), is_paired);
+// Each metric's baseline and candidate values (paired by seed when asked); throws when a metric
+// is on neither side or only on one.
+std::vector<std::pair<Sample, Sample>> collect_samples(const std::vector<MetricSpec>& metrics,
+                                                       const Side& baseline, const Side& candidate,
+                                                       bool paired) {
   const std::vector<std::string> base_names = metric_names(baseline);
   const std::vector<std::string> cand_names = metric_names(candidate);
   std::vector<std::string> all_names = base_names;
@@ -465,102 +460,180 @@ Report analyse(const std::vector<MetricSpec>& metrics, const Side& baseline, con
     if (paired) pair_up(spec.name, b, c, baseline, candidate);
     samples.emplace_back(std::move(b), std::move(c));
   }
+  return samples;
+}
 
+// One metric's summaries, change, tests, t interval and effect sizes (no verdict yet).
+MetricResult test_metric(const MetricSpec& spec, const std::pair<Sample, Sample>& sample,
+                         const Options& options, bool paired) {
+  const std::vector<double>& y = sample.first.values;   // baseline
+  const std::vector<double>& x = sample.second.values;  // candidate
+  MetricResult r;
+  r.name = spec.name;
+  r.direction = spec.direction;
+  r.min_effect = spec.min_effect.value_or(options.min_effect);
+  const double sign = spec.direction == Direction::kHigher ? 1.0 : -1.0;
+  r.baseline.summary = summarize(y);
+  r.baseline.values = y;
+  r.candidate.summary = summarize(x);
+  r.candidate.values = x;
+  if (sample.first.all_seeded) r.baseline.seeds = sample.first.seeds;
+  if (sample.second.all_seeded) r.candidate.seeds = sample.second.seeds;
+  const double cb = center_of(y, options.center);
+  const double cc = center_of(x, options.center);
+  r.delta_abs = sign * (cc - cb);
+  if (cb != 0) r.delta_rel = r.delta_abs / std::fabs(cb);
+
+  const bool enough = x.size() >= 2 && y.size() >= 2;
+  if (std::min(x.size(), y.size()) < static_cast<std::size_t>(std::max(options.warn_runs, 0))) {
+    const std::size_t fewest = std::min(x.size(), y.size());
+    r.warnings.push_back("only " + std::to_string(fewest) + (fewest == 1 ? " run" : " runs") +
+                         " on a side (fewer than " + std::to_string(options.warn_runs) +
+                         "): the result is fragile, run more seeds");
+  }
+  auto flip = [&](Interval i) { return sign > 0 ? i : Interval{-i.hi, -i.lo}; };
+  if (enough) {
+    for (Test t : options.tests) {
+      Test actual = t;
+      if (paired && t == Test::kWelch) actual = Test::kPairedT;
+      if (paired && t == Test::kStudent) actual = Test::kPairedT;
+      if (paired && t == Test::kMwu) actual = Test::kWilcoxon;
+      r.tests.push_back(run_test(actual, x, y));
+    }
+    const Test primary = paired
+                             ? Test::kPairedT
+                             : (options.tests[0] == Test::kStudent ? Test::kStudent : Test::kWelch);
+    if (options.center == Center::kMean) {
+      if (auto ci = t_interval(primary, x, y, options.confidence, r.ci_method)) r.ci = flip(*ci);
+    }
+    // Warn when a rank test cannot reach alpha at this n.
+    const TestResult& t0 = r.tests.front();
+    double min_p = 0;
+    if (t0.name == "mwu") min_p = mwu_min_p(x.size(), y.size());
+    if (t0.name == "wilcoxon") {
+      std::size_t nonzero = 0;
+      for (std::size_t i = 0; i < x.size(); ++i) nonzero += x[i] != y[i] ? 1 : 0;
+      min_p = wilcoxon_min_p(nonzero);
+    }
+    if (min_p >= options.alpha) {
+      r.warnings.push_back(t0.name + " cannot reach p < " + format_number(options.alpha, 3) +
+                           " with n=" + std::to_string(y.size()) + " and " +
+                           std::to_string(x.size()) + " (its smallest p is " + fmt_p(min_p) +
+                           "): run more seeds or use a t test");
+    }
+  } else {
+    r.warnings.push_back("fewer than 2 runs on a side: no test, verdict insufficient");
+  }
+  r.hedges_g = sign * hedges_g(x, y);
+  const double cd = cliffs_delta(x, y);
+  r.cliffs_delta = sign * cd;
+  r.p_better = sign > 0 ? p_superiority(x, y) : p_superiority(y, x);
+  return r;
+}
+
+// Bootstrap intervals, one job per metric, spread over the CPUs. Each metric has its own
+// generator (seed mixed with the metric's name), so results do not depend on the threads.
+void bootstrap_intervals(Report& report, const Options& options, bool paired) {
+  std::vector<std::size_t> jobs;
+  for (std::size_t m = 0; m < report.metrics.size(); ++m) {
+    if (!report.metrics[m].tests.empty()) jobs.push_back(m);
+  }
+  std::atomic<std::size_t> next{0};
+  auto worker = [&] {
+    for (std::size_t j = next++; j < jobs.size(); j = next++) {
+      MetricResult& r = report.metrics[jobs[j]];
+      const Interval i =
+          bootstrap_ci(r.candidate.values, r.baseline.values, options.center, paired,
+                       options.bootstrap, options.confidence, options.seed ^ fnv1a(r.name));
+      r.bootstrap = r.direction == Direction::kHigher ? i : Interval{-i.hi, -i.lo};
+      if (options.center != Center::kMean) {
+        r.ci = r.bootstrap;
+        r.ci_method = "bootstrap";
+      }
+    }
+  };
+  const std::size_t threads =
+      std::min<std::size_t>({std::max(1U, std::thread::hardware_concurrency()), 8, jobs.size()});
+  std::vector<std::thread> pool;
+  for (std::size_t t = 1; t < threads; ++t) pool.emplace_back(worker);
+  worker();
+  for (auto& t : pool) t.join();
+}
+
+// The metric's verdict from its adjusted p value, the direction of its primary test and the
+// minimum effect.
+Verdict verdict_of(MetricResult& r, const Options& options, bool paired) {
+  const std::vector<double>& y = r.baseline.values;
+  const std::vector<double>& x = r.candidate.values;
+  const double sign = r.direction == Direction::kHigher ? 1.0 : -1.0;
+  const double cb = center_of(y, options.center);
+  const double threshold =
+      r.min_effect.relative ? r.min_effect.value * std::fabs(cb) : r.min_effect.value;
+  auto decide = [&](double better) {
+    if (better == 0) return Verdict::kNoDifference;
+    if (std::fabs(r.delta_abs) < threshold) {
+      r.warnings.push_back("the change is below the minimum effect (" +
+                           format_number(threshold, 4) + "): counted as ~");
+      return Verdict::kNoDifference;
+    }
+    return better > 0 ? Verdict::kImproved : Verdict::kRegressed;
+  };
+  if (r.tests.empty()) return Verdict::kInsufficient;
+  bool constant = false;
+  if (paired) {
+    constant = true;
+    for (std::size_t i = 1; i < x.size(); ++i) constant = constant && (x[i] - y[i] == x[0] - y[0]);
+  } else {
+    constant = r.baseline.summary.sd == 0 && r.candidate.summary.sd == 0;
+  }
+  if (constant) {
+    r.warnings.push_back(paired ? "every paired difference is the same: compared exactly"
+                                : "zero variance on both sides: compared exactly");
+    return decide(sign * (mean(x) - mean(y)));
+  }
+  if (std::isnan(r.p_adj) || !(r.p_adj < options.alpha)) return Verdict::kNoDifference;
+  const std::string& name = r.tests.front().name;
+  double direction = 0;
+  if (name == "mwu") {
+    direction = cliffs_delta(x, y);
+  } else if (name == "wilcoxon") {
+    direction = signed_rank_balance(x, y);
+  } else {
+    direction = r.tests.front().statistic;
+  }
+  return decide(sign * direction);
+}
+
+bool gate_fails(Verdict v, FailOn fail_on) {
+  switch (fail_on) {
+    case FailOn::kRegression:
+      return v == Verdict::kRegressed;
+    case FailOn::kInconclusive:
+      return v == Verdict::kRegressed || v == Verdict::kInsufficient;
+    case FailOn::kNotImproved:
+      return v != Verdict::kImproved;
+    case FailOn::kNone:
+      return false;
+  }
+  return false;
+}
+
+}  // namespace
+
+Report analyse(const std::vector<MetricSpec>& metrics, const Side& baseline, const Side& candidate,
+               const Options& options) {
+  Report report;
+  report.baseline_label = baseline.label;
+  report.candidate_label = candidate.label;
+  if (options.tests.empty()) throw UsageError("no test selected");
+  const bool paired =
+      options.paired || std::any_of(options.tests.begin(), options.tests.end(), is_paired);
+  const std::vector<std::pair<Sample, Sample>> samples =
+      collect_samples(metrics, baseline, candidate, paired);
   for (std::size_t m = 0; m < metrics.size(); ++m) {
-    const MetricSpec& spec = metrics[m];
-    const std::vector<double>& y = samples[m].first.values;   // baseline
-    const std::vector<double>& x = samples[m].second.values;  // candidate
-    MetricResult r;
-    r.name = spec.name;
-    r.direction = spec.direction;
-    r.min_effect = spec.min_effect.value_or(options.min_effect);
-    const double sign = spec.direction == Direction::kHigher ? 1.0 : -1.0;
-    r.baseline.summary = summarize(y);
-    r.baseline.values = y;
-    r.candidate.summary = summarize(x);
-    r.candidate.values = x;
-    if (samples[m].first.all_seeded) r.baseline.seeds = samples[m].first.seeds;
-    if (samples[m].second.all_seeded) r.candidate.seeds = samples[m].second.seeds;
-    const double cb = center_of(y, options.center);
-    const double cc = center_of(x, options.center);
-    r.delta_abs = sign * (cc - cb);
-    if (cb != 0) r.delta_rel = r.delta_abs / std::fabs(cb);
-
-    const bool enough = x.size() >= 2 && y.size() >= 2;
-    if (std::min(x.size(), y.size()) < static_cast<std::size_t>(std::max(options.warn_runs, 0))) {
-      const std::size_t fewest = std::min(x.size(), y.size());
-      r.warnings.push_back("only " + std::to_string(fewest) + (fewest == 1 ? " run" : " runs") +
-                           " on a side (fewer than " + std::to_string(options.warn_runs) +
-                           "): the result is fragile, run more seeds");
-    }
-    auto flip = [&](Interval i) { return sign > 0 ? i : Interval{-i.hi, -i.lo}; };
-    if (enough) {
-      for (Test t : options.tests) {
-        Test actual = t;
-        if (paired && t == Test::kWelch) actual = Test::kPairedT;
-        if (paired && t == Test::kStudent) actual = Test::kPairedT;
-        if (paired && t == Test::kMwu) actual = Test::kWilcoxon;
-        r.tests.push_back(run_test(actual, x, y));
-      }
-      const Test primary =
-          paired ? Test::kPairedT
-                 : (options.tests[0] == Test::kStudent ? Test::kStudent : Test::kWelch);
-      if (options.center == Center::kMean) {
-        if (auto ci = t_interval(primary, x, y, options.confidence, r.ci_method)) r.ci = flip(*ci);
-      }
-      // Warn when a rank test cannot reach alpha at this n.
-      const TestResult& t0 = r.tests.front();
-      double min_p = 0;
-      if (t0.name == "mwu") min_p = mwu_min_p(x.size(), y.size());
-      if (t0.name == "wilcoxon") {
-        std::size_t nonzero = 0;
-        for (std::size_t i = 0; i < x.size(); ++i) nonzero += x[i] != y[i] ? 1 : 0;
-        min_p = wilcoxon_min_p(nonzero);
-      }
-      if (min_p >= options.alpha) {
-        r.warnings.push_back(t0.name + " cannot reach p < " + format_number(options.alpha, 3) +
-                             " with n=" + std::to_string(y.size()) + " and " +
-                             std::to_string(x.size()) + " (its smallest p is " + fmt_p(min_p) +
-                             "): run more seeds or use a t test");
-      }
-    } else {
-      r.warnings.push_back("fewer than 2 runs on a side: no test, verdict insufficient");
-    }
-    r.hedges_g = sign * hedges_g(x, y);
-    const double cd = cliffs_delta(x, y);
-    r.cliffs_delta = sign * cd;
-    r.p_better = sign > 0 ? p_superiority(x, y) : p_superiority(y, x);
-    report.metrics.push_back(std::move(r));
+    report.metrics.push_back(test_metric(metrics[m], samples[m], options, paired));
   }
-
-  // Bootstrap intervals, one job per metric, spread over the CPUs. Each metric has its own
-  // generator (seed mixed with the metric's name), so results do not depend on the threads.
-  if (options.bootstrap > 0) {
-    std::vector<std::size_t> jobs;
-    for (std::size_t m = 0; m < report.metrics.size(); ++m) {
-      if (!report.metrics[m].tests.empty()) jobs.push_back(m);
-    }
-    std::atomic<std::size_t> next{0};
-    auto worker = [&] {
-      for (std::size_t j = next++; j < jobs.size(); j = next++) {
-        MetricResult& r = report.metrics[jobs[j]];
-        const Interval i =
-            bootstrap_ci(r.candidate.values, r.baseline.values, options.center, paired,
-                         options.bootstrap, options.confidence, options.seed ^ fnv1a(r.name));
-        r.bootstrap = r.direction == Direction::kHigher ? i : Interval{-i.hi, -i.lo};
-        if (options.center != Center::kMean) {
-          r.ci = r.bootstrap;
-          r.ci_method = "bootstrap";
-        }
-      }
-    };
-    const std::size_t threads =
-        std::min<std::size_t>({std::max(1U, std::thread::hardware_concurrency()), 8, jobs.size()});
-    std::vector<std::thread> pool;
-    for (std::size_t t = 1; t < threads; ++t) pool.emplace_back(worker);
-    worker();
-    for (auto& t : pool) t.join();
-  }
+  if (options.bootstrap > 0) bootstrap_intervals(report, options, paired);
 
   std::vector<double> ps;
   for (const auto& r : report.metrics) ps.push_back(r.tests.empty() ? kNaN : r.tests.front().p);
@@ -568,52 +641,8 @@ Report analyse(const std::vector<MetricSpec>& metrics, const Side& baseline, con
 
   for (std::size_t m = 0; m < report.metrics.size(); ++m) {
     MetricResult& r = report.metrics[m];
-    const std::vector<double>& y = r.baseline.values;
-    const std::vector<double>& x = r.candidate.values;
-    const double sign = r.direction == Direction::kHigher ? 1.0 : -1.0;
     r.p_adj = adj[m];
-    const double cb = center_of(y, options.center);
-    const double threshold =
-        r.min_effect.relative ? r.min_effect.value * std::fabs(cb) : r.min_effect.value;
-    auto decide = [&](double better) {
-      if (better == 0) return Verdict::kNoDifference;
-      if (std::fabs(r.delta_abs) < threshold) {
-        r.warnings.push_back("the change is below the minimum effect (" +
-                             format_number(threshold, 4) + "): counted as ~");
-        return Verdict::kNoDifference;
-      }
-      return better > 0 ? Verdict::kImproved : Verdict::kRegressed;
-    };
-    if (r.tests.empty()) {
-      r.verdict = Verdict::kInsufficient;
-    } else {
-      bool constant = false;
-      if (paired) {
-        constant = true;
-        for (std::size_t i = 1; i < x.size(); ++i)
-          constant = constant && (x[i] - y[i] == x[0] - y[0]);
-      } else {
-        constant = r.baseline.summary.sd == 0 && r.candidate.summary.sd == 0;
-      }
-      if (constant) {
-        r.warnings.push_back(paired ? "every paired difference is the same: compared exactly"
-                                    : "zero variance on both sides: compared exactly");
-        r.verdict = decide(sign * (mean(x) - mean(y)));
-      } else if (std::isnan(r.p_adj) || !(r.p_adj < options.alpha)) {
-        r.verdict = Verdict::kNoDifference;
-      } else {
-        const std::string& name = r.tests.front().name;
-        double direction = 0;
-        if (name == "mwu") {
-          direction = cliffs_delta(x, y);
-        } else if (name == "wilcoxon") {
-          direction = signed_rank_balance(x, y);
-        } else {
-          direction = r.tests.front().statistic;
-        }
-        r.verdict = decide(sign * direction);
-      }
-    }
+    r.verdict = verdict_of(r, options, paired);
     switch (r.verdict) {
       case Verdict::kImproved:
         ++report.improved;
@@ -628,20 +657,7 @@ Report analyse(const std::vector<MetricSpec>& metrics, const Side& baseline, con
         ++report.insufficient;
         break;
     }
-    switch (options.fail_on) {
-      case FailOn::kRegression:
-        r.gate_failed = r.verdict == Verdict::kRegressed;
-        break;
-      case FailOn::kInconclusive:
-        r.gate_failed = r.verdict == Verdict::kRegressed || r.verdict == Verdict::kInsufficient;
-        break;
-      case FailOn::kNotImproved:
-        r.gate_failed = r.verdict != Verdict::kImproved;
-        break;
-      case FailOn::kNone:
-        r.gate_failed = false;
-        break;
-    }
+    r.gate_failed = gate_fails(r.verdict, options.fail_on);
     report.gate_failed = report.gate_failed || r.gate_failed;
   }
   report.verdict = report.regressed > 0       ? Verdict::kRegressed
