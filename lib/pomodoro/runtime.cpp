@@ -2,16 +2,13 @@
 #include "runtime.h"
 
 #include "rlab/files.h"
+#include "rlab/process.h"
 #include "rlab/text.h"
 
-#include <spawn.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 
 #include <cerrno>
 #include <cstring>
-
-extern char** environ;
 
 namespace rlab::pomodoro_cmd {
 
@@ -153,32 +150,24 @@ void clear_state() {
 namespace {
 
 // ---------------------------------------------------------------------------------------------
-// Hooks and notifications: argv via posix_spawnp, values only in the environment.
+// Hooks and notifications: an argv started through the process seam (stdin from /dev/null,
+// values only in the environment), waited for. The exit status, or the reason it did not start.
 
-int spawn_wait(const std::vector<std::string>& argv, const std::vector<std::string>& extra_env,
-               bool quiet) {
-  std::vector<std::string> env_store;
-  for (char** e = environ; *e != nullptr; ++e) env_store.emplace_back(*e);
-  for (const auto& kv : extra_env) env_store.push_back(kv);
-  std::vector<char*> envp;
-  for (auto& s : env_store) envp.push_back(s.data());
-  envp.push_back(nullptr);
-  std::vector<std::string> args = argv;
-  std::vector<char*> av;
-  for (auto& a : args) av.push_back(a.data());
-  av.push_back(nullptr);
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-  if (quiet) posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-  pid_t pid = 0;
-  const int rc = ::posix_spawnp(&pid, av[0], &fa, nullptr, av.data(), envp.data());
-  posix_spawn_file_actions_destroy(&fa);
-  if (rc != 0) return -1000 - rc;
+struct Ran {
   int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  std::string error;
+};
+
+Ran spawn_wait(const std::vector<std::string>& argv, const std::vector<std::string>& extra_env,
+               bool quiet) {
+  const std::vector<std::string> env = environment_with(extra_env);
+  SpawnOptions so;
+  so.env = &env;
+  so.no_input = true;
+  so.quiet = quiet;
+  const Child c = spawn(argv, so);
+  if (c.pid < 0) return {0, c.error};
+  return {wait_exit(c), ""};
 }
 
 bool on_path(const std::string& program) {
@@ -217,13 +206,12 @@ void run_hook(Runtime& rt, const std::string& event, const pd::State& s, long lo
       {"RLAB_POMODORO_DAILY_GOAL", std::to_string(rt.st.daily_goal)}};
   std::vector<std::string> env;
   for (const auto& [k, v] : vars) env.push_back(k + "=" + v);
-  const int rc = spawn_wait(it->second, env, false);
-  if (rc <= -1000) {
-    rt.ctx.log.warn("hook " + event + ": cannot run '" + it->second[0] +
-                    "': " + std::strerror(-1000 - rc));
-  } else if (rc != 0) {
+  const Ran r = spawn_wait(it->second, env, false);
+  if (!r.error.empty()) {
+    rt.ctx.log.warn("hook " + event + ": cannot run '" + it->second[0] + "': " + r.error);
+  } else if (r.status != 0) {
     rt.ctx.log.warn("hook " + event + ": '" + it->second[0] + "' exited with status " +
-                    std::to_string(rc));
+                    std::to_string(r.status));
   }
 }
 
