@@ -28,6 +28,7 @@ std::vector<const config::Section*> config_sections() {
   return {
       &lit_search_config_section(),
       &validate_config_section(),
+      &pomodoro_config_section(),
       &cost_config_section(),
   };
   // clang-format on

@@ -1,4 +1,4 @@
-// `rlab pomodoro`: settings from the config section, the clock, the state files and hooks.
+// `rlab pomodoro`: the config file, the state files, the history and journal, and hooks.
 #include "runtime.h"
 
 #include "rlab/files.h"
@@ -12,82 +12,7 @@
 
 namespace rlab::pomodoro_cmd {
 
-const std::vector<std::string> kKeys = {
-    "profiles", "hooks", "daily_goal", "notify", "timezone", "default_type",    "history",
-    "journal",  "date",  "window",     "fixed",  "tasks",    "deep_min_samples"};
-
-std::string expand_home(const std::string& p) {
-  if (p.size() >= 1 && p[0] == '~' && (p.size() == 1 || p[1] == '/')) {
-    return home_dir() + p.substr(1);
-  }
-  return p;
-}
-
 std::string state_dir() { return data_dirs().data + "/pomodoro"; }
-
-namespace {
-
-pd::Profile read_profile(const ConfigNode& n, pd::Profile base) {
-  if (!n.is_map())
-    n.fail("'" + n.path() + "' must be a map of work, short_break, long_break, long_break_every");
-  n.check_keys({"work", "short_break", "long_break", "long_break_every"});
-  if (n.has("work")) base.work = static_cast<int>(n["work"].as_int(1, 600));
-  if (n.has("short_break")) base.short_break = static_cast<int>(n["short_break"].as_int(0, 600));
-  if (n.has("long_break")) base.long_break = static_cast<int>(n["long_break"].as_int(0, 600));
-  if (n.has("long_break_every")) {
-    base.long_break_every = static_cast<int>(n["long_break_every"].as_int(1, 100));
-  }
-  return base;
-}
-
-}  // namespace
-
-Settings read_settings(const ConfigNode& s) {
-  Settings st;
-  st.history_path = state_dir() + "/history";
-  st.journal_path = state_dir() + "/journal.jsonl";
-  if (!s.defined()) return st;
-  s.check_keys(kKeys);
-  if (s.has("profiles")) {
-    const ConfigNode p = s["profiles"];
-    if (!p.is_map()) p.fail("'profiles' must be a map of profile name to lengths");
-    for (const std::string& name : p.keys()) {
-      const auto it = st.profiles.find(name);
-      st.profiles[name] =
-          read_profile(p[name], it != st.profiles.end() ? it->second : pd::Profile{});
-    }
-  }
-  if (s.has("hooks")) {
-    const ConfigNode h = s["hooks"];
-    h.check_keys({"on_start", "on_finish", "on_break_end"});
-    for (const std::string& k : h.keys()) {
-      std::vector<std::string> argv;
-      for (const ConfigNode& a : h[k].items()) argv.push_back(a.as_string());
-      if (argv.empty() || argv[0].empty()) h[k].fail("'hooks." + k + "' needs a program");
-      argv[0] = expand_home(argv[0]);
-      st.hooks[k] = argv;
-    }
-  }
-  if (s.has("daily_goal")) st.daily_goal = static_cast<int>(s["daily_goal"].as_int(1, 100));
-  if (s.has("notify")) st.notify = s["notify"].as_bool();
-  if (s.has("timezone")) {
-    st.timezone = s["timezone"].as_string();
-    st.timezone_where = s["timezone"].location().str();
-    pd::check_zone_name(st.timezone, st.timezone_where);
-  }
-  if (s.has("deep_min_samples")) {
-    st.deep_min_samples = static_cast<int>(s["deep_min_samples"].as_int(1, 1000));
-  }
-  if (s.has("default_type")) {
-    const ConfigNode t = s["default_type"];
-    st.default_type = t.as_string();
-    if (st.profiles.count(st.default_type) == 0)
-      t.fail("unknown task type '" + st.default_type + "'");
-  }
-  if (s.has("history")) st.history_path = expand_home(s["history"].as_string());
-  if (s.has("journal")) st.journal_path = expand_home(s["journal"].as_string());
-  return st;
-}
 
 // The config: the positional FILE, else --config, else <config dir>/pomodoro.yaml if present.
 ConfigNode load_section(const std::string& file, Context& ctx, bool required) {
