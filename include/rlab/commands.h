@@ -30,6 +30,7 @@ const std::vector<Command>& command_table();
 const config::Section& lit_search_config_section();
 const config::Section& validate_config_section();
 const config::Section& pomodoro_config_section();
+const config::Section& trl_config_section();
 const config::Section& cost_config_section();
 
 /// Every declared config section, in `rlab --help` order: configs/reference.yaml and the test

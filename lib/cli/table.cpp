@@ -29,6 +29,7 @@ std::vector<const config::Section*> config_sections() {
       &lit_search_config_section(),
       &validate_config_section(),
       &pomodoro_config_section(),
+      &trl_config_section(),
       &cost_config_section(),
   };
   // clang-format on
