@@ -32,6 +32,8 @@ const config::Section& lit_search_config_section();
 const config::Section& prioritize_config_section();
 const config::Section& bayesopt_config_section();
 const config::Section& validate_config_section();
+const config::Section& pomodoro_config_section();
+const config::Section& trl_config_section();
 const config::Section& cost_config_section();
 
 /// Every declared config section (Command::config of the table's rows), in `rlab --help`

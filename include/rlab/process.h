@@ -15,8 +15,10 @@ namespace rlab {
 /// reaches rlab only, which decides what the children get), default SIGINT, SIGTERM and SIGPIPE
 /// and an empty signal mask.
 struct SpawnOptions {
-  bool capture = false;  ///< stdin from /dev/null, stdout and stderr to pipes; else inherited
-  std::string program;   ///< the file executed; "" = argv[0] looked up on PATH
+  bool capture = false;   ///< stdin from /dev/null, stdout and stderr to pipes; else inherited
+  bool no_input = false;  ///< without capture: stdin from /dev/null
+  bool quiet = false;     ///< without capture: stdout to /dev/null
+  std::string program;    ///< the file executed; "" = argv[0] looked up on PATH
   const std::vector<std::string>* env = nullptr;  ///< "KEY=VALUE" entries; nullptr = ours
   bool die_with_parent = false;  ///< SIGTERM to the child when rlab ends (even by SIGKILL)
 };
@@ -33,6 +35,13 @@ struct Child {
 /// Starts `argv` with `options`. A program that cannot be executed is reported here (pid -1,
 /// error from exec's errno), not as an exit status. The caller waits for the child.
 Child spawn(const std::vector<std::string>& argv, const SpawnOptions& options);
+
+/// Our environment with `extra` ("KEY=VALUE") after it, for SpawnOptions::env.
+std::vector<std::string> environment_with(const std::vector<std::string>& extra);
+
+/// Waits for a child started without capture; its exit status, or 128 + the signal that ended
+/// it.
+int wait_exit(const Child& child);
 
 /// The outcome of a child run with run_processes.
 struct ProcessResult {

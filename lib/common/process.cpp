@@ -76,6 +76,9 @@ int spawn_posix(pid_t& pid, const std::vector<char*>& argv, char* const* env, co
     posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
     posix_spawn_file_actions_adddup2(&fa, out_w, 1);
     posix_spawn_file_actions_adddup2(&fa, err_w, 2);
+  } else {
+    if (o.no_input) posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    if (o.quiet) posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
   }
   posix_spawnattr_t attr;
   posix_spawnattr_init(&attr);
@@ -120,6 +123,17 @@ int fork_exec(pid_t& pid, const std::vector<char*>& argv, char* const* env, cons
       ::dup2(devnull, 0);
       ::dup2(out_w, 1);
       ::dup2(err_w, 2);
+    } else {
+      if (o.no_input) {
+        const int devnull = ::open("/dev/null", O_RDONLY);
+        ::dup2(devnull, 0);
+        ::close(devnull);
+      }
+      if (o.quiet) {
+        const int devnull = ::open("/dev/null", O_WRONLY);
+        ::dup2(devnull, 1);
+        ::close(devnull);
+      }
     }
     if (!o.program.empty()) {
       ::execve(o.program.c_str(), argv.data(), env);
@@ -262,6 +276,20 @@ Child spawn(const std::vector<std::string>& args, const SpawnOptions& o) {
     ::fcntl(c.err_fd, F_SETFL, O_NONBLOCK);
   }
   return c;
+}
+
+std::vector<std::string> environment_with(const std::vector<std::string>& extra) {
+  std::vector<std::string> env;
+  for (char** e = environ; *e != nullptr; ++e) env.emplace_back(*e);
+  env.insert(env.end(), extra.begin(), extra.end());
+  return env;
+}
+
+int wait_exit(const Child& child) {
+  int status = 0;
+  while (::waitpid(child.pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
 std::vector<ProcessResult> run_processes(const std::vector<std::vector<std::string>>& jobs,

@@ -1,96 +1,18 @@
-// `rlab pomodoro`: settings from the config section, the clock, the state files and hooks.
+// `rlab pomodoro`: the config file, the state files, the history and journal, and hooks.
 #include "runtime.h"
 
 #include "rlab/files.h"
+#include "rlab/process.h"
 #include "rlab/text.h"
 
-#include <spawn.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 
 #include <cerrno>
 #include <cstring>
 
-extern char** environ;
-
 namespace rlab::pomodoro_cmd {
 
-const std::vector<std::string> kKeys = {
-    "profiles", "hooks", "daily_goal", "notify", "timezone", "default_type",    "history",
-    "journal",  "date",  "window",     "fixed",  "tasks",    "deep_min_samples"};
-
-std::string expand_home(const std::string& p) {
-  if (p.size() >= 1 && p[0] == '~' && (p.size() == 1 || p[1] == '/')) {
-    return home_dir() + p.substr(1);
-  }
-  return p;
-}
-
 std::string state_dir() { return data_dirs().data + "/pomodoro"; }
-
-namespace {
-
-pd::Profile read_profile(const ConfigNode& n, pd::Profile base) {
-  if (!n.is_map())
-    n.fail("'" + n.path() + "' must be a map of work, short_break, long_break, long_break_every");
-  n.check_keys({"work", "short_break", "long_break", "long_break_every"});
-  if (n.has("work")) base.work = static_cast<int>(n["work"].as_int(1, 600));
-  if (n.has("short_break")) base.short_break = static_cast<int>(n["short_break"].as_int(0, 600));
-  if (n.has("long_break")) base.long_break = static_cast<int>(n["long_break"].as_int(0, 600));
-  if (n.has("long_break_every")) {
-    base.long_break_every = static_cast<int>(n["long_break_every"].as_int(1, 100));
-  }
-  return base;
-}
-
-}  // namespace
-
-Settings read_settings(const ConfigNode& s) {
-  Settings st;
-  st.history_path = state_dir() + "/history";
-  st.journal_path = state_dir() + "/journal.jsonl";
-  if (!s.defined()) return st;
-  s.check_keys(kKeys);
-  if (s.has("profiles")) {
-    const ConfigNode p = s["profiles"];
-    if (!p.is_map()) p.fail("'profiles' must be a map of profile name to lengths");
-    for (const std::string& name : p.keys()) {
-      const auto it = st.profiles.find(name);
-      st.profiles[name] =
-          read_profile(p[name], it != st.profiles.end() ? it->second : pd::Profile{});
-    }
-  }
-  if (s.has("hooks")) {
-    const ConfigNode h = s["hooks"];
-    h.check_keys({"on_start", "on_finish", "on_break_end"});
-    for (const std::string& k : h.keys()) {
-      std::vector<std::string> argv;
-      for (const ConfigNode& a : h[k].items()) argv.push_back(a.as_string());
-      if (argv.empty() || argv[0].empty()) h[k].fail("'hooks." + k + "' needs a program");
-      argv[0] = expand_home(argv[0]);
-      st.hooks[k] = argv;
-    }
-  }
-  if (s.has("daily_goal")) st.daily_goal = static_cast<int>(s["daily_goal"].as_int(1, 100));
-  if (s.has("notify")) st.notify = s["notify"].as_bool();
-  if (s.has("timezone")) {
-    st.timezone = s["timezone"].as_string();
-    st.timezone_where = s["timezone"].location().str();
-    pd::check_zone_name(st.timezone, st.timezone_where);
-  }
-  if (s.has("deep_min_samples")) {
-    st.deep_min_samples = static_cast<int>(s["deep_min_samples"].as_int(1, 1000));
-  }
-  if (s.has("default_type")) {
-    const ConfigNode t = s["default_type"];
-    st.default_type = t.as_string();
-    if (st.profiles.count(st.default_type) == 0)
-      t.fail("unknown task type '" + st.default_type + "'");
-  }
-  if (s.has("history")) st.history_path = expand_home(s["history"].as_string());
-  if (s.has("journal")) st.journal_path = expand_home(s["journal"].as_string());
-  return st;
-}
 
 // The config: the positional FILE, else --config, else <config dir>/pomodoro.yaml if present.
 ConfigNode load_section(const std::string& file, Context& ctx, bool required) {
@@ -153,32 +75,24 @@ void clear_state() {
 namespace {
 
 // ---------------------------------------------------------------------------------------------
-// Hooks and notifications: argv via posix_spawnp, values only in the environment.
+// Hooks and notifications: an argv started through the process seam (stdin from /dev/null,
+// values only in the environment), waited for. The exit status, or the reason it did not start.
 
-int spawn_wait(const std::vector<std::string>& argv, const std::vector<std::string>& extra_env,
-               bool quiet) {
-  std::vector<std::string> env_store;
-  for (char** e = environ; *e != nullptr; ++e) env_store.emplace_back(*e);
-  for (const auto& kv : extra_env) env_store.push_back(kv);
-  std::vector<char*> envp;
-  for (auto& s : env_store) envp.push_back(s.data());
-  envp.push_back(nullptr);
-  std::vector<std::string> args = argv;
-  std::vector<char*> av;
-  for (auto& a : args) av.push_back(a.data());
-  av.push_back(nullptr);
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-  if (quiet) posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-  pid_t pid = 0;
-  const int rc = ::posix_spawnp(&pid, av[0], &fa, nullptr, av.data(), envp.data());
-  posix_spawn_file_actions_destroy(&fa);
-  if (rc != 0) return -1000 - rc;
+struct Ran {
   int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  std::string error;
+};
+
+Ran spawn_wait(const std::vector<std::string>& argv, const std::vector<std::string>& extra_env,
+               bool quiet) {
+  const std::vector<std::string> env = environment_with(extra_env);
+  SpawnOptions so;
+  so.env = &env;
+  so.no_input = true;
+  so.quiet = quiet;
+  const Child c = spawn(argv, so);
+  if (c.pid < 0) return {0, c.error};
+  return {wait_exit(c), ""};
 }
 
 bool on_path(const std::string& program) {
@@ -217,13 +131,12 @@ void run_hook(Runtime& rt, const std::string& event, const pd::State& s, long lo
       {"RLAB_POMODORO_DAILY_GOAL", std::to_string(rt.st.daily_goal)}};
   std::vector<std::string> env;
   for (const auto& [k, v] : vars) env.push_back(k + "=" + v);
-  const int rc = spawn_wait(it->second, env, false);
-  if (rc <= -1000) {
-    rt.ctx.log.warn("hook " + event + ": cannot run '" + it->second[0] +
-                    "': " + std::strerror(-1000 - rc));
-  } else if (rc != 0) {
+  const Ran r = spawn_wait(it->second, env, false);
+  if (!r.error.empty()) {
+    rt.ctx.log.warn("hook " + event + ": cannot run '" + it->second[0] + "': " + r.error);
+  } else if (r.status != 0) {
     rt.ctx.log.warn("hook " + event + ": '" + it->second[0] + "' exited with status " +
-                    std::to_string(rc));
+                    std::to_string(r.status));
   }
 }
 

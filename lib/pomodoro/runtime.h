@@ -79,14 +79,12 @@ struct Settings {
   std::string journal_path;
 };
 
-/// The keys of the `pomodoro` config section.
-extern const std::vector<std::string> kKeys;
-
 /// `~/x` -> `$HOME/x` (a leading `~` only).
 std::string expand_home(const std::string& p);
 /// <data dir>/pomodoro: state.json, history, journal.jsonl, lock.
 std::string state_dir();
 std::string state_path();
+/// The settings of a section (config.cpp checks it against its declaration first).
 Settings read_settings(const ConfigNode& s);
 /// The config: the positional FILE, else --config, else <config dir>/pomodoro.yaml if present.
 ConfigNode load_section(const std::string& file, Context& ctx, bool required);

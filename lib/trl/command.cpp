@@ -124,7 +124,7 @@ Command trl_command() {
                                        "run 'rlab trl --help'"));
         };
       },
-      nullptr, "trl"};
+      &trl_config_section};
 }
 
 }  // namespace rlab

@@ -1,5 +1,7 @@
 #include "read.h"
 
+#include "rlab/commands.h"
+#include "rlab/config_schema.h"
 #include "rlab/error.h"
 #include "rlab/text.h"
 
@@ -7,6 +9,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <functional>
+#include <utility>
 
 #include "embedded.h"
 
@@ -36,6 +40,11 @@ void check_id(const ConfigNode& n, const std::string& id, const char* what) {
       n.fail(std::string(what) + " id '" + id + "' may not hold spaces, ',' or '#'");
     }
   }
+}
+
+config::Key with_check(config::Key k, std::function<void(const ConfigNode&)> check) {
+  k.check = std::move(check);
+  return k;
 }
 
 Kind read_kind(const ConfigNode& n) {
@@ -169,46 +178,97 @@ Answer read_answer(const std::string& criterion, const ConfigNode& v) {
 Element read_element(const ConfigNode& n, Kind default_kind, bool allow_empty) {
   Element e;
   e.kind = default_kind;
-  if (n.has("kind")) e.kind = read_kind(n["kind"]);
-  const ConfigNode answers = n.required("answers");
+  if (!n["kind"].is_null()) e.kind = read_kind(n["kind"]);
+  const ConfigNode answers = n["answers"];
   const bool empty = answers.is_null() || (answers.is_map() && answers.keys().empty());
   if (empty && allow_empty) return e;
   if (empty) {
     answers.fail("no answers: '" + answers.path() + "' is empty");
   }
-  if (!answers.is_map())
-    answers.fail("'" + answers.path() + "' must be a map criterion: answer, got " + answers.kind());
-  answers.check_keys(answers.keys());  // rejects duplicate keys
   for (const std::string& k : answers.keys()) e.answers.push_back(read_answer(k, answers[k]));
   return e;
 }
 
 }  // namespace
 
+}  // namespace rlab::trl
+
+namespace rlab {
+
+const config::Section& trl_config_section() {
+  using namespace config;  // NOLINT(google-build-using-namespace): a table of builders
+  using trl::check_id;
+  using trl::with_check;
+  const auto answers = [](std::string example_name) {
+    return map_of("answers",
+                  any("", "percent 0-100, yes/no, n/a, or {percent | done, evidence, note}", "yes",
+                      [](const ConfigNode& v) { (void)trl::read_answer("", v); }),
+                  "criterion id -> answer; unanswered criteria count as 0 %",
+                  std::move(example_name));
+  };
+  const auto kind = [](std::string help) {
+    return choice("kind", {"hardware", "software"}, std::move(help), "software");
+  };
+  static const Section kSection{
+      "trl",
+      "rlab trl: a technology readiness assessment, answers to a scale's criteria with evidence",
+      {
+          text("technology", "what is assessed", "sparse-solver"),
+          text("scale", "nasa (default), eu, or a scale file", "nasa"),
+          text("scale_version", "the scale version the answers are for (must match)"),
+          date("date", "when it was assessed", "2025-03-01"),
+          text("assessor", "who assessed it", "jdoe"),
+          with_check(number("threshold", 0, 100,
+                            "percent a required criterion needs to count as met, > 0 "
+                            "(default 100)",
+                            "100"),
+                     [](const ConfigNode& n) {
+                       if (n.as_double() <= 0) {
+                         n.fail("'threshold' must be > 0 (a percent up to 100)");
+                       }
+                     }),
+          kind("default kind of the elements (default software)"),
+          answers(""),
+          list_of("elements",
+                  map("",
+                      {
+                          required(with_check(
+                              text("id", "no spaces, ',' or '#'", "kernel"),
+                              [](const ConfigNode& n) { check_id(n, n.as_string(), "element"); })),
+                          text("name", "its name (default: the id)", "Solver kernel"),
+                          kind("hardware or software (default: the file's kind)"),
+                          required(answers("1.definition")),
+                      },
+                      "one technology element (system, subsystem, component)"),
+                  "several elements instead of one element's 'answers'"),
+      }};
+  return kSection;
+}
+
+}  // namespace rlab
+
+namespace rlab::trl {
+
 AnswersFile read_answers(const ConfigNode& s, const std::string& path, bool allow_empty) {
   AnswersFile f;
   f.path = path;
   f.where = s.location().str();
-  s.check_keys({"technology", "scale", "scale_version", "date", "assessor", "threshold", "kind",
-                "answers", "elements"});
+  config::check(s, trl_config_section());  // every value below is already checked
   Assessment& a = f.assessment;
   a.technology = s.get("technology", std::string());
-  if (s.has("scale")) {
+  if (!s["scale"].is_null()) {
     f.scale = s["scale"].as_string();
     f.scale_where = s["scale"].location().str();
   }
-  if (s.has("scale_version")) {
+  if (!s["scale_version"].is_null()) {
     f.scale_version = s["scale_version"].as_string();
     f.version_where = s["scale_version"].location().str();
   }
-  if (s.has("date") && !s["date"].is_null()) a.date = s["date"].as_date();
+  if (!s["date"].is_null()) a.date = s["date"].as_date();
   a.assessor = s.get("assessor", std::string());
-  if (s.has("threshold")) {
-    a.threshold = s["threshold"].as_double(0, 100);
-    if (a.threshold <= 0) s["threshold"].fail("'threshold' must be > 0 (a percent up to 100)");
-  }
+  a.threshold = s.get("threshold", a.threshold);
   Kind kind = Kind::kSoftware;
-  if (s.has("kind")) kind = read_kind(s["kind"]);
+  if (!s["kind"].is_null()) kind = read_kind(s["kind"]);
   if (s.has("answers") && s.has("elements")) {
     s["elements"].fail("use either 'answers' (one element) or 'elements', not both");
   }
@@ -218,12 +278,9 @@ AnswersFile read_answers(const ConfigNode& s, const std::string& path, bool allo
     if (list.is_null() || list.size() == 0) list.fail("no answers: 'elements' is empty");
     for (std::size_t i = 0; i < list.size(); ++i) {
       const ConfigNode en = list.at(i);
-      if (!en.is_map()) en.fail("'" + en.path() + "' must be a map with an 'id', got " + en.kind());
-      en.check_keys({"id", "name", "kind", "answers"});
-      const ConfigNode id = en.required("id");
+      const ConfigNode id = en["id"];
       Element e = read_element(en, kind, allow_empty);
       e.id = id.as_string();
-      check_id(id, e.id, "element");
       e.name = en.get("name", e.id);
       e.where = id.location().str();
       a.elements.push_back(std::move(e));
