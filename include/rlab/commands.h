@@ -28,6 +28,7 @@ const std::vector<Command>& command_table();
 
 // The declared config sections (rlab/config_schema.h), one per line.
 const config::Section& lit_search_config_section();
+const config::Section& prototype_config_section();
 const config::Section& validate_config_section();
 const config::Section& cost_config_section();
 

@@ -27,6 +27,7 @@ std::vector<const config::Section*> config_sections() {
   // clang-format off
   return {
       &lit_search_config_section(),
+      &prototype_config_section(),
       &validate_config_section(),
       &cost_config_section(),
   };

@@ -1,4 +1,7 @@
-// The `prototype:` section (and the experiment file around it) -> the resolved config.
+// The `prototype:` section (and the experiment file around it): its declaration, and the
+// resolved config read from a checked section.
+#include "rlab/commands.h"
+#include "rlab/config_schema.h"
 #include "rlab/text.h"
 
 #include <sys/stat.h>
@@ -7,11 +10,227 @@
 #include <algorithm>
 #include <cctype>
 #include <climits>
-#include <cmath>
+#include <limits>
 
 #include "command_parts.h"
 
-namespace rlab::prototype_cmd {
+namespace rlab {
+
+namespace {
+
+// 'slurm.KEY' is one word: it is written unquoted into the #SBATCH lines.
+void one_word(const ConfigNode& n) {
+  const std::string v = n.as_string();
+  const std::string path = n.path();
+  if (v.empty() || v.find_first_of(" \t\n'\"") != std::string::npos)
+    n.fail("'slurm." + path.substr(path.rfind('.') + 1) + "' must be one word without quotes");
+}
+
+// slurm.seeds / experiment.seeds: a list of seeds, or a count N meaning 0..N-1.
+std::vector<long long> seeds_of(const ConfigNode& n) {
+  std::vector<long long> v;
+  if (n.is_sequence()) {
+    if (n.size() == 0) n.fail("'" + n.path() + "' is empty");
+    for (const ConfigNode& c : n.items()) v.push_back(c.as_int(0, 4000000000LL));
+  } else {
+    const long long count = n.as_int(1, 100000);
+    for (long long i = 0; i < count; ++i) v.push_back(i);
+  }
+  return v;
+}
+
+// One line of the job script: 'slurm.setup' and 'slurm.extra' entries.
+void one_line(const ConfigNode& n) {
+  if (n.as_string().find('\n') != std::string::npos) n.fail("one line per entry, please");
+}
+
+}  // namespace
+
+const config::Section& prototype_config_section() {
+  using namespace config;  // NOLINT(google-build-using-namespace): a table of builders
+  const long long kMax = std::numeric_limits<long long>::max();
+  const double kLowest = std::numeric_limits<double>::lowest();
+  const double kHighest = std::numeric_limits<double>::max();
+  static const Section kSection{
+      "prototype",
+      "rlab prototype: train a small model on real data to test a hypothesis (flags win over "
+      "these keys)",
+      {
+          text("name", "the run's name in its record (default: experiment.name)"),
+          text("hypothesis", "what this run should show (recorded)",
+               "the autoencoder reconstructs Fashion-MNIST"),
+          text("expect", "the expected result, e.g. \"psnr>=20\"; exit 1 when it is not met"),
+          text("out", "folder of the run records, relative to this file (default runs)"),
+          map("data",
+              {
+                  choice("dataset", {"fashion-mnist", "idx", "cifar10", "synthetic"},
+                         "which data (default fashion-mnist, the Debian package's files)",
+                         "fashion-mnist"),
+                  text("path", "a folder with the dataset's files, relative to this file"),
+                  text("train_images", "IDX file of the training images (idx, fashion-mnist)"),
+                  text("train_labels", "IDX file of the training labels"),
+                  text("test_images", "IDX file of the test images"),
+                  text("test_labels", "IDX file of the test labels"),
+                  number("validation", 0, 0.9,
+                         "share of the training set held out for validation (seeded split)", "0.1"),
+                  integer("split_seed", 0, kMax, "seed of the split (default: seed)"),
+                  flag("normalize", "standardise each channel (classification)", "true"),
+                  integer("limit", 0, kMax, "train on the first N images (0: all)", "0"),
+                  integer("test_limit", 0, kMax, "evaluate on the first N test images (0: all)",
+                          "0"),
+                  integer("samples", 8, 10000000, "synthetic: images (default 512)"),
+                  integer("size", 4, 1024, "synthetic: side in pixels (default 16)"),
+                  integer("channels", 1, 16, "synthetic: channels (default 1)"),
+                  integer("classes", 2, 1000, "synthetic: classes (default 4)"),
+                  integer("seed", 0, kMax, "synthetic: seed of the images (default 0)"),
+              },
+              "the data (default: Fashion-MNIST)"),
+          or_scalar(
+              map("model",
+                  {
+                      choice("type", {"autoencoder", "classifier", "torchscript"},
+                             "the model (default autoencoder)", "autoencoder"),
+                      checked(list_of("channels", integer("", 1, 4096, "channels of one layer"),
+                                      "convolution channels (default [16, 32]; classifier "
+                                      "[32, 64])",
+                                      "[16, 32]"),
+                              [](const ConfigNode& n) {
+                                if (n.size() == 0)
+                                  n.fail("'" + n.path() + "' must be a non-empty list of integers");
+                              }),
+                      integer("hidden", 1, 1 << 20, "classifier: hidden units (default 128)"),
+                      text("file", "torchscript: the module file, relative to this file"),
+                      text("torchscript", "the module file: the same as type torchscript + file"),
+                      choice("task", {"classification", "reconstruction"},
+                             "torchscript: the task (default: classification with labels)"),
+                  },
+                  "the model; 'model: classifier' names just its type"),
+              choice("", {"autoencoder", "classifier"}, "the model's type")),
+          or_scalar(
+              map("optimizer",
+                  {
+                      choice("name", {"adam", "adamw", "sgd", "layerwise-adam"},
+                             "the optimiser (default adam)", "adam"),
+                      checked(number("lr", kLowest, kHighest, "learning rate, > 0", "0.001"),
+                              [](const ConfigNode& n) {
+                                const double v = n.as_double();
+                                if (!(v > 0))
+                                  n.fail("'" + n.path() + "' is " + format_number(v) +
+                                         ", must be > 0");
+                              }),
+                      number("weight_decay", 0, 1, "weight decay (default 0; adamw 0.01)"),
+                      number("momentum", 0, 0.999999, "sgd: momentum", "0.9"),
+                      flag("nesterov", "sgd: Nesterov momentum (needs momentum > 0)", "false"),
+                      checked(list_of("betas", number("", 0, 0.999999, "one beta"),
+                                      "adam, adamw, layerwise-adam: the two betas", "[0.9, 0.999]"),
+                              [](const ConfigNode& n) {
+                                if (n.size() != 2)
+                                  n.fail(
+                                      "'optimizer.betas' must be a list of two numbers in "
+                                      "[0, 1)");
+                              }),
+                      number("clip_grad_norm", 0, 1e9,
+                             "clip the gradient norm to this (0: no clipping)", "0"),
+                  },
+                  "the optimiser; 'optimizer: sgd' names just the optimiser"),
+              choice("", {"adam", "adamw", "sgd", "layerwise-adam"}, "the optimiser")),
+          or_scalar(
+              map("schedule",
+                  {
+                      choice("name", {"constant", "cosine", "step"},
+                             "the factor on the learning rate (default constant)", "constant"),
+                      integer("step_size", 1, kMax, "step: steps per factor gamma", "100"),
+                      number("gamma", 0, 1, "step: the factor", "0.1"),
+                      number("min_factor", 0, 1, "cosine: the factor at the last step", "0"),
+                      integer("warmup_steps", 0, kMax, "linear warm-up steps", "0"),
+                  },
+                  "the learning-rate schedule; 'schedule: cosine' names just the schedule"),
+              choice("", {"constant", "cosine", "step"}, "the schedule")),
+          map("budget",
+              {
+                  choice("profile", {"quick", "full"},
+                         "without a budget: quick (50 batches) or full (5 epochs)", "quick"),
+                  integer("max_batches", 1, kMax / 4, "stop after N training steps"),
+                  integer("epochs", 1, 1000000, "train N passes over the training split"),
+                  checked(number("minutes", 0, 1e7, "wall-clock budget in minutes, > 0"),
+                          [](const ConfigNode& n) {
+                            if (n.as_double() <= 0) n.fail("'budget.minutes' must be > 0");
+                          }),
+              },
+              "how long to train (the first limit reached ends the run)"),
+          integer("batch_size", 1, 65536, "images per step (global in a data-parallel run)", "64"),
+          integer("eval_every", 0, kMax,
+                  "evaluate every N steps (0: at the end; an epoch with full or early stopping)",
+                  "0"),
+          integer("log_every", 1, kMax, "a metrics line every N steps", "10"),
+          integer("checkpoint_every", 0, kMax, "checkpoint every N steps (0: at the end)", "0"),
+          map("early_stopping",
+              {
+                  choice("metric", {"val_loss", "val_accuracy", "val_mse", "val_psnr"},
+                         "the metric watched (default val_loss)"),
+                  integer("patience", 1, 1000000,
+                          "evaluations without improvement before stopping (default 3)"),
+                  number("min_delta", 0, 1e9, "the least change that counts (default 0)"),
+                  choice("mode", {"auto", "min", "max"},
+                         "min or max is better (default auto: max for accuracy and psnr)"),
+              },
+              "stop when the metric stops improving (absent or empty: never)"),
+          integer("seed", 0, kMax, "seed of initialisation, split and shuffling", "0"),
+          text("device", "auto, cpu, cuda or cuda:N", "auto"),
+          flag("amp", "bf16 autocast (CUDA only)", "false"),
+          integer("threads", 0, 1024, "libtorch CPU threads (0: its default)", "0"),
+          flag("diagnose", "per-layer gradient norms and activation statistics", "false"),
+          map("checks",
+              {
+                  integer("no_progress_steps", 0, kMax,
+                          "steps without a lower loss before the no-progress warning", "25"),
+                  number("exploding_grad_norm", 0, 1e300, "gradient norm called exploding", "1000"),
+                  number("vanishing_grad_norm", 0, 1e300, "gradient norm called vanishing", "1e-7"),
+                  number("overfit_gap", 0, 1, "validation-training gap called overfitting", "0.25"),
+              },
+              "thresholds of the training diagnostics"),
+          map("slurm",
+              {
+                  checked(text("partition", "#SBATCH --partition"), one_word),
+                  checked(text("account", "#SBATCH --account"), one_word),
+                  checked(text("qos", "#SBATCH --qos"), one_word),
+                  checked(text("time", "minutes or [D-]HH:MM:SS"),
+                          [](const ConfigNode& n) {
+                            const std::string t = n.as_string();
+                            if (t.empty() ||
+                                t.find_first_not_of("0123456789:-") != std::string::npos)
+                              n.fail("'slurm.time' must be minutes or [D-]HH:MM:SS, got '" + t +
+                                     "'");
+                          }),
+                  integer("nodes", 1, 4096, "nodes per task"),
+                  integer("gpus", 0, 64, "GPUs per task"),
+                  integer("cpus_per_task", 1, 1024, "CPUs per task"),
+                  checked(text("mem", "memory per node, e.g. 16G"), one_word),
+                  checked(text("output", "the log file pattern"), one_word),
+                  checked(text("job_name", "the job's name"), one_word),
+                  any("seeds", "seeds of the array: a list, or a count N for 0..N-1", "",
+                      [](const ConfigNode& n) { (void)seeds_of(n); }),
+                  list_of("setup", checked(text("", "one shell line"), one_line),
+                          "shell lines run before rlab (module load, ...)"),
+                  list_of("extra",
+                          checked(text("", "one sbatch option"),
+                                  [](const ConfigNode& n) {
+                                    one_line(n);
+                                    const std::string line = n.as_string();
+                                    if (line.rfind("--", 0) != 0)
+                                      n.fail(
+                                          "'slurm.extra' entries are sbatch options "
+                                          "starting with --, got '" +
+                                          line + "'");
+                                  }),
+                          "more sbatch options, each starting with --"),
+              },
+              "resources of --emit-sbatch (absent or empty: Slurm's defaults)"),
+      }};
+  return kSection;
+}
+
+namespace prototype_cmd {
 
 const char* const kFashionDir = "/usr/share/datasets/fashion-mnist";
 
@@ -34,11 +253,12 @@ std::string relative_to(const std::string& config_file, const std::string& path)
 
 namespace {
 
-std::vector<int> int_list(const ConfigNode& n, int min, int max) {
+// Every value read below was checked against prototype_config_section(): the readers only
+// apply defaults and the rules between keys.
+
+std::vector<int> int_list(const ConfigNode& n) {
   std::vector<int> v;
-  if (!n.is_sequence() || n.size() == 0)
-    n.fail("'" + n.path() + "' must be a non-empty list of integers");
-  for (const ConfigNode& c : n.items()) v.push_back(static_cast<int>(c.as_int(min, max)));
+  for (const ConfigNode& c : n.items()) v.push_back(static_cast<int>(c.as_int()));
   return v;
 }
 
@@ -53,14 +273,8 @@ json read_data(const ConfigNode& d, const std::string& file, json& where) {
     where["data.path"] = file.empty() ? "data.path" : file;
     return j;
   }
-  if (!d.is_map()) d.fail("'data' must be a map, got " + d.kind());
-  d.check_keys({"dataset", "path", "train_images", "train_labels", "test_images", "test_labels",
-                "validation", "split_seed", "normalize", "limit", "test_limit", "samples", "size",
-                "channels", "classes", "seed"});
   where["data"] = d.location().str();
-  if (d.has("dataset")) {
-    j["dataset"] = d["dataset"].as_choice({"fashion-mnist", "idx", "cifar10", "synthetic"});
-  }
+  if (d.has("dataset")) j["dataset"] = d["dataset"].as_string();
   const std::string ds = j["dataset"];
   if (d.has("path")) {
     j["path"] = absolute(relative_to(file, d["path"].as_string()));
@@ -79,19 +293,15 @@ json read_data(const ConfigNode& d, const std::string& file, json& where) {
       where[std::string("data.") + k] = d[k].location().str();
     }
   }
-  if (d.has("validation")) {
-    j["validation"] = d["validation"].as_double(0, 0.9);
+  if (d.has("validation")) j["validation"] = d["validation"].as_double();
+  for (const char* k : {"split_seed", "limit", "test_limit"}) {
+    if (d.has(k)) j[k] = d[k].as_int();
   }
-  if (d.has("split_seed")) j["split_seed"] = d["split_seed"].as_int(0, LLONG_MAX);
   if (d.has("normalize")) j["normalize"] = d["normalize"].as_bool();
-  if (d.has("limit")) j["limit"] = d["limit"].as_int(0, LLONG_MAX);
-  if (d.has("test_limit")) j["test_limit"] = d["test_limit"].as_int(0, LLONG_MAX);
   if (ds == "synthetic") {
-    j["samples"] = d.has("samples") ? d["samples"].as_int(8, 10000000) : 512;
-    j["size"] = d.has("size") ? d["size"].as_int(4, 1024) : 16;
-    j["channels"] = d.has("channels") ? d["channels"].as_int(1, 16) : 1;
-    j["classes"] = d.has("classes") ? d["classes"].as_int(2, 1000) : 4;
-    j["seed"] = d.has("seed") ? d["seed"].as_int(0, LLONG_MAX) : 0;
+    const std::pair<const char*, long long> defaults[] = {
+        {"samples", 512}, {"size", 16}, {"channels", 1}, {"classes", 4}, {"seed", 0}};
+    for (const auto& [k, v] : defaults) j[k] = d.has(k) ? d[k].as_int() : v;
   } else {
     for (const char* k : {"samples", "size", "channels", "classes", "seed"}) {
       if (d.has(k))
@@ -105,12 +315,9 @@ json read_model(const ConfigNode& m, const std::string& file, json& where) {
   json j = {{"type", "autoencoder"}};
   if (m.defined() && !m.is_null()) {
     if (m.is_scalar()) {
-      j["type"] = m.as_choice({"autoencoder", "classifier"});
+      j["type"] = m.as_string();
     } else {
-      if (!m.is_map()) m.fail("'model' must be a map, got " + m.kind());
-      m.check_keys({"type", "channels", "hidden", "file", "torchscript", "task"});
-      if (m.has("type"))
-        j["type"] = m["type"].as_choice({"autoencoder", "classifier", "torchscript"});
+      if (m.has("type")) j["type"] = m["type"].as_string();
       if (m.has("torchscript")) {
         if (m.has("type") && j["type"] != "torchscript")
           m["torchscript"].fail("'model.torchscript' needs type torchscript (or no type)");
@@ -131,7 +338,7 @@ json read_model(const ConfigNode& m, const std::string& file, json& where) {
                            j["file"].get<std::string>() + "' does not exist");
         }
         j["where"] = where["model.file"];
-        if (m.has("task")) j["task"] = m["task"].as_choice({"classification", "reconstruction"});
+        if (m.has("task")) j["task"] = m["task"].as_string();
       } else {
         for (const char* k : {"file", "task"}) {
           if (m.has(k))
@@ -141,12 +348,12 @@ json read_model(const ConfigNode& m, const std::string& file, json& where) {
       if (m.has("channels")) {
         if (j["type"] == "torchscript")
           m["channels"].fail("'model.channels' does not apply to torchscript models");
-        j["channels"] = int_list(m["channels"], 1, 4096);
+        j["channels"] = int_list(m["channels"]);
       }
       if (m.has("hidden")) {
         if (j["type"] != "classifier")
           m["hidden"].fail("'model.hidden' applies to the classifier only");
-        j["hidden"] = m["hidden"].as_int(1, 1 << 20);
+        j["hidden"] = m["hidden"].as_int();
       }
       where["model"] = m.location().str();
     }
@@ -165,34 +372,21 @@ json read_model(const ConfigNode& m, const std::string& file, json& where) {
 json read_optimizer(const ConfigNode& o, json& where) {
   json j = {{"name", "adam"}, {"lr", 1e-3},     {"momentum", 0.9},      {"nesterov", false},
             {"beta1", 0.9},   {"beta2", 0.999}, {"clip_grad_norm", 0.0}};
-  const std::vector<std::string> names = {"adam", "adamw", "sgd", "layerwise-adam"};
   std::optional<double> wd;
   if (o.defined() && !o.is_null()) {
     if (o.is_scalar()) {
-      j["name"] = o.as_choice(names);
+      j["name"] = o.as_string();
     } else {
-      if (!o.is_map()) o.fail("'optimizer' must be a map, got " + o.kind());
-      o.check_keys(
-          {"name", "lr", "weight_decay", "momentum", "nesterov", "betas", "clip_grad_norm"});
-      if (o.has("name")) j["name"] = o["name"].as_choice(names);
-      if (o.has("lr")) {
-        const ConfigNode lr = o["lr"];
-        const double v = lr.as_double();
-        if (!(v > 0) || !std::isfinite(v))
-          lr.fail("'" + lr.path() + "' is " + format_number(v) + ", must be > 0");
-        j["lr"] = v;
+      if (o.has("name")) j["name"] = o["name"].as_string();
+      for (const char* k : {"lr", "momentum", "clip_grad_norm"}) {
+        if (o.has(k)) j[k] = o[k].as_double();
       }
-      if (o.has("weight_decay")) wd = o["weight_decay"].as_double(0, 1);
-      if (o.has("momentum")) j["momentum"] = o["momentum"].as_double(0, 0.999999);
+      if (o.has("weight_decay")) wd = o["weight_decay"].as_double();
       if (o.has("nesterov")) j["nesterov"] = o["nesterov"].as_bool();
       if (o.has("betas")) {
-        const ConfigNode b = o["betas"];
-        if (!b.is_sequence() || b.size() != 2)
-          b.fail("'optimizer.betas' must be a list of two numbers in [0, 1)");
-        j["beta1"] = b.at(0).as_double(0, 0.999999);
-        j["beta2"] = b.at(1).as_double(0, 0.999999);
+        j["beta1"] = o["betas"].at(0).as_double();
+        j["beta2"] = o["betas"].at(1).as_double();
       }
-      if (o.has("clip_grad_norm")) j["clip_grad_norm"] = o["clip_grad_norm"].as_double(0, 1e9);
       if (j["nesterov"].get<bool>() && (j["name"] != "sgd" || j["momentum"].get<double>() <= 0)) {
         o["nesterov"].fail("'optimizer.nesterov' needs sgd with momentum > 0");
       }
@@ -209,19 +403,18 @@ json read_schedule(const ConfigNode& s) {
             {"gamma", 0.1},
             {"min_factor", 0.0},
             {"warmup_steps", 0}};
-  const std::vector<std::string> names = {"constant", "cosine", "step"};
   if (!s.defined() || s.is_null()) return j;
   if (s.is_scalar()) {
-    j["name"] = s.as_choice(names);
+    j["name"] = s.as_string();
     return j;
   }
-  if (!s.is_map()) s.fail("'schedule' must be a map, got " + s.kind());
-  s.check_keys({"name", "step_size", "gamma", "min_factor", "warmup_steps"});
-  if (s.has("name")) j["name"] = s["name"].as_choice(names);
-  if (s.has("step_size")) j["step_size"] = s["step_size"].as_int(1, LLONG_MAX);
-  if (s.has("gamma")) j["gamma"] = s["gamma"].as_double(0, 1);
-  if (s.has("min_factor")) j["min_factor"] = s["min_factor"].as_double(0, 1);
-  if (s.has("warmup_steps")) j["warmup_steps"] = s["warmup_steps"].as_int(0, LLONG_MAX);
+  if (s.has("name")) j["name"] = s["name"].as_string();
+  for (const char* k : {"step_size", "warmup_steps"}) {
+    if (s.has(k)) j[k] = s[k].as_int();
+  }
+  for (const char* k : {"gamma", "min_factor"}) {
+    if (s.has(k)) j[k] = s[k].as_double();
+  }
   return j;
 }
 
@@ -234,11 +427,11 @@ Resolved resolve(const ConfigNode* root_ptr, const ConfigNode* s_ptr, const std:
   const ConfigNode empty;
   const ConfigNode& s = s_ptr != nullptr ? *s_ptr : empty;
   if (s.defined()) {
-    s.check_keys({"version",    "experiment", "name",      "hypothesis",       "expect",
-                  "data",       "model",      "optimizer", "schedule",         "budget",
-                  "batch_size", "eval_every", "log_every", "checkpoint_every", "early_stopping",
-                  "seed",       "device",     "amp",       "threads",          "diagnose",
-                  "checks",     "out",        "slurm"});
+    // A file that is the section itself may also hold the shared experiment section.
+    std::vector<config::Key> keys = prototype_config_section().keys;
+    keys.push_back(config::any("version", "the file's version"));
+    keys.push_back(config::any("experiment", "the shared experiment section"));
+    config::check(s, keys);
   }
   // The shared experiment section (a whole experiment file): name, hypothesis, output folder.
   if (root_ptr != nullptr && root_ptr->is_map() && root_ptr->has("experiment")) {
@@ -263,49 +456,34 @@ Resolved resolve(const ConfigNode* root_ptr, const ConfigNode* s_ptr, const std:
   json budget = {{"profile", "quick"}};
   if (s.has("budget")) {
     const ConfigNode b = s["budget"];
-    if (!b.is_map()) b.fail("'budget' must be a map, got " + b.kind());
-    b.check_keys({"profile", "max_batches", "epochs", "minutes"});
-    if (b.has("profile")) budget["profile"] = b["profile"].as_choice({"quick", "full"});
-    if (b.has("max_batches")) budget["max_batches"] = b["max_batches"].as_int(1, LLONG_MAX / 4);
-    if (b.has("epochs")) budget["epochs"] = b["epochs"].as_int(1, 1000000);
-    if (b.has("minutes")) {
-      const double m = b["minutes"].as_double(0, 1e7);
-      if (m <= 0) b["minutes"].fail("'budget.minutes' must be > 0");
-      budget["minutes"] = m;
+    if (b.has("profile")) budget["profile"] = b["profile"].as_string();
+    for (const char* k : {"max_batches", "epochs"}) {
+      if (b.has(k)) budget[k] = b[k].as_int();
     }
+    if (b.has("minutes")) budget["minutes"] = b["minutes"].as_double();
   }
   cfg["budget"] = budget;
-  cfg["batch_size"] = s.has("batch_size") ? s["batch_size"].as_int(1, 65536) : 64;
-  cfg["eval_every"] = s.has("eval_every") ? s["eval_every"].as_int(0, LLONG_MAX) : 0;
-  cfg["log_every"] = s.has("log_every") ? s["log_every"].as_int(1, LLONG_MAX) : 10;
-  cfg["checkpoint_every"] =
-      s.has("checkpoint_every") ? s["checkpoint_every"].as_int(0, LLONG_MAX) : 0;
-  cfg["seed"] = s.has("seed") ? s["seed"].as_int(0, LLONG_MAX) : 0;
+  const std::pair<const char*, long long> whole[] = {{"batch_size", 64}, {"eval_every", 0},
+                                                     {"log_every", 10},  {"checkpoint_every", 0},
+                                                     {"seed", 0},        {"threads", 0}};
+  for (const auto& [k, v] : whole) cfg[k] = s.has(k) ? s[k].as_int() : v;
   cfg["device"] = "auto";
   if (s.has("device")) {
     cfg["device"] = s["device"].as_string();
     where["device"] = s["device"].location().str();
   }
   cfg["amp"] = s.has("amp") ? s["amp"].as_bool() : false;
-  cfg["threads"] = s.has("threads") ? s["threads"].as_int(0, 1024) : 0;
   cfg["diagnose"] = s.has("diagnose") ? s["diagnose"].as_bool() : false;
   json es = nullptr;
   if (s.has("early_stopping") && !s["early_stopping"].is_null()) {
     const ConfigNode e = s["early_stopping"];
-    if (!e.is_map()) e.fail("'early_stopping' must be a map, got " + e.kind());
-    e.check_keys({"metric", "patience", "min_delta", "mode"});
     es = {{"metric", "val_loss"}, {"patience", 3}, {"min_delta", 0.0}};
-    if (e.has("metric")) {
-      es["metric"] = e["metric"].as_choice({"val_loss", "val_accuracy", "val_mse", "val_psnr"});
-    }
-    if (e.has("patience")) es["patience"] = e["patience"].as_int(1, 1000000);
-    if (e.has("min_delta")) es["min_delta"] = e["min_delta"].as_double(0, 1e9);
+    if (e.has("metric")) es["metric"] = e["metric"].as_string();
+    if (e.has("patience")) es["patience"] = e["patience"].as_int();
+    if (e.has("min_delta")) es["min_delta"] = e["min_delta"].as_double();
     const std::string metric = es["metric"];
     std::string mode = metric == "val_accuracy" || metric == "val_psnr" ? "max" : "min";
-    if (e.has("mode")) {
-      const std::string m = e["mode"].as_choice({"auto", "min", "max"});
-      if (m != "auto") mode = m;
-    }
+    if (e.has("mode") && e["mode"].as_string() != "auto") mode = e["mode"].as_string();
     es["mode"] = mode;
     const std::string task = cfg["model"].value("task", "");
     const bool cls_metric = metric == "val_accuracy";
@@ -322,16 +500,10 @@ Resolved resolve(const ConfigNode* root_ptr, const ConfigNode* s_ptr, const std:
                  {"overfit_gap", 0.25}};
   if (s.has("checks")) {
     const ConfigNode c = s["checks"];
-    if (!c.is_map()) c.fail("'checks' must be a map, got " + c.kind());
-    c.check_keys(
-        {"no_progress_steps", "exploding_grad_norm", "vanishing_grad_norm", "overfit_gap"});
-    if (c.has("no_progress_steps"))
-      checks["no_progress_steps"] = c["no_progress_steps"].as_int(0, LLONG_MAX);
-    if (c.has("exploding_grad_norm"))
-      checks["exploding_grad_norm"] = c["exploding_grad_norm"].as_double(0, 1e300);
-    if (c.has("vanishing_grad_norm"))
-      checks["vanishing_grad_norm"] = c["vanishing_grad_norm"].as_double(0, 1e300);
-    if (c.has("overfit_gap")) checks["overfit_gap"] = c["overfit_gap"].as_double(0, 1);
+    if (c.has("no_progress_steps")) checks["no_progress_steps"] = c["no_progress_steps"].as_int();
+    for (const char* k : {"exploding_grad_norm", "vanishing_grad_norm", "overfit_gap"}) {
+      if (c.has(k)) checks[k] = c[k].as_double();
+    }
   }
   cfg["checks"] = checks;
   r.cfg = cfg;
@@ -342,56 +514,23 @@ Resolved resolve(const ConfigNode* root_ptr, const ConfigNode* s_ptr, const std:
 // else experiment.seeds (a list, or a count N meaning 0..N-1).
 json read_slurm(const ConfigNode* root, const ConfigNode& s) {
   json j = json::object();
-  auto seeds_of = [](const ConfigNode& n) {
-    std::vector<long long> v;
-    if (n.is_sequence()) {
-      if (n.size() == 0) n.fail("'" + n.path() + "' is empty");
-      for (const ConfigNode& c : n.items()) v.push_back(c.as_int(0, 4000000000LL));
-    } else {
-      const long long count = n.as_int(1, 100000);
-      for (long long i = 0; i < count; ++i) v.push_back(i);
-    }
-    return v;
-  };
   if (root != nullptr && root->is_map() && root->has("experiment")) {
     const ConfigNode e = (*root)["experiment"];
     if (e.is_map() && e.has("seeds")) j["seeds"] = seeds_of(e["seeds"]);
   }
   if (!s.defined() || !s.has("slurm") || s["slurm"].is_null()) return j;
   const ConfigNode c = s["slurm"];
-  if (!c.is_map()) c.fail("'slurm' must be a map, got " + c.kind());
-  c.check_keys({"partition", "account", "qos", "time", "nodes", "gpus", "cpus_per_task", "mem",
-                "output", "job_name", "seeds", "setup", "extra"});
-  for (const char* k : {"partition", "account", "qos", "mem", "output", "job_name"}) {
-    if (c.has(k)) {
-      const std::string v = c[k].as_string();
-      if (v.empty() || v.find_first_of(" \t\n'\"") != std::string::npos)
-        c[k].fail("'slurm." + std::string(k) + "' must be one word without quotes");
-      j[k] = v;
-    }
+  for (const char* k : {"partition", "account", "qos", "mem", "output", "job_name", "time"}) {
+    if (c.has(k)) j[k] = c[k].as_string();
   }
-  if (c.has("time")) {
-    const std::string t = c["time"].as_string();
-    if (t.empty() || t.find_first_not_of("0123456789:-") != std::string::npos)
-      c["time"].fail("'slurm.time' must be minutes or [D-]HH:MM:SS, got '" + t + "'");
-    j["time"] = t;
+  for (const char* k : {"nodes", "gpus", "cpus_per_task"}) {
+    if (c.has(k)) j[k] = c[k].as_int();
   }
-  if (c.has("nodes")) j["nodes"] = c["nodes"].as_int(1, 4096);
-  if (c.has("gpus")) j["gpus"] = c["gpus"].as_int(0, 64);
-  if (c.has("cpus_per_task")) j["cpus_per_task"] = c["cpus_per_task"].as_int(1, 1024);
   if (c.has("seeds")) j["seeds"] = seeds_of(c["seeds"]);
   for (const char* k : {"setup", "extra"}) {
     if (!c.has(k)) continue;
-    const ConfigNode l = c[k];
-    if (!l.is_sequence()) l.fail("'slurm." + std::string(k) + "' must be a list of strings");
     std::vector<std::string> v;
-    for (const ConfigNode& x : l.items()) {
-      const std::string line = x.as_string();
-      if (line.find('\n') != std::string::npos) x.fail("one line per entry, please");
-      if (std::string(k) == "extra" && line.rfind("--", 0) != 0)
-        x.fail("'slurm.extra' entries are sbatch options starting with --, got '" + line + "'");
-      v.push_back(line);
-    }
+    for (const ConfigNode& x : c[k].items()) v.push_back(x.as_string());
     j[k] = v;
   }
   return j;
@@ -405,4 +544,6 @@ void check_device(const std::string& d, const std::string& where) {
   if (!ok) throw InputError(where + ": device '" + d + "' must be auto, cpu, cuda or cuda:N");
 }
 
-}  // namespace rlab::prototype_cmd
+}  // namespace prototype_cmd
+
+}  // namespace rlab
