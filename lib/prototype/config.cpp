@@ -3,6 +3,7 @@
 #include "rlab/commands.h"
 #include "rlab/config_schema.h"
 #include "rlab/text.h"
+#include "rlab/train_json.h"
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -44,13 +45,82 @@ void one_line(const ConfigNode& n) {
   if (n.as_string().find('\n') != std::string::npos) n.fail("one line per entry, please");
 }
 
+// `data:` of the section.
+config::Key data_key() {
+  using namespace config;  // NOLINT(google-build-using-namespace): a table of builders
+  const long long kMax = std::numeric_limits<long long>::max();
+  return map(
+      "data",
+      {
+          choice("dataset", {"fashion-mnist", "idx", "cifar10", "synthetic"},
+                 "which data (default fashion-mnist, the Debian package's files)", "fashion-mnist"),
+          text("path", "a folder with the dataset's files, relative to this file"),
+          text("train_images", "IDX file of the training images (idx, fashion-mnist)"),
+          text("train_labels", "IDX file of the training labels"),
+          text("test_images", "IDX file of the test images"),
+          text("test_labels", "IDX file of the test labels"),
+          number("validation", 0, 0.9,
+                 "share of the training set held out for validation (seeded split)", "0.1"),
+          integer("split_seed", 0, kMax, "seed of the split (default: seed)"),
+          flag("normalize", "standardise each channel (classification)", "true"),
+          integer("limit", 0, kMax, "train on the first N images (0: all)", "0"),
+          integer("test_limit", 0, kMax, "evaluate on the first N test images (0: all)", "0"),
+          integer("samples", 8, 10000000, "synthetic: images (default 512)"),
+          integer("size", 4, 1024, "synthetic: side in pixels (default 16)"),
+          integer("channels", 1, 16, "synthetic: channels (default 1)"),
+          integer("classes", 2, 1000, "synthetic: classes (default 4)"),
+          integer("seed", 0, kMax, "synthetic: seed of the images (default 0)"),
+      },
+      "the data (default: Fashion-MNIST)");
+}
+
+// `slurm:` of the section.
+config::Key slurm_key() {
+  using namespace config;  // NOLINT(google-build-using-namespace): a table of builders
+  return map(
+      "slurm",
+      {
+          checked(text("partition", "#SBATCH --partition"), one_word),
+          checked(text("account", "#SBATCH --account"), one_word),
+          checked(text("qos", "#SBATCH --qos"), one_word),
+          checked(text("time", "minutes or [D-]HH:MM:SS"),
+                  [](const ConfigNode& n) {
+                    const std::string t = n.as_string();
+                    if (t.empty() || t.find_first_not_of("0123456789:-") != std::string::npos)
+                      n.fail("'slurm.time' must be minutes or [D-]HH:MM:SS, got '" + t + "'");
+                  }),
+          integer("nodes", 1, 4096, "nodes per task"),
+          integer("gpus", 0, 64, "GPUs per task"),
+          integer("cpus_per_task", 1, 1024, "CPUs per task"),
+          checked(text("mem", "memory per node, e.g. 16G"), one_word),
+          checked(text("output", "the log file pattern"), one_word),
+          checked(text("job_name", "the job's name"), one_word),
+          any("seeds", "seeds of the array: a list, or a count N for 0..N-1", "",
+              [](const ConfigNode& n) { (void)seeds_of(n); }),
+          list_of("setup", checked(text("", "one shell line"), one_line),
+                  "shell lines run before rlab (module load, ...)"),
+          list_of("extra",
+                  checked(text("", "one sbatch option"),
+                          [](const ConfigNode& n) {
+                            one_line(n);
+                            const std::string line = n.as_string();
+                            if (line.rfind("--", 0) != 0)
+                              n.fail(
+                                  "'slurm.extra' entries are sbatch options "
+                                  "starting with --, got '" +
+                                  line + "'");
+                          }),
+                  "more sbatch options, each starting with --"),
+      },
+      "resources of --emit-sbatch (absent or empty: Slurm's defaults)");
+}
+
 }  // namespace
 
 const config::Section& prototype_config_section() {
   using namespace config;  // NOLINT(google-build-using-namespace): a table of builders
   const long long kMax = std::numeric_limits<long long>::max();
-  const double kLowest = std::numeric_limits<double>::lowest();
-  const double kHighest = std::numeric_limits<double>::max();
+  const double kInf = std::numeric_limits<double>::infinity();
   static const Section kSection{
       "prototype",
       "rlab prototype: train a small model on real data to test a hypothesis (flags win over "
@@ -61,30 +131,7 @@ const config::Section& prototype_config_section() {
                "the autoencoder reconstructs Fashion-MNIST"),
           text("expect", "the expected result, e.g. \"psnr>=20\"; exit 1 when it is not met"),
           text("out", "folder of the run records, relative to this file (default runs)"),
-          map("data",
-              {
-                  choice("dataset", {"fashion-mnist", "idx", "cifar10", "synthetic"},
-                         "which data (default fashion-mnist, the Debian package's files)",
-                         "fashion-mnist"),
-                  text("path", "a folder with the dataset's files, relative to this file"),
-                  text("train_images", "IDX file of the training images (idx, fashion-mnist)"),
-                  text("train_labels", "IDX file of the training labels"),
-                  text("test_images", "IDX file of the test images"),
-                  text("test_labels", "IDX file of the test labels"),
-                  number("validation", 0, 0.9,
-                         "share of the training set held out for validation (seeded split)", "0.1"),
-                  integer("split_seed", 0, kMax, "seed of the split (default: seed)"),
-                  flag("normalize", "standardise each channel (classification)", "true"),
-                  integer("limit", 0, kMax, "train on the first N images (0: all)", "0"),
-                  integer("test_limit", 0, kMax, "evaluate on the first N test images (0: all)",
-                          "0"),
-                  integer("samples", 8, 10000000, "synthetic: images (default 512)"),
-                  integer("size", 4, 1024, "synthetic: side in pixels (default 16)"),
-                  integer("channels", 1, 16, "synthetic: channels (default 1)"),
-                  integer("classes", 2, 1000, "synthetic: classes (default 4)"),
-                  integer("seed", 0, kMax, "synthetic: seed of the images (default 0)"),
-              },
-              "the data (default: Fashion-MNIST)"),
+          data_key(),
           or_scalar(
               map("model",
                   {
@@ -111,7 +158,7 @@ const config::Section& prototype_config_section() {
                   {
                       choice("name", {"adam", "adamw", "sgd", "layerwise-adam"},
                              "the optimiser (default adam)", "adam"),
-                      checked(number("lr", kLowest, kHighest, "learning rate, > 0", "0.001"),
+                      checked(number("lr", -kInf, kInf, "learning rate, > 0", "0.001"),
                               [](const ConfigNode& n) {
                                 const double v = n.as_double();
                                 if (!(v > 0))
@@ -189,43 +236,7 @@ const config::Section& prototype_config_section() {
                   number("overfit_gap", 0, 1, "validation-training gap called overfitting", "0.25"),
               },
               "thresholds of the training diagnostics"),
-          map("slurm",
-              {
-                  checked(text("partition", "#SBATCH --partition"), one_word),
-                  checked(text("account", "#SBATCH --account"), one_word),
-                  checked(text("qos", "#SBATCH --qos"), one_word),
-                  checked(text("time", "minutes or [D-]HH:MM:SS"),
-                          [](const ConfigNode& n) {
-                            const std::string t = n.as_string();
-                            if (t.empty() ||
-                                t.find_first_not_of("0123456789:-") != std::string::npos)
-                              n.fail("'slurm.time' must be minutes or [D-]HH:MM:SS, got '" + t +
-                                     "'");
-                          }),
-                  integer("nodes", 1, 4096, "nodes per task"),
-                  integer("gpus", 0, 64, "GPUs per task"),
-                  integer("cpus_per_task", 1, 1024, "CPUs per task"),
-                  checked(text("mem", "memory per node, e.g. 16G"), one_word),
-                  checked(text("output", "the log file pattern"), one_word),
-                  checked(text("job_name", "the job's name"), one_word),
-                  any("seeds", "seeds of the array: a list, or a count N for 0..N-1", "",
-                      [](const ConfigNode& n) { (void)seeds_of(n); }),
-                  list_of("setup", checked(text("", "one shell line"), one_line),
-                          "shell lines run before rlab (module load, ...)"),
-                  list_of("extra",
-                          checked(text("", "one sbatch option"),
-                                  [](const ConfigNode& n) {
-                                    one_line(n);
-                                    const std::string line = n.as_string();
-                                    if (line.rfind("--", 0) != 0)
-                                      n.fail(
-                                          "'slurm.extra' entries are sbatch options "
-                                          "starting with --, got '" +
-                                          line + "'");
-                                  }),
-                          "more sbatch options, each starting with --"),
-              },
-              "resources of --emit-sbatch (absent or empty: Slurm's defaults)"),
+          slurm_key(),
       }};
   return kSection;
 }
@@ -262,83 +273,104 @@ std::vector<int> int_list(const ConfigNode& n) {
   return v;
 }
 
-json read_data(const ConfigNode& d, const std::string& file, json& where) {
-  json j = {{"dataset", "fashion-mnist"},
-            {"validation", 0.1},
-            {"normalize", true},
-            {"limit", 0},
-            {"test_limit", 0}};
+// `k` of map `n` into `field` when present.
+void read_into(const ConfigNode& n, const char* k, long long& field) {
+  if (n.has(k)) field = n[k].as_int();
+}
+void read_into(const ConfigNode& n, const char* k, int& field) {
+  if (n.has(k)) field = static_cast<int>(n[k].as_int());
+}
+void read_into(const ConfigNode& n, const char* k, double& field) {
+  if (n.has(k)) field = n[k].as_double();
+}
+void read_into(const ConfigNode& n, const char* k, bool& field) {
+  if (n.has(k)) field = n[k].as_bool();
+}
+void read_into(const ConfigNode& n, const char* k, std::string& field) {
+  if (n.has(k)) field = n[k].as_string();
+}
+
+const char* const kDataFiles[] = {"train_images", "train_labels", "test_images", "test_labels"};
+const char* const kSyntheticKeys[] = {"samples", "size", "channels", "classes", "seed"};
+
+DataConfig read_data(const ConfigNode& d, const std::string& file, json& where) {
+  DataConfig c;
   if (!d.defined() || d.is_null()) {
-    j["path"] = kFashionDir;
+    c.path = kFashionDir;
     where["data.path"] = file.empty() ? "data.path" : file;
-    return j;
+    return c;
   }
   where["data"] = d.location().str();
-  if (d.has("dataset")) j["dataset"] = d["dataset"].as_string();
-  const std::string ds = j["dataset"];
+  read_into(d, "dataset", c.dataset);
+  const std::string& ds = c.dataset;
   if (d.has("path")) {
-    j["path"] = absolute(relative_to(file, d["path"].as_string()));
+    c.path = absolute(relative_to(file, d["path"].as_string()));
     where["data.path"] = d["path"].location().str();
   } else if (ds == "fashion-mnist") {
-    j["path"] = kFashionDir;
+    c.path = kFashionDir;
     where["data.path"] = d.has("dataset") ? d["dataset"].location().str() : d.location().str();
   } else if (ds != "synthetic" && !d.has("train_images")) {
     d.fail("data.dataset '" + ds + "' needs 'path' (a directory with the files)");
   }
-  for (const char* k : {"train_images", "train_labels", "test_images", "test_labels"}) {
+  for (const char* k : kDataFiles) {
     if (d.has(k)) {
       if (ds != "idx" && ds != "fashion-mnist")
         d[k].fail("'data." + std::string(k) + "' applies to IDX datasets only");
-      j[k] = absolute(relative_to(file, d[k].as_string()));
+      c.files[k] = absolute(relative_to(file, d[k].as_string()));
       where[std::string("data.") + k] = d[k].location().str();
     }
   }
-  if (d.has("validation")) j["validation"] = d["validation"].as_double();
-  for (const char* k : {"split_seed", "limit", "test_limit"}) {
-    if (d.has(k)) j[k] = d[k].as_int();
-  }
-  if (d.has("normalize")) j["normalize"] = d["normalize"].as_bool();
+  read_into(d, "validation", c.validation);
+  if (d.has("split_seed")) c.split_seed = d["split_seed"].as_int();
+  read_into(d, "normalize", c.normalize);
+  read_into(d, "limit", c.limit);
+  read_into(d, "test_limit", c.test_limit);
   if (ds == "synthetic") {
-    const std::pair<const char*, long long> defaults[] = {
-        {"samples", 512}, {"size", 16}, {"channels", 1}, {"classes", 4}, {"seed", 0}};
-    for (const auto& [k, v] : defaults) j[k] = d.has(k) ? d[k].as_int() : v;
+    prototype::SyntheticSpec& sy = c.synthetic;
+    read_into(d, "samples", sy.samples);
+    read_into(d, "size", sy.size);
+    read_into(d, "channels", sy.channels);
+    read_into(d, "classes", sy.classes);
+    if (d.has("seed")) sy.seed = static_cast<std::uint64_t>(d["seed"].as_int());
   } else {
-    for (const char* k : {"samples", "size", "channels", "classes", "seed"}) {
+    for (const char* k : kSyntheticKeys) {
       if (d.has(k))
         d[k].fail("'data." + std::string(k) + "' applies to the synthetic dataset only");
     }
   }
-  return j;
+  return c;
 }
 
-json read_model(const ConfigNode& m, const std::string& file, json& where) {
-  json j = {{"type", "autoencoder"}};
+train::ModelConfig read_model(const ConfigNode& m, const std::string& file, json& where) {
+  train::ModelConfig c;  // type autoencoder
+  bool has_channels = false;
+  bool has_hidden = false;
   if (m.defined() && !m.is_null()) {
     if (m.is_scalar()) {
-      j["type"] = m.as_string();
+      c.type = m.as_string();
     } else {
-      if (m.has("type")) j["type"] = m["type"].as_string();
+      read_into(m, "type", c.type);
       if (m.has("torchscript")) {
-        if (m.has("type") && j["type"] != "torchscript")
+        if (m.has("type") && c.type != "torchscript")
           m["torchscript"].fail("'model.torchscript' needs type torchscript (or no type)");
-        j["type"] = "torchscript";
-        j["file"] = m["torchscript"].as_string();
+        c.type = "torchscript";
+        c.file = m["torchscript"].as_string();
         where["model.file"] = m["torchscript"].location().str();
       }
       if (m.has("file")) {
-        j["file"] = m["file"].as_string();
+        c.file = m["file"].as_string();
         where["model.file"] = m["file"].location().str();
       }
-      if (j["type"] == "torchscript") {
-        if (!j.contains("file"))
+      if (c.type == "torchscript") {
+        if (!m.has("file") && !m.has("torchscript"))
           m.fail("model type torchscript needs 'file' (or 'torchscript: FILE')");
-        j["file"] = absolute(relative_to(file, j["file"]));
-        if (!path_exists(j["file"])) {
-          throw InputError(where["model.file"].get<std::string>() + ": TorchScript file '" +
-                           j["file"].get<std::string>() + "' does not exist");
+        c.file = absolute(relative_to(file, c.file));
+        c.where = where["model.file"].get<std::string>();
+        if (!path_exists(c.file)) {
+          throw InputError(c.where + ": TorchScript file '" + c.file + "' does not exist");
         }
-        j["where"] = where["model.file"];
-        if (m.has("task")) j["task"] = m["task"].as_string();
+        c.task.clear();  // the run decides from the data, unless given
+        read_into(m, "task", c.task);
       } else {
         for (const char* k : {"file", "task"}) {
           if (m.has(k))
@@ -346,83 +378,96 @@ json read_model(const ConfigNode& m, const std::string& file, json& where) {
         }
       }
       if (m.has("channels")) {
-        if (j["type"] == "torchscript")
+        if (c.type == "torchscript")
           m["channels"].fail("'model.channels' does not apply to torchscript models");
-        j["channels"] = int_list(m["channels"]);
+        c.channels = int_list(m["channels"]);
+        has_channels = true;
       }
       if (m.has("hidden")) {
-        if (j["type"] != "classifier")
+        if (c.type != "classifier")
           m["hidden"].fail("'model.hidden' applies to the classifier only");
-        j["hidden"] = m["hidden"].as_int();
+        read_into(m, "hidden", c.hidden);
+        has_hidden = true;
       }
       where["model"] = m.location().str();
     }
   }
-  if (j["type"] == "autoencoder") {
-    if (!j.contains("channels")) j["channels"] = {16, 32};
-    j["task"] = "reconstruction";
-  } else if (j["type"] == "classifier") {
-    if (!j.contains("channels")) j["channels"] = {32, 64};
-    if (!j.contains("hidden")) j["hidden"] = 128;
-    j["task"] = "classification";
+  if (c.type == "autoencoder") {
+    if (!has_channels) c.channels = {16, 32};
+    c.task = "reconstruction";
+  } else if (c.type == "classifier") {
+    if (!has_channels) c.channels = {32, 64};
+    if (!has_hidden) c.hidden = 128;
+    c.task = "classification";
   }
-  return j;
+  return c;
 }
 
-json read_optimizer(const ConfigNode& o, json& where) {
-  json j = {{"name", "adam"}, {"lr", 1e-3},     {"momentum", 0.9},      {"nesterov", false},
-            {"beta1", 0.9},   {"beta2", 0.999}, {"clip_grad_norm", 0.0}};
+train::OptimizerConfig read_optimizer(const ConfigNode& o, json& where) {
+  train::OptimizerConfig c;
   std::optional<double> wd;
   if (o.defined() && !o.is_null()) {
     if (o.is_scalar()) {
-      j["name"] = o.as_string();
+      c.name = o.as_string();
     } else {
-      if (o.has("name")) j["name"] = o["name"].as_string();
-      for (const char* k : {"lr", "momentum", "clip_grad_norm"}) {
-        if (o.has(k)) j[k] = o[k].as_double();
-      }
+      read_into(o, "name", c.name);
+      read_into(o, "lr", c.lr);
+      read_into(o, "momentum", c.momentum);
+      read_into(o, "clip_grad_norm", c.clip_grad_norm);
       if (o.has("weight_decay")) wd = o["weight_decay"].as_double();
-      if (o.has("nesterov")) j["nesterov"] = o["nesterov"].as_bool();
+      read_into(o, "nesterov", c.nesterov);
       if (o.has("betas")) {
-        j["beta1"] = o["betas"].at(0).as_double();
-        j["beta2"] = o["betas"].at(1).as_double();
+        c.beta1 = o["betas"].at(0).as_double();
+        c.beta2 = o["betas"].at(1).as_double();
       }
-      if (j["nesterov"].get<bool>() && (j["name"] != "sgd" || j["momentum"].get<double>() <= 0)) {
+      if (c.nesterov && (c.name != "sgd" || c.momentum <= 0)) {
         o["nesterov"].fail("'optimizer.nesterov' needs sgd with momentum > 0");
       }
       where["optimizer"] = o.location().str();
     }
   }
-  j["weight_decay"] = wd ? *wd : (j["name"] == "adamw" ? 0.01 : 0.0);
-  return j;
+  c.weight_decay = wd ? *wd : (c.name == "adamw" ? 0.01 : 0.0);
+  return c;
 }
 
-json read_schedule(const ConfigNode& s) {
-  json j = {{"name", "constant"},
-            {"step_size", 100},
-            {"gamma", 0.1},
-            {"min_factor", 0.0},
-            {"warmup_steps", 0}};
-  if (!s.defined() || s.is_null()) return j;
+train::ScheduleConfig read_schedule(const ConfigNode& s) {
+  train::ScheduleConfig c;
+  if (!s.defined() || s.is_null()) return c;
   if (s.is_scalar()) {
-    j["name"] = s.as_string();
-    return j;
+    c.name = s.as_string();
+    return c;
   }
-  if (s.has("name")) j["name"] = s["name"].as_string();
-  for (const char* k : {"step_size", "warmup_steps"}) {
-    if (s.has(k)) j[k] = s[k].as_int();
+  read_into(s, "name", c.name);
+  read_into(s, "step_size", c.step_size);
+  read_into(s, "gamma", c.gamma);
+  read_into(s, "min_factor", c.min_factor);
+  read_into(s, "warmup_steps", c.warmup_steps);
+  return c;
+}
+
+std::optional<train::EarlyStoppingConfig> read_early_stopping(const ConfigNode& e,
+                                                              const std::string& task) {
+  if (!e.defined() || e.is_null()) return std::nullopt;
+  train::EarlyStoppingConfig c;
+  read_into(e, "metric", c.metric);
+  read_into(e, "patience", c.patience);
+  read_into(e, "min_delta", c.min_delta);
+  const std::string& metric = c.metric;
+  c.mode = metric == "val_accuracy" || metric == "val_psnr" ? "max" : "min";
+  if (e.has("mode") && e["mode"].as_string() != "auto") c.mode = e["mode"].as_string();
+  const bool cls_metric = metric == "val_accuracy";
+  const bool rec_metric = metric == "val_mse" || metric == "val_psnr";
+  if ((cls_metric && task == "reconstruction") || (rec_metric && task == "classification")) {
+    e["metric"].fail("'early_stopping.metric' " + metric + " does not exist for a " + task +
+                     " model");
   }
-  for (const char* k : {"gamma", "min_factor"}) {
-    if (s.has(k)) j[k] = s[k].as_double();
-  }
-  return j;
+  return c;
 }
 
 }  // namespace
 
 Resolved resolve(const ConfigNode* root_ptr, const ConfigNode* s_ptr, const std::string& file) {
   Resolved r;
-  json cfg;
   json& where = r.where;
   const ConfigNode empty;
   const ConfigNode& s = s_ptr != nullptr ? *s_ptr : empty;
@@ -442,72 +487,127 @@ Resolved resolve(const ConfigNode* root_ptr, const ConfigNode* s_ptr, const std:
       if (e.has("output")) r.out = relative_to(file, e["output"].as_string());
     }
   }
-  if (s.has("name")) r.name = s["name"].as_string();
-  if (s.has("hypothesis")) r.hypothesis = s["hypothesis"].as_string();
+  read_into(s, "name", r.name);
+  read_into(s, "hypothesis", r.hypothesis);
   if (s.has("expect")) {
     r.expect = s["expect"].as_string();
     r.expect_where = s["expect"].location().str();
   }
   if (s.has("out")) r.out = relative_to(file, s["out"].as_string());
-  cfg["data"] = read_data(s["data"], file, where);
-  cfg["model"] = read_model(s["model"], file, where);
-  cfg["optimizer"] = read_optimizer(s["optimizer"], where);
-  cfg["schedule"] = read_schedule(s["schedule"]);
-  json budget = {{"profile", "quick"}};
+  RunConfig& c = r.cfg;
+  train::TrainConfig& t = c.train;
+  c.data = read_data(s["data"], file, where);
+  t.model = read_model(s["model"], file, where);
+  t.optimizer = read_optimizer(s["optimizer"], where);
+  t.schedule = read_schedule(s["schedule"]);
   if (s.has("budget")) {
     const ConfigNode b = s["budget"];
-    if (b.has("profile")) budget["profile"] = b["profile"].as_string();
-    for (const char* k : {"max_batches", "epochs"}) {
-      if (b.has(k)) budget[k] = b[k].as_int();
-    }
-    if (b.has("minutes")) budget["minutes"] = b["minutes"].as_double();
+    read_into(b, "profile", c.budget.profile);
+    if (b.has("max_batches")) c.budget.max_batches = b["max_batches"].as_int();
+    if (b.has("epochs")) c.budget.epochs = b["epochs"].as_int();
+    if (b.has("minutes")) c.budget.minutes = b["minutes"].as_double();
   }
-  cfg["budget"] = budget;
-  const std::pair<const char*, long long> whole[] = {{"batch_size", 64}, {"eval_every", 0},
-                                                     {"log_every", 10},  {"checkpoint_every", 0},
-                                                     {"seed", 0},        {"threads", 0}};
-  for (const auto& [k, v] : whole) cfg[k] = s.has(k) ? s[k].as_int() : v;
-  cfg["device"] = "auto";
+  read_into(s, "batch_size", t.batch_size);
+  read_into(s, "eval_every", t.eval_every);
+  read_into(s, "log_every", t.log_every);
+  read_into(s, "checkpoint_every", t.checkpoint_every);
+  if (s.has("seed")) t.seed = static_cast<std::uint64_t>(s["seed"].as_int());
+  read_into(s, "threads", t.threads);
   if (s.has("device")) {
-    cfg["device"] = s["device"].as_string();
+    t.device = s["device"].as_string();
     where["device"] = s["device"].location().str();
   }
-  cfg["amp"] = s.has("amp") ? s["amp"].as_bool() : false;
-  cfg["diagnose"] = s.has("diagnose") ? s["diagnose"].as_bool() : false;
-  json es = nullptr;
-  if (s.has("early_stopping") && !s["early_stopping"].is_null()) {
-    const ConfigNode e = s["early_stopping"];
-    es = {{"metric", "val_loss"}, {"patience", 3}, {"min_delta", 0.0}};
-    if (e.has("metric")) es["metric"] = e["metric"].as_string();
-    if (e.has("patience")) es["patience"] = e["patience"].as_int();
-    if (e.has("min_delta")) es["min_delta"] = e["min_delta"].as_double();
-    const std::string metric = es["metric"];
-    std::string mode = metric == "val_accuracy" || metric == "val_psnr" ? "max" : "min";
-    if (e.has("mode") && e["mode"].as_string() != "auto") mode = e["mode"].as_string();
-    es["mode"] = mode;
-    const std::string task = cfg["model"].value("task", "");
-    const bool cls_metric = metric == "val_accuracy";
-    const bool rec_metric = metric == "val_mse" || metric == "val_psnr";
-    if ((cls_metric && task == "reconstruction") || (rec_metric && task == "classification")) {
-      e["metric"].fail("'early_stopping.metric' " + metric + " does not exist for a " + task +
-                       " model");
-    }
-  }
-  cfg["early_stopping"] = es;
-  json checks = {{"no_progress_steps", 25},
-                 {"exploding_grad_norm", 1000.0},
-                 {"vanishing_grad_norm", 1e-7},
-                 {"overfit_gap", 0.25}};
+  read_into(s, "amp", t.amp);
+  read_into(s, "diagnose", t.diagnose);
+  t.early_stopping = read_early_stopping(s["early_stopping"], t.model.task);
   if (s.has("checks")) {
-    const ConfigNode c = s["checks"];
-    if (c.has("no_progress_steps")) checks["no_progress_steps"] = c["no_progress_steps"].as_int();
-    for (const char* k : {"exploding_grad_norm", "vanishing_grad_norm", "overfit_gap"}) {
-      if (c.has(k)) checks[k] = c[k].as_double();
-    }
+    const ConfigNode k = s["checks"];
+    read_into(k, "no_progress_steps", t.checks.no_progress_steps);
+    read_into(k, "exploding_grad_norm", t.checks.exploding_grad_norm);
+    read_into(k, "vanishing_grad_norm", t.checks.vanishing_grad_norm);
+    read_into(k, "overfit_gap", t.checks.overfit_gap);
   }
-  cfg["checks"] = checks;
-  r.cfg = cfg;
   return r;
+}
+
+json model_json(const train::ModelConfig& m) {
+  json j = train::to_json(m);
+  if (m.task.empty()) j.erase("task");  // a TorchScript model's task, before the run decides it
+  return j;
+}
+
+json config_json(const RunConfig& c) {
+  json j = train::to_json(c.train);
+  // What the run adds to the config is not part of it.
+  for (const char* k :
+       {"normalize", "distributed", "max_steps", "minutes", "stop_at_step", "run_dir", "resume"}) {
+    j.erase(k);
+  }
+  j["model"] = model_json(c.train.model);
+  j["seed"] = static_cast<long long>(c.train.seed);
+  const DataConfig& d = c.data;
+  json data = {{"dataset", d.dataset},
+               {"validation", d.validation},
+               {"normalize", d.normalize},
+               {"limit", d.limit},
+               {"test_limit", d.test_limit}};
+  if (!d.path.empty()) data["path"] = d.path;
+  for (const auto& [k, f] : d.files) data[k] = f;
+  if (d.split_seed) data["split_seed"] = *d.split_seed;
+  if (d.dataset == "synthetic") {
+    data["samples"] = d.synthetic.samples;
+    data["size"] = d.synthetic.size;
+    data["channels"] = d.synthetic.channels;
+    data["classes"] = d.synthetic.classes;
+    data["seed"] = static_cast<long long>(d.synthetic.seed);
+  }
+  j["data"] = data;
+  json budget = {{"profile", c.budget.profile}};
+  if (c.budget.max_batches) budget["max_batches"] = *c.budget.max_batches;
+  if (c.budget.epochs) budget["epochs"] = *c.budget.epochs;
+  if (c.budget.minutes) budget["minutes"] = *c.budget.minutes;
+  j["budget"] = budget;
+  return j;
+}
+
+RunConfig config_from_record(const json& j, const std::string& where) {
+  RunConfig c;
+  json trainer = j;
+  for (const char* adapter_key : {"data", "budget"}) trainer.erase(adapter_key);
+  try {
+    c.train = train::config_from_json(trainer);
+  } catch (const train::SchemaError& e) {
+    throw InputError(where + ": " + e.what());
+  }
+  try {
+    const json d = j.value("data", json::object());
+    DataConfig& data = c.data;
+    data.dataset = d.value("dataset", data.dataset);
+    data.path = d.value("path", "");
+    for (const char* k : kDataFiles) {
+      if (d.contains(k)) data.files[k] = d[k].get<std::string>();
+    }
+    data.validation = d.value("validation", data.validation);
+    if (d.contains("split_seed")) data.split_seed = d["split_seed"].get<long long>();
+    data.normalize = d.value("normalize", data.normalize);
+    data.limit = d.value("limit", 0LL);
+    data.test_limit = d.value("test_limit", 0LL);
+    if (data.dataset == "synthetic") {
+      data.synthetic.samples = d.value("samples", data.synthetic.samples);
+      data.synthetic.size = d.value("size", data.synthetic.size);
+      data.synthetic.channels = d.value("channels", data.synthetic.channels);
+      data.synthetic.classes = d.value("classes", data.synthetic.classes);
+      data.synthetic.seed = d.value("seed", data.synthetic.seed);
+    }
+    const json b = j.value("budget", json::object());
+    c.budget.profile = b.value("profile", c.budget.profile);
+    if (b.contains("max_batches")) c.budget.max_batches = b["max_batches"].get<long long>();
+    if (b.contains("epochs")) c.budget.epochs = b["epochs"].get<long long>();
+    if (b.contains("minutes")) c.budget.minutes = b["minutes"].get<double>();
+  } catch (const json::exception& e) {
+    throw InputError(where + ": the record's config: " + e.what());
+  }
+  return c;
 }
 
 // The `slurm:` section (resources of --emit-sbatch) and the seeds of the array: slurm.seeds,
