@@ -13,7 +13,7 @@
 #include <limits>
 #include <string>
 
-#include "../lib/prototype/train_config.h"
+#include "../lib/prototype/command_parts.h"
 
 namespace {
 
@@ -298,12 +298,23 @@ TEST(TrainJson, EventsThatDoNotFitAreRefused) {
             "training event: unknown key 'layers[].norm'");
 }
 
-// The adapter's config of the core: the resolved config (as a record keeps it) through the same
-// mapping, plus what the run decided.
-TEST(TrainJson, PrototypeTrainConfigReadsTheResolvedConfig) {
+// A record's `config` (what `--resume` reads back) through the same mapping as the plugin ABI,
+// and written again from the typed config key for key, number for number.
+TEST(TrainJson, PrototypeRecordConfigReadsBackAndWritesTheSameJson) {
   const json cfg = {
-      {"data", {{"dataset", "synthetic"}}},
-      {"budget", {{"profile", "quick"}}},
+      {"data",
+       {{"dataset", "synthetic"},
+        {"validation", 0.1},
+        {"normalize", true},
+        {"limit", 0},
+        {"test_limit", 0},
+        {"split_seed", 4},
+        {"samples", 64},
+        {"size", 16},
+        {"channels", 1},
+        {"classes", 4},
+        {"seed", 0}}},
+      {"budget", {{"profile", "quick"}, {"max_batches", 2}}},
       {"model",
        {{"type", "classifier"}, {"channels", {8}}, {"hidden", 16}, {"task", "classification"}}},
       {"optimizer",
@@ -315,44 +326,49 @@ TEST(TrainJson, PrototypeTrainConfigReadsTheResolvedConfig) {
         {"beta2", 0.999},
         {"clip_grad_norm", 0.0},
         {"weight_decay", 0.01}}},
-      {"schedule", "cosine"},
+      {"schedule",
+       {{"name", "cosine"},
+        {"step_size", 100},
+        {"gamma", 0.1},
+        {"min_factor", 0.0},
+        {"warmup_steps", 0}}},
+      {"early_stopping", nullptr},
+      {"checks",
+       {{"no_progress_steps", 25},
+        {"exploding_grad_norm", 1000.0},
+        {"vanishing_grad_norm", 1e-7},
+        {"overfit_gap", 0.25}}},
       {"batch_size", 32},
-      {"seed", 3}};
-  rlab::prototype::RunPlan plan;
-  plan.max_steps = 40;
-  plan.eval_every = 8;
-  plan.run_dir = "runs/x";
-  plan.distributed.world_size = 2;
-  plan.distributed.rank = 1;
-  plan.distributed.master_addr = "127.0.0.1";
-  plan.dist_timeout_s = 9;
-  // A schedule given by name only is resolved to a map before it gets here.
-  EXPECT_THROW(rlab::prototype::train_config(cfg, plan, "p.yaml"), rlab::InputError);
-  json resolved = cfg;
-  resolved["schedule"] = {{"name", "cosine"},
-                          {"step_size", 100},
-                          {"gamma", 0.1},
-                          {"min_factor", 0.0},
-                          {"warmup_steps", 0}};
-  const TrainConfig c = rlab::prototype::train_config(resolved, plan, "p.yaml");
-  EXPECT_EQ(c.optimizer.lr, 0.005);
-  EXPECT_EQ(c.optimizer.name, "adamw");
-  EXPECT_EQ(c.schedule.name, "cosine");
-  EXPECT_EQ(c.model.hidden, 16);
-  EXPECT_EQ(c.batch_size, 32);
-  EXPECT_EQ(c.seed, 3U);
-  EXPECT_EQ(c.max_steps, 40);
-  EXPECT_EQ(c.eval_every, 8);
-  EXPECT_EQ(c.run_dir, "runs/x");
-  ASSERT_TRUE(c.distributed);
-  EXPECT_EQ(c.distributed->rank, 1);
-  EXPECT_EQ(c.distributed->timeout_s, 9.0);
-  plan.distributed.world_size = 1;
-  EXPECT_FALSE(rlab::prototype::train_config(resolved, plan, "p.yaml").distributed);
+      {"eval_every", 0},
+      {"log_every", 10},
+      {"checkpoint_every", 0},
+      {"seed", 3},
+      {"device", "auto"},
+      {"amp", false},
+      {"threads", 0},
+      {"diagnose", false}};
+  const rlab::prototype_cmd::RunConfig c =
+      rlab::prototype_cmd::config_from_record(cfg, "runs/x/record.yaml");
+  EXPECT_EQ(c.train.optimizer.lr, 0.005);
+  EXPECT_EQ(c.train.optimizer.name, "adamw");
+  EXPECT_EQ(c.train.schedule.name, "cosine");
+  EXPECT_EQ(c.train.model.hidden, 16);
+  EXPECT_EQ(c.train.batch_size, 32);
+  EXPECT_EQ(c.train.seed, 3U);
+  EXPECT_EQ(c.data.synthetic.samples, 64);
+  EXPECT_EQ(*c.data.split_seed, 4);
+  EXPECT_EQ(*c.budget.max_batches, 2);
+  EXPECT_FALSE(c.train.distributed);
+  EXPECT_EQ(rlab::prototype_cmd::config_json(c).dump(), cfg.dump());
+  // A schedule given by name only is resolved to a map before a record keeps it.
+  json named = cfg;
+  named["schedule"] = "cosine";
+  EXPECT_THROW(rlab::prototype_cmd::config_from_record(named, "p.yaml"), rlab::InputError);
   // An edited record is refused with the record's name.
-  resolved["optimizer"]["lr"] = "fast";
+  json edited = cfg;
+  edited["optimizer"]["lr"] = "fast";
   try {
-    rlab::prototype::train_config(resolved, plan, "runs/x/record.yaml");
+    rlab::prototype_cmd::config_from_record(edited, "runs/x/record.yaml");
     FAIL() << "accepted";
   } catch (const rlab::InputError& e) {
     EXPECT_STREQ(

@@ -31,6 +31,7 @@ const std::vector<Command>& command_table();
 const config::Section& lit_search_config_section();
 const config::Section& prioritize_config_section();
 const config::Section& bayesopt_config_section();
+const config::Section& prototype_config_section();
 const config::Section& validate_config_section();
 const config::Section& pomodoro_config_section();
 const config::Section& trl_config_section();

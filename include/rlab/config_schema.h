@@ -41,9 +41,11 @@ struct Key {
   double max = std::numeric_limits<double>::max();
   std::vector<std::string> choices;  ///< kChoice
   std::vector<Key> keys;             ///< kMap; the item/value for kListOf/kMapOf
-  /// Extra check after the kind's. For kMap and kMapOf, a value that is not a map goes to
-  /// `check` alone: it takes the other forms the key allows (a number for a three-point
-  /// estimate, a list for a categorical parameter) and refuses the rest in its own words.
+  std::vector<Key> scalar;  ///< kMap: a scalar value is checked as scalar[0] (a shorthand)
+  /// Extra check after the kind's. For kMap and kMapOf, a value that is not a map (and not the
+  /// `scalar` shorthand) goes to `check` alone: it takes the other forms the key allows (a
+  /// number for a three-point estimate, a list for a categorical parameter) and refuses the
+  /// rest in its own words.
   std::function<void(const ConfigNode&)> check;
 };
 
@@ -78,6 +80,12 @@ Key list_of(std::string name, Key item, std::string help, std::string example = 
 Key map_of(std::string name, Key value, std::string help, std::string example_name = "");
 /// The same key, which must be present.
 Key required(Key k);
+/// The map `k` that may also be given as one scalar, checked as `scalar` (its name is not used):
+/// `or_scalar(map("optimizer", {...}, "..."), choice("", {"adam", "sgd"}, "the name"))` takes
+/// `optimizer: sgd` as well as `optimizer: {name: sgd, lr: 0.1}`.
+Key or_scalar(Key k, Key scalar);
+/// The same key with an extra check after its kind's (a rule the kind cannot say).
+Key checked(Key k, std::function<void(const ConfigNode&)> check);
 
 /// "'key' must be > 0, got -5" / "must be <= 1e9, got ..." (the kPositive check).
 void require_positive(const ConfigNode& n, double max);

@@ -109,8 +109,8 @@ struct DistributedConfig {
   double timeout_s = 180.0;
 };
 
-/// One training job: everything the training core reads. Built by the adapter
-/// (lib/prototype/train_config.cpp) and carried through the plugin ABI as JSON by the one
+/// One training job: everything the training core reads. Read from the `prototype:` section by
+/// the adapter (lib/prototype/config.cpp) and carried through the plugin ABI as JSON by the one
 /// mapping in rlab/train_json.h.
 struct TrainConfig {
   ModelConfig model;

@@ -19,6 +19,14 @@ Key make(std::string name, Kind kind, std::string help, std::string example) {
   return k;
 }
 
+// A declared integer bound as a long long: bounds at the edge of the type (LLONG_MAX is not a
+// double) are the type's own.
+long long whole_bound(double v) {
+  if (v >= 9.2e18) return std::numeric_limits<long long>::max();
+  if (v <= -9.2e18) return std::numeric_limits<long long>::min();
+  return static_cast<long long>(v);
+}
+
 }  // namespace
 
 void require_positive(const ConfigNode& n, double max) {
@@ -42,7 +50,7 @@ void check_value(const ConfigNode& n, const Key& k) {
       require_positive(n, k.max);
       break;
     case Kind::kInteger:
-      (void)n.as_int(static_cast<long long>(k.min), static_cast<long long>(k.max));
+      (void)n.as_int(whole_bound(k.min), whole_bound(k.max));
       break;
     case Kind::kBool:
       (void)n.as_bool();
@@ -57,8 +65,13 @@ void check_value(const ConfigNode& n, const Key& k) {
       for (const ConfigNode& i : n.items()) (void)i.as_string();
       break;
     case Kind::kMap:
-      if (!n.is_map() && k.check) break;  // the check takes the other forms, or refuses them
-      check(n, k.keys);                   // check_keys refuses a value that is not a map
+      if (!k.scalar.empty() && n.is_scalar()) {
+        check_value(n, k.scalar.front());
+      } else if (!n.is_map() && k.check) {
+        break;  // the check takes the other forms, or refuses them
+      } else {
+        check(n, k.keys);  // check_keys refuses a value that is not a map
+      }
       break;
     case Kind::kListOf:
       for (std::size_t i = 0; i < n.size(); ++i) {  // size() refuses a value that is not a list
@@ -234,6 +247,14 @@ Key map_of(std::string name, Key value, std::string help, std::string example_na
 }
 Key required(Key k) {
   k.required = true;
+  return k;
+}
+Key or_scalar(Key k, Key scalar) {
+  k.scalar.push_back(std::move(scalar));
+  return k;
+}
+Key checked(Key k, std::function<void(const ConfigNode&)> check) {
+  k.check = std::move(check);
   return k;
 }
 

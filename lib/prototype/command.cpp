@@ -88,7 +88,7 @@ Command prototype_command() {
             ->type_name("FILE");
         return [o, &ctx]() { return prototype_main(*o, ctx); };
       },
-      nullptr, "prototype"};
+      &prototype_config_section};
 }
 
 }  // namespace rlab

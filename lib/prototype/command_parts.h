@@ -1,5 +1,6 @@
 // Internal to `rlab prototype`'s adapter: the options, the resolved config and the pieces the
-// files share. config.cpp reads the `prototype:` section, datasets.cpp loads the data files,
+// files share. config.cpp reads the `prototype:` section into a RunConfig (and a record's
+// `config` back into one), datasets.cpp loads the data files,
 // runs.cpp keeps run folders and records, run.cpp trains and reports, sbatch.cpp writes the
 // Slurm array job; command.cpp declares the CLI.
 #pragma once
@@ -9,6 +10,7 @@
 #include "rlab/error.h"
 #include "rlab/files.h"
 #include "rlab/prototype.h"
+#include "rlab/train.h"
 
 #include <nlohmann/json.hpp>
 
@@ -48,8 +50,38 @@ struct Options {
   std::string emit_sbatch;
 };
 
+// `data:` of the config, resolved.
+struct DataConfig {
+  std::string dataset = "fashion-mnist";     // fashion-mnist | idx | cifar10 | synthetic
+  std::string path;                          // the dataset's folder; "" when not given
+  std::map<std::string, std::string> files;  // train_images, ... named one by one (absolute)
+  double validation = 0.1;
+  std::optional<long long> split_seed;  // none: the run's seed
+  bool normalize = true;
+  long long limit = 0;
+  long long test_limit = 0;
+  prototype::SyntheticSpec synthetic;  // the synthetic dataset's shape
+};
+
+// `budget:` of the config.
+struct BudgetConfig {
+  std::string profile = "quick";
+  std::optional<long long> max_batches;
+  std::optional<long long> epochs;
+  std::optional<double> minutes;
+};
+
+// The resolved `prototype:` section: the record's `config` (config_json) and what a resumed run
+// reads back (config_from_record). `train` is the training core's config as configured; the run
+// adds its plan (steps, normalisation, folder) to a copy before training.
+struct RunConfig {
+  DataConfig data;
+  BudgetConfig budget;
+  train::TrainConfig train;
+};
+
 struct Resolved {
-  json cfg;                     // the resolved config (also handed to the training core)
+  RunConfig cfg;
   json where = json::object();  // key -> "file:line:col" for messages from later checks
   std::string name;
   std::string hypothesis;
@@ -70,10 +102,14 @@ std::string absolute(const std::string& path);
 std::string relative_to(const std::string& config_file, const std::string& path);
 Resolved resolve(const ConfigNode* root_ptr, const ConfigNode* s_ptr, const std::string& file);
 json read_slurm(const ConfigNode* root, const ConfigNode& s);
+json config_json(const RunConfig& c);  // the record's `config`
+json model_json(const train::ModelConfig& m);
+// A record's `config` (to resume); InputError naming `where` when a value does not fit.
+RunConfig config_from_record(const json& j, const std::string& where);
 void check_device(const std::string& d, const std::string& where);
 
 // datasets.cpp
-Loaded load_data(const json& d, const json& where);
+Loaded load_data(const DataConfig& d, const json& where);
 
 // runs.cpp
 std::string utc_now(const char* format);

@@ -18,17 +18,12 @@ std::string find_idx(const std::string& dir, const std::string& base, const std:
 
 }  // namespace
 
-Loaded load_data(const json& d, const json& where) {
+Loaded load_data(const DataConfig& d, const json& where) {
   Loaded l;
-  const std::string ds = d["dataset"];
+  const std::string& ds = d.dataset;
   const std::string w = where.value("data.path", where.value("data", std::string("data")));
   if (ds == "synthetic") {
-    prototype::SyntheticSpec spec;
-    spec.samples = d["samples"];
-    spec.size = d["size"];
-    spec.channels = d["channels"];
-    spec.classes = d["classes"];
-    spec.seed = d["seed"];
+    prototype::SyntheticSpec spec = d.synthetic;
     l.train = prototype::synthetic(spec);
     spec.samples = std::max<long long>(8, spec.samples / 4);
     spec.seed = spec.seed + 1;
@@ -36,7 +31,7 @@ Loaded load_data(const json& d, const json& where) {
     l.description = "synthetic";
     return l;
   }
-  const std::string path = d.value("path", "");
+  const std::string& path = d.path;
   if (!path.empty() && !path_exists(path)) {
     InputError e(w + ": dataset path '" + path + "' does not exist");
     if (ds == "fashion-mnist")
@@ -61,8 +56,9 @@ Loaded load_data(const json& d, const json& where) {
   }
   // IDX: explicit files, else the standard names in the directory.
   auto file_of = [&](const char* key, const std::string& base, bool required) -> std::string {
-    if (d.contains(key)) {
-      const std::string f = d[key];
+    const auto given = d.files.find(key);
+    if (given != d.files.end()) {
+      const std::string& f = given->second;
       const std::string kw = where.value(std::string("data.") + key, w);
       if (!path_exists(f)) throw InputError(kw + ": file '" + f + "' does not exist");
       return f;

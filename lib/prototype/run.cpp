@@ -16,7 +16,6 @@
 #include <optional>
 
 #include "command_parts.h"
-#include "train_config.h"
 
 namespace rlab::prototype_cmd {
 
@@ -103,14 +102,15 @@ void resolve_run(Run& run, const Options& o, Context& ctx) {
     slurm = read_slurm(&root, s);
     if (!prior.is_null()) {
       const json old_model = prior["config"].value("model", json());
-      if (old_model != r.cfg["model"]) {
+      const json new_model = model_json(r.cfg.train.model);
+      if (old_model != new_model) {
         throw InputError(r.where.value("model", file) + ": --resume " + o.resume +
                          " trained model " + old_model.dump() + ", this config asks for " +
-                         r.cfg["model"].dump());
+                         new_model.dump());
       }
     }
   } else if (!prior.is_null()) {
-    r.cfg = prior["config"];
+    r.cfg = config_from_record(prior["config"], run_dir + "/record.yaml");
     r.name = text_of(prior, "name");
     r.hypothesis = text_of(prior, "hypothesis");
     const json ex = prior.value("expectation", json());
@@ -120,25 +120,26 @@ void resolve_run(Run& run, const Options& o, Context& ctx) {
       throw UsageError("--set needs a config file (rlab prototype FILE)");
     r = resolve(nullptr, nullptr, "");
   }
-  json& cfg = r.cfg;
+  train::TrainConfig& cfg = r.cfg.train;
   // Command-line flags win over the file.
   if (o.max_batches || o.epochs || o.minutes) {
-    json b = {{"profile", cfg["budget"].value("profile", "quick")}};
-    if (o.max_batches) b["max_batches"] = *o.max_batches;
-    if (o.epochs) b["epochs"] = *o.epochs;
-    if (o.minutes) b["minutes"] = *o.minutes;
-    cfg["budget"] = b;
+    BudgetConfig b;
+    b.profile = r.cfg.budget.profile;
+    b.max_batches = o.max_batches;
+    b.epochs = o.epochs;
+    b.minutes = o.minutes;
+    r.cfg.budget = b;
   }
-  if (!o.profile.empty()) cfg["budget"]["profile"] = o.profile;
+  if (!o.profile.empty()) r.cfg.budget.profile = o.profile;
   if (!o.device.empty()) {
-    cfg["device"] = o.device;
+    cfg.device = o.device;
     r.where["device"] = "--device";
   }
-  check_device(cfg["device"], r.where.value("device", file.empty() ? "device" : file));
-  if (o.amp) cfg["amp"] = true;
-  if (o.diagnose) cfg["diagnose"] = true;
-  if (o.seed) cfg["seed"] = *o.seed;
-  if (o.threads) cfg["threads"] = *o.threads;
+  check_device(cfg.device, r.where.value("device", file.empty() ? "device" : file));
+  if (o.amp) cfg.amp = true;
+  if (o.diagnose) cfg.diagnose = true;
+  if (o.seed) cfg.seed = static_cast<std::uint64_t>(*o.seed);
+  if (o.threads) cfg.threads = *o.threads;
   if (!o.hypothesis.empty()) r.hypothesis = o.hypothesis;
   if (!o.expect.empty()) {
     r.expect = o.expect;
@@ -157,46 +158,45 @@ void prepare_data(Run& run) {
   Resolved& r = run.r;
   const std::optional<prototype::Expectation>& expectation = run.expectation;
   Loaded& data = run.data;
-  json& cfg = r.cfg;
-  const json& dcfg = cfg["data"];
+  train::TrainConfig& cfg = r.cfg.train;
+  const DataConfig& dcfg = r.cfg.data;
   data = load_data(dcfg, r.where);
-  const long long limit = dcfg.value("limit", 0LL);
+  const long long limit = dcfg.limit;
   if (limit > 0 && limit < data.train.count()) {
     std::vector<long long> idx(static_cast<std::size_t>(limit));
     for (long long i = 0; i < limit; ++i) idx[static_cast<std::size_t>(i)] = i;
     data.train = prototype::subset(data.train, idx);
   }
-  const long long test_limit = dcfg.value("test_limit", 0LL);
+  const long long test_limit = dcfg.test_limit;
   if (test_limit > 0 && test_limit < data.test.count()) {
     std::vector<long long> idx(static_cast<std::size_t>(test_limit));
     for (long long i = 0; i < test_limit; ++i) idx[static_cast<std::size_t>(i)] = i;
     data.test = prototype::subset(data.test, idx);
   }
-  const std::uint64_t split_seed = run.split_seed = dcfg.contains("split_seed")
-                                                        ? dcfg["split_seed"].get<std::uint64_t>()
-                                                        : cfg["seed"].get<std::uint64_t>();
+  const std::uint64_t split_seed = run.split_seed =
+      dcfg.split_seed ? static_cast<std::uint64_t>(*dcfg.split_seed) : cfg.seed;
   const prototype::Split split =
-      prototype::split_indices(data.train.count(), dcfg.value("validation", 0.1), split_seed);
+      prototype::split_indices(data.train.count(), dcfg.validation, split_seed);
   run.train = prototype::subset(data.train, split.train);
   run.val = prototype::subset(data.train, split.validation);
   const Images& train = run.train;
   const Images& val = run.val;
   if (train.count() == 0)
     throw InputError(r.where.value("data", file) + ": no training images left after the split");
-  json& model = cfg["model"];
-  if (model["type"] == "torchscript" && !model.contains("task")) {
-    model["task"] = train.labels.empty() ? "reconstruction" : "classification";
+  train::ModelConfig& model = cfg.model;
+  if (model.type == "torchscript" && model.task.empty()) {
+    model.task = train.labels.empty() ? "reconstruction" : "classification";
   }
-  if (model["task"] == "classification" && train.labels.empty()) {
+  if (model.task == "classification" && train.labels.empty()) {
     throw InputError(r.where.value("model", file) +
                      ": a classification model needs labelled data; '" + data.description +
                      "' has no labels");
   }
-  const std::string task = model["task"];
+  const std::string task = model.task;
   if (expectation) {
     // An expected metric this model never reports would be found missing only after training.
-    const std::vector<std::string> available = prototype::produced_metrics(
-        task, model["type"].get<std::string>(), val.count() > 0, data.test.count() > 0);
+    const std::vector<std::string> available =
+        prototype::produced_metrics(task, model.type, val.count() > 0, data.test.count() > 0);
     json names = json::object();
     for (const auto& n : available) names[n] = 0.0;
     if (prototype::resolve_metric(*expectation, names).empty()) {
@@ -205,11 +205,11 @@ void prepare_data(Run& run) {
       throw InputError((r.expect_where.empty() ? std::string("expect") : r.expect_where) +
                        ": metric '" + expectation->metric + "' of the expected result '" +
                        expectation->text + "' is not reported by a " + task + " model (" +
-                       model["type"].get<std::string>() + "); it reports: " + list);
+                       model.type + "); it reports: " + list);
     }
   }
   std::optional<train::NormalizeConfig>& normalize = run.normalize;
-  if (task == "classification" && dcfg.value("normalize", true)) {
+  if (task == "classification" && dcfg.normalize) {
     std::vector<double> mean;
     std::vector<double> sd;
     prototype::channel_stats(train, mean, sd);
@@ -221,9 +221,9 @@ void prepare_data(Run& run) {
 void plan_steps(Run& run, const prototype::Distributed& dist) {
   const std::string& file = run.file;
   const Resolved& r = run.r;
-  const json& cfg = run.r.cfg;
+  const RunConfig& cfg = run.r.cfg;
   const Images& train = run.train;
-  const long long batch = run.batch = cfg["batch_size"];
+  const long long batch = run.batch = cfg.train.batch_size;
   if (dist.active() && batch < dist.world_size) {
     throw InputError(r.where.value("batch_size", file.empty() ? "batch_size" : file) +
                      ": batch_size " + std::to_string(batch) + " cannot be split across " +
@@ -231,28 +231,25 @@ void plan_steps(Run& run, const prototype::Distributed& dist) {
                      " ranks (the batch is global: each rank takes batch_size / WORLD_SIZE)");
   }
   const long long spe = (train.count() + batch - 1) / batch;
-  const json& budget = cfg["budget"];
+  const BudgetConfig& budget = cfg.budget;
   long long& max_steps = run.max_steps;
   max_steps = 0;
-  const bool any_budget =
-      budget.contains("max_batches") || budget.contains("epochs") || budget.contains("minutes");
-  if (budget.contains("max_batches")) max_steps = budget["max_batches"];
-  if (budget.contains("epochs")) {
-    const long long e = budget["epochs"].get<long long>() * spe;
+  const bool any_budget = budget.max_batches || budget.epochs || budget.minutes;
+  if (budget.max_batches) max_steps = *budget.max_batches;
+  if (budget.epochs) {
+    const long long e = *budget.epochs * spe;
     max_steps = max_steps > 0 ? std::min(max_steps, e) : e;
   }
-  if (!any_budget) max_steps = budget["profile"] == "full" ? 5 * spe : 50;
+  if (!any_budget) max_steps = budget.profile == "full" ? 5 * spe : 50;
   if (max_steps == 0) max_steps = LLONG_MAX / 4;  // minutes only
   long long& eval_every = run.eval_every;
-  eval_every = cfg["eval_every"];
-  if (eval_every == 0 && (budget["profile"] == "full" || !cfg["early_stopping"].is_null()))
-    eval_every = spe;
+  eval_every = cfg.train.eval_every;
+  if (eval_every == 0 && (budget.profile == "full" || cfg.train.early_stopping)) eval_every = spe;
 }
 
 // The run folder and its first record.
 void start_record(Run& run, Context& ctx, const prototype::Distributed& dist, bool writer) {
   const Resolved& r = run.r;
-  const json& cfg = run.r.cfg;
   const json& prior = run.prior;
   std::string& run_dir = run.run_dir;
   std::string& id = run.id;
@@ -260,7 +257,6 @@ void start_record(Run& run, Context& ctx, const prototype::Distributed& dist, bo
   const Images& train = run.train;
   const Images& val = run.val;
   const std::optional<prototype::Expectation>& expectation = run.expectation;
-  const json& dcfg = cfg["data"];
   const long long batch = run.batch;
   const std::uint64_t split_seed = run.split_seed;
   if (run_dir.empty() && writer) {
@@ -276,9 +272,9 @@ void start_record(Run& run, Context& ctx, const prototype::Distributed& dist, bo
             {"run_dir", run_dir},
             {"hypothesis", r.hypothesis.empty() ? json(nullptr) : json(r.hypothesis)},
             {"command", ctx.argv},
-            {"config", cfg},
+            {"config", config_json(r.cfg)},
             {"data",
-             {{"dataset", dcfg["dataset"]},
+             {{"dataset", r.cfg.data.dataset},
               {"source", data.description},
               {"train", train.count()},
               {"validation", val.count()},
@@ -308,7 +304,6 @@ void start_record(Run& run, Context& ctx, const prototype::Distributed& dist, bo
 // Trains (metrics.jsonl, progress, log lines) and returns the core's result (JSON text).
 std::string train_run(Run& run, const Options& o, Context& ctx, const prototype::Distributed& dist,
                       bool writer) {
-  const json& cfg = run.r.cfg;
   const json& prior = run.prior;
   const std::string& run_dir = run.run_dir;
   const std::string& id = run.id;
@@ -322,11 +317,20 @@ std::string train_run(Run& run, const Options& o, Context& ctx, const prototype:
   const long long eval_every = run.eval_every;
   // metrics.jsonl: a resumed run drops lines written after its checkpoint was taken.
   const std::string metrics_path = run_dir + "/metrics.jsonl";
-  const train::TrainConfig train_cfg = prototype::train_config(
-      cfg,
-      {max_steps, cfg["budget"].value("minutes", 0.0), eval_every, normalize, run_dir,
-       !prior.is_null(), o.stop_at_step, dist, o.dist_timeout},
-      run.file.empty() ? run_dir + "/record.yaml" : run.file);
+  // The configured training, with what this run decided: steps, normalisation, folder, ranks.
+  train::TrainConfig train_cfg = run.r.cfg.train;
+  train_cfg.max_steps = max_steps;
+  train_cfg.minutes = run.r.cfg.budget.minutes.value_or(0.0);
+  train_cfg.eval_every = eval_every;
+  train_cfg.normalize = normalize;
+  train_cfg.run_dir = run_dir;
+  train_cfg.resume = !prior.is_null();
+  train_cfg.stop_at_step = o.stop_at_step;
+  if (dist.active()) {
+    train_cfg.distributed =
+        train::DistributedConfig{dist.rank,        dist.world_size,  dist.local_rank,
+                                 dist.master_addr, dist.master_port, o.dist_timeout};
+  }
 
   train::TrainData td;
   td.channels = train.channels;
@@ -466,7 +470,6 @@ void finish_record(Run& run, const json& result, const std::string& status) {
 }
 
 void print_result(const Run& run, Context& ctx, const json& result, const std::string& status) {
-  const json& cfg = run.r.cfg;
   const std::string& run_dir = run.run_dir;
   const std::string& id = run.id;
   const json& record = run.record;
@@ -509,7 +512,7 @@ void print_result(const Run& run, Context& ctx, const json& result, const std::s
     ctx.out << "run " << id << " (" << status << ", " << result.value("device", "")
             << "): " << run_dir << "\n";
     ctx.out << render(t, Format::kTable);
-    if (result.contains("layers") && cfg.value("diagnose", false)) {
+    if (result.contains("layers") && run.r.cfg.train.diagnose) {
       Table d;
       d.headers = {"layer", "grad norm", "act mean", "act std", "act min", "act max", "dead ReLU"};
       d.numeric_columns = {1, 2, 3, 4, 5, 6};

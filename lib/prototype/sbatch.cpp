@@ -31,30 +31,29 @@ std::string job_name_of(const std::string& name) {
 ExitCode emit_sbatch(const Options& o, Context& ctx, const Resolved& r, const json& slurm,
                      const std::string& file) {
   if (!o.resume.empty()) throw UsageError("--emit-sbatch and --resume cannot be combined");
-  const json& cfg = r.cfg;
+  const RunConfig& cfg = r.cfg;
   prototype::SbatchSpec spec;
   spec.job_name = slurm.value("job_name", job_name_of(r.name));
   if (slurm.contains("seeds")) {
     spec.seeds = slurm["seeds"].get<std::vector<long long>>();
   } else {
-    spec.seeds = {o.seed ? *o.seed : cfg.value("seed", 0LL)};
+    spec.seeds = {o.seed ? *o.seed : static_cast<long long>(cfg.train.seed)};
   }
-  const json& budget = cfg["budget"];
+  const BudgetConfig& budget = cfg.budget;
   if (slurm.contains("time")) {
     spec.time = slurm["time"];
-  } else if (budget.contains("minutes")) {
+  } else if (budget.minutes) {
     // The training budget, a quarter more and 5 minutes for loading and evaluation.
-    const long long m =
-        static_cast<long long>(std::ceil(budget["minutes"].get<double>() * 1.25)) + 5;
+    const long long m = static_cast<long long>(std::ceil(*budget.minutes * 1.25)) + 5;
     char buf[32];
     std::snprintf(buf, sizeof buf, "%02lld:%02lld:00", m / 60, m % 60);
     spec.time = buf;
   }
   spec.nodes = slurm.value("nodes", 1);
-  const std::string device = cfg.value("device", "auto");
+  const std::string& device = cfg.train.device;
   spec.gpus_per_node = slurm.value("gpus", device.rfind("cuda", 0) == 0 ? 1 : 0);
   spec.ranks_per_node = o.nproc;
-  const int threads = cfg.value("threads", 0);
+  const int threads = cfg.train.threads;
   spec.cpus_per_task = slurm.value("cpus_per_task", threads > 0 ? threads : 4);
   spec.mem = slurm.value("mem", "");
   spec.partition = slurm.value("partition", "");
