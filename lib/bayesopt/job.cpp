@@ -64,6 +64,9 @@ void check_objective(const ConfigNode& o) {
   if (type == "prototype" && o.has("args")) check_args(o["args"]);
 }
 
+// A bound of the space may be any finite number (validate_space judges the range).
+constexpr double kAnyFinite = std::numeric_limits<double>::infinity();
+
 // Built once, by bayesopt_config_section().
 config::Section declare() {
   using namespace config;  // NOLINT(google-build-using-namespace): a table of builders
@@ -72,10 +75,8 @@ config::Section declare() {
       {
           required(
               choice("type", {"real", "integer", "categorical"}, "the kind of parameter", "real")),
-          number("low", std::numeric_limits<double>::lowest(), std::numeric_limits<double>::max(),
-                 "lower bound (real, integer)", "1.0e-5"),
-          number("high", std::numeric_limits<double>::lowest(), std::numeric_limits<double>::max(),
-                 "upper bound, > low (real, integer)", "1.0e-2"),
+          number("low", -kAnyFinite, kAnyFinite, "lower bound (real, integer)", "1.0e-5"),
+          number("high", -kAnyFinite, kAnyFinite, "upper bound, > low (real, integer)", "1.0e-2"),
           choice("prior", {"uniform", "log-uniform"},
                  "how a real parameter is sampled (default uniform; log-uniform needs low > 0)",
                  "log-uniform"),
