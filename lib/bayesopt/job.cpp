@@ -64,6 +64,9 @@ void check_objective(const ConfigNode& o) {
   if (type == "prototype" && o.has("args")) check_args(o["args"]);
 }
 
+// A bound of the space may be any finite number (validate_space judges the range).
+constexpr double kAnyFinite = std::numeric_limits<double>::infinity();
+
 // Built once, by bayesopt_config_section().
 config::Section declare() {
   using namespace config;  // NOLINT(google-build-using-namespace): a table of builders
@@ -72,10 +75,8 @@ config::Section declare() {
       {
           required(
               choice("type", {"real", "integer", "categorical"}, "the kind of parameter", "real")),
-          number("low", std::numeric_limits<double>::lowest(), std::numeric_limits<double>::max(),
-                 "lower bound (real, integer)", "1.0e-5"),
-          number("high", std::numeric_limits<double>::lowest(), std::numeric_limits<double>::max(),
-                 "upper bound, > low (real, integer)", "1.0e-2"),
+          number("low", -kAnyFinite, kAnyFinite, "lower bound (real, integer)", "1.0e-5"),
+          number("high", -kAnyFinite, kAnyFinite, "upper bound, > low (real, integer)", "1.0e-2"),
           choice("prior", {"uniform", "log-uniform"},
                  "how a real parameter is sampled (default uniform; log-uniform needs low > 0)",
                  "log-uniform"),
@@ -110,10 +111,11 @@ config::Section declare() {
               text("runs", "prototype: the runs folder, relative to this file"),
               any("args", "prototype: more rlab prototype flags", "", check_args),
           },
-          "what is minimised (or maximised)");
+          "what is minimised (or maximised); required");
   objective.check = check_objective;
   std::vector<Key> keys = {
       space,
+      objective,
       integer("n_calls", 1, 100000, "evaluations in all (default 50)", "50"),
       integer("n_initial_points", 0, 100000, "evaluations before the model (default 10)", "10"),
       choice("initial_design", {"random", "lhs", "sobol"},
@@ -133,8 +135,6 @@ config::Section declare() {
               "points the acquisition is maximised over (default 1000)"),
   };
   for (Key& k : bo::executor_keys()) keys.push_back(std::move(k));
-  // Last, so that a missing objective does not hide what is wrong with the other keys.
-  keys.push_back(required(objective));
   return Section{"bayesopt",
                  "rlab bayesopt: Bayesian optimisation of an objective over a search space",
                  std::move(keys)};
@@ -142,10 +142,18 @@ config::Section declare() {
 
 }  // namespace
 
+}  // namespace rlab::bayesopt_cmd
+
+namespace rlab {
+
 const config::Section& bayesopt_config_section() {
-  static const config::Section kSection = declare();
+  static const config::Section kSection = bayesopt_cmd::declare();
   return kSection;
 }
+
+}  // namespace rlab
+
+namespace rlab::bayesopt_cmd {
 
 namespace {
 
@@ -307,7 +315,10 @@ Job read_job(const ConfigNode& s, const std::string& config_dir,
              const std::vector<std::string>& sections) {
   config::check(s, bayesopt_config_section());  // every value below is already checked
   Job job;
-  const ConfigNode obj = s["objective"];
+  // Not a required key of the declaration: a value that only its kind checks (a bound of the
+  // space) may then pass config::check alone, and a missing objective is reported here, where
+  // it was.
+  const ConfigNode obj = s.required("objective");
   job.objective = read_objective(obj, config_dir);
   if (s.has("space")) {
     if (job.objective.type == "builtin") {
