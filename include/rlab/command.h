@@ -30,8 +30,6 @@ struct Command {
   /// The config section the command reads, declared (rlab/config_schema.h): reference.yaml,
   /// the docs test and the top-level keys of an experiment file come from it.
   const config::Section& (*config)() = nullptr;
-  /// The name of the section it reads while its keys are not declared yet ("" for none).
-  std::string config_name{};
 };
 
 /// The config sections the commands of `table` read, in table order: the top-level keys an

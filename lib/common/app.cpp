@@ -191,8 +191,7 @@ void check_subcommand_words(CLI::App& root, const std::vector<std::string>& args
 std::vector<std::string> config_section_names(const std::vector<Command>& table) {
   std::vector<std::string> names;
   for (const Command& c : table) {
-    const std::string name = c.config ? c.config().name : c.config_name;
-    if (!name.empty()) names.push_back(name);
+    if (c.config) names.push_back(c.config().name);
   }
   return names;
 }
