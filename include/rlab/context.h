@@ -5,8 +5,10 @@
 #include "rlab/log.h"
 #include "rlab/output.h"
 
+#include <functional>
 #include <ostream>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace rlab {
@@ -21,6 +23,28 @@ struct GlobalOptions {
   bool color = false;  ///< Colour allowed (TTY, no --no-color, no NO_COLOR).
 };
 
+/// Names of the config sections an experiment file may hold, made on first use: the command
+/// table's declarations are built only by a command that reads a config file, not at every
+/// start-up.
+class SectionNames {
+ public:
+  SectionNames() = default;
+  SectionNames(std::vector<std::string> names) : names_(std::move(names)), made_(true) {}  // NOLINT
+  explicit SectionNames(std::function<std::vector<std::string>()> make) : make_(std::move(make)) {}
+  operator const std::vector<std::string>&() const {  // NOLINT(google-explicit-constructor)
+    if (!made_) {
+      if (make_) names_ = make_();
+      made_ = true;
+    }
+    return names_;
+  }
+
+ private:
+  std::function<std::vector<std::string>()> make_;
+  mutable std::vector<std::string> names_;
+  mutable bool made_ = false;
+};
+
 /// Handed to every command's runner. Streams are references so tests can capture them.
 struct Context {
   std::ostream& out;  ///< Results only.
@@ -30,7 +54,7 @@ struct Context {
   std::vector<std::string> argv;  ///< The full command line, for experiment records.
   Clock clock;                    ///< "Now" for every command (tests fix it).
   /// The sections of the command table, which an experiment file may hold (select_section).
-  std::vector<std::string> config_sections{};
+  SectionNames config_sections{};
 };
 
 }  // namespace rlab

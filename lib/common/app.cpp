@@ -211,7 +211,7 @@ int run_app(const std::vector<std::string>& args, const std::vector<Command>& ta
               Logger(err, LogLevel::kNormal, false),
               args,
               clock,
-              config_section_names(table)};
+              SectionNames([&table] { return config_section_names(table); })};
   Globals g;
   try {
     Built built = build_app(table, ctx, g);
@@ -295,7 +295,7 @@ void walk_cli_tree(
               Logger(sink, LogLevel::kQuiet, false),
               {},
               Clock(),
-              config_section_names(table)};
+              SectionNames([&table] { return config_section_names(table); })};
   Globals g;
   Built built = build_app(table, ctx, g);
   std::vector<std::string> path = {"rlab"};
