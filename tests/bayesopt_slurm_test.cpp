@@ -118,17 +118,8 @@ TEST_F(FakeSlurm, SigintCancelsTheArray) {
   const std::string f = config();
   const std::string err_file = dir.path() + "/stderr";
   const std::string path = "PATH=" + bin() + ":/usr/bin:/bin";
-  const pid_t pid = ::fork();
+  const pid_t pid = start_rlab({"bayesopt", f}, err_file, {path});
   ASSERT_GE(pid, 0);
-  if (pid == 0) {
-    const int devnull = ::open("/dev/null", O_WRONLY);
-    const int err = ::open(err_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    ::dup2(devnull, 1);
-    ::dup2(err, 2);
-    ::putenv(const_cast<char*>(path.c_str()));
-    ::execl(RLAB_BINARY, RLAB_BINARY, "bayesopt", f.c_str(), static_cast<char*>(nullptr));
-    ::_exit(127);
-  }
   for (int i = 0; i < 600 && !std::ifstream(dir.path() + "/polled").good(); ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   ::kill(pid, SIGINT);

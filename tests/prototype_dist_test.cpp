@@ -218,25 +218,11 @@ TEST(PrototypeDistributed, RankThatDiesStopsTheOthers) {
       "  batch_size: 16\n  log_every: 1\n");
   const std::string runs = dir.path() + "/runs";
   const std::string err_file = dir.path() + "/stderr";
-  const pid_t pid = ::fork();
+  const pid_t pid =
+      start_rlab({"prototype", f, "--nproc", "2", "--out", runs, "--dist-timeout", "30"}, err_file);
   ASSERT_GE(pid, 0);
-  if (pid == 0) {
-    const int devnull = ::open("/dev/null", O_WRONLY);
-    const int err = ::open(err_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    ::dup2(devnull, 1);
-    ::dup2(err, 2);
-    ::execl(RLAB_BINARY, RLAB_BINARY, "prototype", f.c_str(), "--nproc", "2", "--out", runs.c_str(),
-            "--dist-timeout", "30", static_cast<char*>(nullptr));
-    ::_exit(127);
-  }
   // Wait until rank 0 has logged a step, then kill rank 1.
-  std::string run_dir;
-  for (int i = 0; i < 1200 && run_dir.empty(); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    for (const auto& n : list_dir(runs)) {
-      if (!read_jsonl(runs + "/" + n + "/metrics.jsonl").empty()) run_dir = runs + "/" + n;
-    }
-  }
+  const std::string run_dir = wait_for_logged_step(runs);
   pid_t rank1 = -1;
   for (pid_t c : children_of(pid)) {
     if (environ_of(c).find("\nRANK=1\n") != std::string::npos) rank1 = c;

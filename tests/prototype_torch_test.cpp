@@ -188,24 +188,10 @@ TEST_F(PrototypeTrain, SigtermSavesACheckpointAndExits130) {
       "  model: {type: classifier, channels: [4], hidden: 8}\n  budget: {max_batches: 100000000}\n"
       "  batch_size: 16\n  log_every: 1\n");
   const std::string runs = dir.path() + "/runs";
-  const pid_t pid = ::fork();
+  const pid_t pid = start_rlab({"prototype", f, "--out", runs, "-q"});
   ASSERT_GE(pid, 0);
-  if (pid == 0) {
-    const int devnull = ::open("/dev/null", O_WRONLY);
-    ::dup2(devnull, 1);
-    ::dup2(devnull, 2);
-    ::execl(RLAB_BINARY, RLAB_BINARY, "prototype", f.c_str(), "--out", runs.c_str(), "-q",
-            static_cast<char*>(nullptr));
-    ::_exit(127);
-  }
   // Wait until training has logged a step (metrics.jsonl has a line), then send SIGTERM.
-  std::string run_dir;
-  for (int i = 0; i < 1200 && run_dir.empty(); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    for (const auto& n : list_dir(runs)) {
-      if (!read_jsonl(runs + "/" + n + "/metrics.jsonl").empty()) run_dir = runs + "/" + n;
-    }
-  }
+  const std::string run_dir = wait_for_logged_step(runs);
   ASSERT_FALSE(run_dir.empty());
   ::kill(pid, SIGTERM);
   int status = 0;

@@ -56,16 +56,8 @@ TEST(ReliabilityCrashTorch, PrototypeKilledWithSigkillResumesToTheUninterruptedR
     // Kill once at least this many metric lines are out (after the first checkpoint, step 3).
     const std::size_t at = std::uniform_int_distribution<std::size_t>(4, 36)(rng);
     const std::string runs = dir.path() + "/runs" + std::to_string(seed);
-    const pid_t pid = ::fork();
+    const pid_t pid = start_rlab({"prototype", yaml, "--out", runs, "-q"});
     ASSERT_GE(pid, 0);
-    if (pid == 0) {
-      const int devnull = ::open("/dev/null", O_WRONLY);
-      ::dup2(devnull, 1);
-      ::dup2(devnull, 2);
-      ::execl(RLAB_BINARY, RLAB_BINARY, "prototype", yaml.c_str(), "--out", runs.c_str(), "-q",
-              static_cast<char*>(nullptr));
-      ::_exit(127);
-    }
     std::string run_dir;
     bool done = false;
     for (int i = 0; i < 60000 && !done; ++i) {
