@@ -746,7 +746,8 @@ TEST(PomodoroE2E, ExportsAndReport) {
 TEST(PomodoroE2E, JournalWeekAndSlotsWithSvg) {
   Env e;
   const json ref = reference();
-  const std::string jp = e.dir.write("j.jsonl", reference_journal_text());
+  const std::string journal = reference_journal_text();
+  const std::string jp = e.dir.write("j.jsonl", journal);
   RunResult r = run_rlab({"pomodoro", "journal", "add", "--mood", "3", "--energy", "2", "--note",
                           "tired", "--journal", jp},
                          e.env("2025-04-01T15:10:00+08:00"));
