@@ -16,6 +16,7 @@
 #include <fstream>
 #include <thread>
 
+#include "support/prototype_yaml.h"
 #include "support/run.h"
 
 namespace rlab::test {
@@ -152,11 +153,11 @@ TEST_F(PrototypeTrain, ClassifierLearnsAndRecordsTheExperiment) {
 // Interrupted at step 5 and resumed: the same final weights, metrics and metric lines as a run
 // that was never interrupted.
 TEST_F(PrototypeTrain, ResumeGivesExactlyTheUninterruptedRun) {
-  const std::string yaml =
-      "prototype:\n  data: {dataset: synthetic, samples: 128, size: 16}\n"
-      "  model: {type: classifier, channels: [4], hidden: 8}\n  budget: {max_batches: 12}\n"
+  const std::string yaml = small_classifier_yaml(
+      "samples: 128, size: 16",
+      "  budget: {max_batches: 12}\n"
       "  batch_size: 16\n  log_every: 2\n  eval_every: 4\n  optimizer: {name: sgd, lr: 0.05}\n"
-      "  schedule: {name: step, step_size: 4, gamma: 0.5}\n";
+      "  schedule: {name: step, step_size: 4, gamma: 0.5}\n");
   const RunResult whole = run(yaml);
   ASSERT_EQ(whole.code, 0) << whole.err;
   const RunResult cut = run(yaml, {"--stop-at-step", "5"});
@@ -182,11 +183,10 @@ TEST_F(PrototypeTrain, ResumeGivesExactlyTheUninterruptedRun) {
 // A real SIGTERM during training: the run saves a checkpoint, records status "interrupted" and
 // exits 130; the run can then be resumed.
 TEST_F(PrototypeTrain, SigtermSavesACheckpointAndExits130) {
-  const std::string f = dir.write(
-      "p.yaml",
-      "prototype:\n  data: {dataset: synthetic, samples: 256, size: 16}\n"
-      "  model: {type: classifier, channels: [4], hidden: 8}\n  budget: {max_batches: 100000000}\n"
-      "  batch_size: 16\n  log_every: 1\n");
+  const std::string f =
+      dir.write("p.yaml", small_classifier_yaml("samples: 256, size: 16",
+                                                "  budget: {max_batches: 100000000}\n"
+                                                "  batch_size: 16\n  log_every: 1\n"));
   const std::string runs = dir.path() + "/runs";
   const pid_t pid = start_rlab({"prototype", f, "--out", runs, "-q"});
   ASSERT_GE(pid, 0);
@@ -204,11 +204,10 @@ TEST_F(PrototypeTrain, SigtermSavesACheckpointAndExits130) {
 }
 
 TEST_F(PrototypeTrain, DivergenceStopsWithTheBatchAndExitOne) {
-  const RunResult r =
-      run("prototype:\n  data: {dataset: synthetic, samples: 64, size: 8}\n"
-          "  model: {type: classifier, channels: [4], hidden: 8}\n  optimizer: {name: sgd, lr: "
-          "1.0e+12, momentum: 0}\n"
-          "  budget: {max_batches: 200}\n  batch_size: 16\n  checkpoint_every: 1\n");
+  const RunResult r = run(small_classifier_yaml(
+      "samples: 64, size: 8",
+      "  optimizer: {name: sgd, lr: 1.0e+12, momentum: 0}\n"
+      "  budget: {max_batches: 200}\n  batch_size: 16\n  checkpoint_every: 1\n"));
   EXPECT_EQ(r.code, 1) << r.err;
   const json out = json::parse(r.out);
   EXPECT_EQ(out["status"], "diverged");
@@ -222,11 +221,10 @@ TEST_F(PrototypeTrain, DivergenceStopsWithTheBatchAndExitOne) {
 }
 
 TEST_F(PrototypeTrain, FlatLossIsReported) {
-  const RunResult r =
-      run("prototype:\n  data: {dataset: synthetic, samples: 64, size: 8}\n"
-          "  model: {type: classifier, channels: [4], hidden: 8}\n  optimizer: {name: sgd, lr: "
-          "1.0e-9, momentum: 0}\n"
-          "  budget: {max_batches: 20}\n  batch_size: 16\n  checks: {no_progress_steps: 10}\n");
+  const RunResult r = run(small_classifier_yaml(
+      "samples: 64, size: 8",
+      "  optimizer: {name: sgd, lr: 1.0e-9, momentum: 0}\n"
+      "  budget: {max_batches: 20}\n  batch_size: 16\n  checks: {no_progress_steps: 10}\n"));
   EXPECT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.err.find("rlab: warning: loss has not decreased after 10 steps"), std::string::npos)
       << r.err;
@@ -251,9 +249,9 @@ TEST_F(PrototypeTrain, EveryRecordWrittenIsReadBack) {
           data("not_a_module.pt") + "}\n");
   ASSERT_EQ(failed.code, 3);
   const RunResult diverged =
-      run("prototype:\n  data: {dataset: synthetic, samples: 64, size: 8}\n"
-          "  model: {type: classifier, channels: [4], hidden: 8}\n  optimizer: {name: sgd, lr: "
-          "1.0e+12, momentum: 0}\n  budget: {max_batches: 200}\n  batch_size: 16\n");
+      run(small_classifier_yaml("samples: 64, size: 8",
+                                "  optimizer: {name: sgd, lr: 1.0e+12, momentum: 0}\n  budget: "
+                                "{max_batches: 200}\n  batch_size: 16\n"));
   ASSERT_EQ(diverged.code, 1);
   const RunResult v =
       run_rlab({"validate", runs, runs, "--metric", "test_psnr:higher", "--format", "json"});
