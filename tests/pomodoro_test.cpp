@@ -304,8 +304,9 @@ TEST(PomodoroState, CorruptStateIsAClearError) {
 
 // The reference journal as JSON lines.
 std::string reference_journal_text() {
+  const json ref = reference();
   std::string text;
-  for (const auto& e : reference()["journal"]) text += e.dump() + "\n";
+  for (const auto& e : ref["journal"]) text += e.dump() + "\n";
   return text;
 }
 
