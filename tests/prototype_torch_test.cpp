@@ -42,6 +42,15 @@ class PrototypeTrain : public ::testing::Test {
   }
 };
 
+// The small classifier on 64 synthetic images trained by SGD without momentum at learning rate
+// `lr` for `max_batches` batches of 16, then the YAML lines `rest`.
+std::string plain_sgd_yaml(const std::string& lr, int max_batches, const std::string& rest) {
+  return small_classifier_yaml("samples: 64, size: 8",
+                               "  optimizer: {name: sgd, lr: " + lr +
+                                   ", momentum: 0}\n  budget: {max_batches: " +
+                                   std::to_string(max_batches) + "}\n  batch_size: 16\n" + rest);
+}
+
 std::string tiny_torchscript(const std::string& optimizer) {
   return "prototype:\n  data: {dataset: idx, train_images: " + data("tiny-train-images") +
          ", train_labels: " + data("tiny-train-labels") +
@@ -204,10 +213,7 @@ TEST_F(PrototypeTrain, SigtermSavesACheckpointAndExits130) {
 }
 
 TEST_F(PrototypeTrain, DivergenceStopsWithTheBatchAndExitOne) {
-  const RunResult r = run(small_classifier_yaml(
-      "samples: 64, size: 8",
-      "  optimizer: {name: sgd, lr: 1.0e+12, momentum: 0}\n"
-      "  budget: {max_batches: 200}\n  batch_size: 16\n  checkpoint_every: 1\n"));
+  const RunResult r = run(plain_sgd_yaml("1.0e+12", 200, "  checkpoint_every: 1\n"));
   EXPECT_EQ(r.code, 1) << r.err;
   const json out = json::parse(r.out);
   EXPECT_EQ(out["status"], "diverged");
@@ -221,10 +227,7 @@ TEST_F(PrototypeTrain, DivergenceStopsWithTheBatchAndExitOne) {
 }
 
 TEST_F(PrototypeTrain, FlatLossIsReported) {
-  const RunResult r = run(small_classifier_yaml(
-      "samples: 64, size: 8",
-      "  optimizer: {name: sgd, lr: 1.0e-9, momentum: 0}\n"
-      "  budget: {max_batches: 20}\n  batch_size: 16\n  checks: {no_progress_steps: 10}\n"));
+  const RunResult r = run(plain_sgd_yaml("1.0e-9", 20, "  checks: {no_progress_steps: 10}\n"));
   EXPECT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.err.find("rlab: warning: loss has not decreased after 10 steps"), std::string::npos)
       << r.err;
@@ -248,10 +251,7 @@ TEST_F(PrototypeTrain, EveryRecordWrittenIsReadBack) {
           "  model: {torchscript: " +
           data("not_a_module.pt") + "}\n");
   ASSERT_EQ(failed.code, 3);
-  const RunResult diverged =
-      run(small_classifier_yaml("samples: 64, size: 8",
-                                "  optimizer: {name: sgd, lr: 1.0e+12, momentum: 0}\n  budget: "
-                                "{max_batches: 200}\n  batch_size: 16\n"));
+  const RunResult diverged = run(plain_sgd_yaml("1.0e+12", 200, ""));
   ASSERT_EQ(diverged.code, 1);
   const RunResult v =
       run_rlab({"validate", runs, runs, "--metric", "test_psnr:higher", "--format", "json"});
