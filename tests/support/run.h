@@ -44,6 +44,11 @@ std::string wait_for_logged_step(const std::string& runs);
 RunResult run_inprocess(const std::vector<std::string>& args,
                         const std::vector<std::string>& env = {});
 
+/// Whether `text` begins with `prefix`.
+inline bool starts_with(const std::string& text, const std::string& prefix) {
+  return text.compare(0, prefix.size(), prefix) == 0;
+}
+
 /// Absolute path of a file in the source tree.
 std::string source_path(const std::string& relative);
 
