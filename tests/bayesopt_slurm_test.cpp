@@ -72,7 +72,7 @@ TEST_F(FakeSlurm, TrialsRunAsJobArrays) {
   // Two batches of two trials: two job arrays of two tasks with the resources of the template.
   const std::string log = read_file(dir.path() + "/sbatch.log");
   EXPECT_EQ(std::count(log.begin(), log.end(), '\n'), 2) << log;
-  EXPECT_EQ(log.rfind("--parsable --array=0-1 " + dir.path() + "/slurm/trials-0-", 0), 0U) << log;
+  EXPECT_TRUE(starts_with(log, "--parsable --array=0-1 " + dir.path() + "/slurm/trials-0-")) << log;
   std::string script;
   std::istringstream(log) >> script >> script >> script;
   const std::string text = read_file(script);
@@ -95,10 +95,9 @@ TEST_F(FakeSlurm, SbatchRefusalIsExitFour) {
   tool("sbatch", "echo 'sbatch: error: invalid partition specified: short' >&2\nexit 1\n");
   const RunResult r = run_rlab({"bayesopt", config()}, env());
   EXPECT_EQ(r.code, 4);
-  EXPECT_EQ(r.err.rfind("rlab: error: --executor slurm: sbatch refused the job (exit 1): sbatch: "
-                        "error: invalid partition specified: short (script: ",
-                        0),
-            0U)
+  EXPECT_TRUE(starts_with(r.err,
+                          "rlab: error: --executor slurm: sbatch refused the job (exit 1): sbatch: "
+                          "error: invalid partition specified: short (script: "))
       << r.err;
 }
 
@@ -118,17 +117,8 @@ TEST_F(FakeSlurm, SigintCancelsTheArray) {
   const std::string f = config();
   const std::string err_file = dir.path() + "/stderr";
   const std::string path = "PATH=" + bin() + ":/usr/bin:/bin";
-  const pid_t pid = ::fork();
+  const pid_t pid = start_rlab({"bayesopt", f}, err_file, {path});
   ASSERT_GE(pid, 0);
-  if (pid == 0) {
-    const int devnull = ::open("/dev/null", O_WRONLY);
-    const int err = ::open(err_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    ::dup2(devnull, 1);
-    ::dup2(err, 2);
-    ::putenv(const_cast<char*>(path.c_str()));
-    ::execl(RLAB_BINARY, RLAB_BINARY, "bayesopt", f.c_str(), static_cast<char*>(nullptr));
-    ::_exit(127);
-  }
   for (int i = 0; i < 600 && !std::ifstream(dir.path() + "/polled").good(); ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   ::kill(pid, SIGINT);
@@ -137,9 +127,8 @@ TEST_F(FakeSlurm, SigintCancelsTheArray) {
   ASSERT_TRUE(WIFEXITED(status));
   EXPECT_EQ(WEXITSTATUS(status), 130);
   EXPECT_EQ(read_file(dir.path() + "/cancelled"), "777\n");
-  EXPECT_EQ(read_file(err_file).rfind(
-                "rlab: error: interrupted: cancelled Slurm job array 777 (scancel)\n", 0),
-            0U)
+  EXPECT_TRUE(starts_with(read_file(err_file),
+                          "rlab: error: interrupted: cancelled Slurm job array 777 (scancel)\n"))
       << read_file(err_file);
 }
 

@@ -290,21 +290,27 @@ TEST(ConfigSchema, NestedKindsCheckEveryItemAndEntry) {
       "  levels: [3, 4]\n";
   EXPECT_NO_THROW(config::check(parse_config(ok, "t.yaml")["toy"], s));
 
-  expect_refused("toy:\n  items: []\n", "2", "missing required key 'title'");
-  expect_refused("toy:\n  title: t\n  items:\n    - name: a\n    - weight: 2\n", "5", "name");
-  expect_refused("toy:\n  title: t\n  items:\n    - name: a\n      weight: -2\n", "5", "weight");
-  expect_refused("toy:\n  title: t\n  items:\n    - name: a\n      wieght: 2\n", "5",
-                 "did you mean 'weight'");
-  expect_refused("toy:\n  title: t\n  items: 3\n", "3", "must be a list");
-  expect_refused("toy:\n  title: t\n  items:\n    - 3\n", "4", "map");
-  expect_refused("toy:\n  title: t\n  space:\n    lr: {type: real, low: 7}\n", "4", "low");
-  expect_refused("toy:\n  title: t\n  space:\n    lr: {low: 1}\n", "4", "type");
-  expect_refused("toy:\n  title: t\n  space:\n    lr: {type: real}\n    lr: {type: int}\n", "5",
-                 "lr");
-  expect_refused("toy:\n  title: t\n  space: [1]\n", "3", "map");
-  expect_refused("toy:\n  title: t\n  tags: {a: 10}\n", "3", "a");
-  expect_refused("toy:\n  title: t\n  tags: {a: .nan}\n", "3", "a");
-  expect_refused("toy:\n  title: t\n  levels: [1, 0]\n", "3", "levels");
+  const struct {
+    const char* yaml;
+    const char* where;
+    const char* words;
+  } refused[] = {
+      {"toy:\n  items: []\n", "2", "missing required key 'title'"},
+      {"toy:\n  title: t\n  items:\n    - name: a\n    - weight: 2\n", "5", "name"},
+      {"toy:\n  title: t\n  items:\n    - name: a\n      weight: -2\n", "5", "weight"},
+      {"toy:\n  title: t\n  items:\n    - name: a\n      wieght: 2\n", "5",
+       "did you mean 'weight'"},
+      {"toy:\n  title: t\n  items: 3\n", "3", "must be a list"},
+      {"toy:\n  title: t\n  items:\n    - 3\n", "4", "map"},
+      {"toy:\n  title: t\n  space:\n    lr: {type: real, low: 7}\n", "4", "low"},
+      {"toy:\n  title: t\n  space:\n    lr: {low: 1}\n", "4", "type"},
+      {"toy:\n  title: t\n  space:\n    lr: {type: real}\n    lr: {type: int}\n", "5", "lr"},
+      {"toy:\n  title: t\n  space: [1]\n", "3", "map"},
+      {"toy:\n  title: t\n  tags: {a: 10}\n", "3", "a"},
+      {"toy:\n  title: t\n  tags: {a: .nan}\n", "3", "a"},
+      {"toy:\n  title: t\n  levels: [1, 0]\n", "3", "levels"},
+  };
+  for (const auto& r : refused) expect_refused(r.yaml, r.where, r.words);
 }
 
 TEST(ConfigSchema, NestedKindsWriteAReferenceThatPassesItsOwnCheck) {

@@ -379,6 +379,13 @@ TEST(EdgeInputs, PrototypeExpectationOfAMetricTheModelNeverReports) {
   EXPECT_FALSE(std::filesystem::exists(out));
 }
 
+// The message `rlab bayesopt CONFIG` is refused with as invalid input (exit code 3).
+std::string bayesopt_refusal(const std::string& config) {
+  const RunResult r = run_rlab({"bayesopt", config});
+  EXPECT_EQ(r.code, 3);
+  return r.err;
+}
+
 TEST(EdgeInputs, BayesoptPrototypeObjectiveOfAMetricTheModelNeverReports) {
   TempDir dir;
   dir.write("p.yaml", "prototype:\n  data: {dataset: synthetic, samples: 64}\n");
@@ -387,14 +394,13 @@ TEST(EdgeInputs, BayesoptPrototypeObjectiveOfAMetricTheModelNeverReports) {
       "bayesopt:\n  objective: {type: prototype, config: p.yaml, metric: test_accuracy}\n"
       "  space:\n    optimizer.lr: {type: real, low: 0.0001, high: 0.1, prior: log-uniform}\n"
       "  n_calls: 3\n");
-  const RunResult r = run_rlab({"bayesopt", f});
-  EXPECT_EQ(r.code, 3);
-  EXPECT_EQ(r.err, "rlab: error: " + f +
-                       ":2:56: 'objective.metric' test_accuracy is not reported by the "
-                       "autoencoder model of " +
-                       dir.path() +
-                       "/p.yaml (its runs report: train_loss, val_loss, val_mse, val_psnr, "
-                       "test_loss, test_mse, test_psnr, compression_ratio)\n");
+  EXPECT_EQ(bayesopt_refusal(f),
+            "rlab: error: " + f +
+                ":2:56: 'objective.metric' test_accuracy is not reported by the "
+                "autoencoder model of " +
+                dir.path() +
+                "/p.yaml (its runs report: train_loss, val_loss, val_mse, val_psnr, "
+                "test_loss, test_mse, test_psnr, compression_ratio)\n");
   // A typo gets a suggestion.
   dir.write("c.yaml",
             "prototype:\n  data: {dataset: synthetic, samples: 64, size: 8}\n"
@@ -403,14 +409,13 @@ TEST(EdgeInputs, BayesoptPrototypeObjectiveOfAMetricTheModelNeverReports) {
       dir.write("bo2.yaml",
                 "bayesopt:\n  objective: {type: prototype, config: c.yaml, metric: val_acuracy}\n"
                 "  space:\n    optimizer.lr: {type: real, low: 0.0001, high: 0.1}\n");
-  const RunResult t = run_rlab({"bayesopt", g});
-  EXPECT_EQ(t.code, 3);
-  EXPECT_EQ(t.err, "rlab: error: " + g +
-                       ":2:56: 'objective.metric' val_acuracy is not reported by the classifier "
-                       "model of " +
-                       dir.path() +
-                       "/c.yaml (did you mean 'val_accuracy'?) (its runs report: train_loss, "
-                       "val_loss, val_accuracy, test_loss, test_accuracy)\n");
+  EXPECT_EQ(bayesopt_refusal(g),
+            "rlab: error: " + g +
+                ":2:56: 'objective.metric' val_acuracy is not reported by the classifier "
+                "model of " +
+                dir.path() +
+                "/c.yaml (did you mean 'val_accuracy'?) (its runs report: train_loss, "
+                "val_loss, val_accuracy, test_loss, test_accuracy)\n");
 }
 
 }  // namespace

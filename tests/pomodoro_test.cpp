@@ -302,11 +302,16 @@ TEST(PomodoroState, CorruptStateIsAClearError) {
 // ---------------------------------------------------------------------------------------------
 // Journal
 
-std::vector<pd::Mood> reference_journal() {
+// The reference journal as JSON lines.
+std::string reference_journal_text() {
   const json ref = reference();
   std::string text;
   for (const auto& e : ref["journal"]) text += e.dump() + "\n";
-  return pd::parse_journal(text, "j");
+  return text;
+}
+
+std::vector<pd::Mood> reference_journal() {
+  return pd::parse_journal(reference_journal_text(), "j");
 }
 
 TEST(PomodoroJournal, SlotsMatchPythonStatistics) {
@@ -395,6 +400,20 @@ struct Env {
     return {"RLAB_HOME=" + dir.path(), "RLAB_NOW=" + now, "TZ=Asia/Shanghai", "NO_COLOR=1"};
   }
   std::string history() const { return slurp(dir.path() + "/data/pomodoro/history"); }
+  // The message rlab refuses `args` with as invalid input (exit code 3) at time `now`.
+  std::string refusal(const std::vector<std::string>& args, const std::string& now) const {
+    const RunResult r = run_rlab(args, env(now));
+    EXPECT_EQ(r.code, 3);
+    return r.err;
+  }
+  // Plans `yaml` written as p.yaml: the refusal's message after "rlab: error: <p.yaml>".
+  std::string plan_refusal(const std::string& yaml) const {
+    const std::string f = dir.write("p.yaml", yaml);
+    const std::string err = refusal({"pomodoro", "plan", f}, "2025-03-01T08:00:00Z");
+    const std::string prefix = "rlab: error: " + f;
+    EXPECT_EQ(err.substr(0, prefix.size()), prefix);
+    return err.substr(std::min(prefix.size(), err.size()));
+  }
 };
 
 std::string example() { return source_path("configs/examples/pomodoro.yaml"); }
@@ -455,9 +474,7 @@ for ev in cal.walk('VEVENT'):
 TEST(PomodoroE2E, DeepTaskMovesToBestJournalSlot) {
   Env e;
   const json ref = reference();
-  std::string journal;
-  for (const auto& x : ref["journal"]) journal += x.dump() + "\n";
-  const std::string jp = e.dir.write("journal.jsonl", journal);
+  const std::string jp = e.dir.write("journal.jsonl", reference_journal_text());
   const RunResult r = run_rlab({"pomodoro", "plan", example(), "--journal", jp, "--format", "json"},
                                e.env("2025-03-01T08:00:00Z"));
   ASSERT_EQ(r.code, 0) << r.err;
@@ -479,17 +496,12 @@ TEST(PomodoroE2E, DeepTaskMovesToBestJournalSlot) {
 // The bad inputs of the issue, each with its exit code and error line.
 TEST(PomodoroE2E, OverlappingFixedBlocks) {
   Env e;
-  const std::string f = e.dir.write("p.yaml",
-                                    "date: 2025-03-03\n"
-                                    "fixed:\n"
-                                    "  - {title: Lunch, start: \"12:00\", end: \"13:00\"}\n"
-                                    "  - {title: Seminar, start: \"12:30\", end: \"14:00\"}\n"
-                                    "tasks: [{title: x}]\n");
-  const RunResult r = run_rlab({"pomodoro", "plan", f}, e.env("2025-03-01T08:00:00Z"));
-  EXPECT_EQ(r.code, 3);
-  EXPECT_EQ(r.err,
-            "rlab: error: " + f +
-                ":4:5: fixed block 'Seminar' (12:30-14:00) overlaps 'Lunch' (12:00-13:00)\n");
+  EXPECT_EQ(e.plan_refusal("date: 2025-03-03\n"
+                           "fixed:\n"
+                           "  - {title: Lunch, start: \"12:00\", end: \"13:00\"}\n"
+                           "  - {title: Seminar, start: \"12:30\", end: \"14:00\"}\n"
+                           "tasks: [{title: x}]\n"),
+            ":4:5: fixed block 'Seminar' (12:30-14:00) overlaps 'Lunch' (12:00-13:00)\n");
 }
 
 TEST(PomodoroE2E, TasksThatCannotFitAreListed) {
@@ -523,31 +535,19 @@ TEST(PomodoroE2E, TasksThatCannotFitAreListed) {
 
 TEST(PomodoroE2E, UnknownTaskType) {
   Env e;
-  const std::string f =
-      e.dir.write("p.yaml", "date: 2025-03-03\ntasks:\n  - {title: x, type: codng}\n");
-  const RunResult r = run_rlab({"pomodoro", "plan", f}, e.env("2025-03-01T08:00:00Z"));
-  EXPECT_EQ(r.code, 3);
-  EXPECT_EQ(r.err, "rlab: error: " + f +
-                       ":3:22: unknown task type 'codng' (did you mean 'coding'?) (profiles: "
-                       "classic, coding, debugging, other, reading)\n");
-  const RunResult s =
-      run_rlab({"pomodoro", "start", "--type", "nap"}, e.env("2025-03-03T09:00:00+08:00"));
-  EXPECT_EQ(s.code, 3);
-  EXPECT_EQ(s.err,
+  EXPECT_EQ(e.plan_refusal("date: 2025-03-03\ntasks:\n  - {title: x, type: codng}\n"),
+            ":3:22: unknown task type 'codng' (did you mean 'coding'?) (profiles: "
+            "classic, coding, debugging, other, reading)\n");
+  EXPECT_EQ(e.refusal({"pomodoro", "start", "--type", "nap"}, "2025-03-03T09:00:00+08:00"),
             "rlab: error: --type nap: unknown task type 'nap' (profiles: classic, coding, "
             "debugging, other, reading)\n");
 }
 
 TEST(PomodoroE2E, UnknownTimeZone) {
   Env e;
-  const std::string f =
-      e.dir.write("p.yaml", "timezone: Europe/Berln\ndate: 2025-03-03\ntasks: [{title: x}]\n");
-  const RunResult r = run_rlab({"pomodoro", "plan", f}, e.env("2025-03-01T08:00:00Z"));
-  EXPECT_EQ(r.code, 3);
-  EXPECT_EQ(r.err,
-            "rlab: error: " + f +
-                ":1:11: unknown time zone 'Europe/Berln' (did you mean 'Europe/Berlin'?) (an "
-                "IANA name such as Europe/Berlin or Asia/Shanghai)\n");
+  EXPECT_EQ(e.plan_refusal("timezone: Europe/Berln\ndate: 2025-03-03\ntasks: [{title: x}]\n"),
+            ":1:11: unknown time zone 'Europe/Berln' (did you mean 'Europe/Berlin'?) (an "
+            "IANA name such as Europe/Berlin or Asia/Shanghai)\n");
 }
 
 TEST(PomodoroE2E, MoodAndEnergyOutsideOneToTen) {
@@ -747,8 +747,7 @@ TEST(PomodoroE2E, ExportsAndReport) {
 TEST(PomodoroE2E, JournalWeekAndSlotsWithSvg) {
   Env e;
   const json ref = reference();
-  std::string journal;
-  for (const auto& x : ref["journal"]) journal += x.dump() + "\n";
+  const std::string journal = reference_journal_text();
   const std::string jp = e.dir.write("j.jsonl", journal);
   RunResult r = run_rlab({"pomodoro", "journal", "add", "--mood", "3", "--energy", "2", "--note",
                           "tired", "--journal", jp},

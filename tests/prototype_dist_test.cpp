@@ -21,6 +21,7 @@
 #include <sstream>
 #include <thread>
 
+#include "support/prototype_yaml.h"
 #include "support/run.h"
 
 namespace rlab::test {
@@ -106,9 +107,9 @@ TEST(PrototypeDistributed, UnevenShardsMatchOneProcess) {
   TempDir dir;
   const std::string f = dir.write(
       "p.yaml",
-      "prototype:\n  data: {dataset: synthetic, samples: 60, size: 8, classes: 3, seed: 5}\n"
-      "  model: {type: classifier, channels: [4], hidden: 8}\n  optimizer: {name: sgd, lr: 0.1}\n"
-      "  budget: {epochs: 2}\n  batch_size: 10\n  eval_every: 3\n");
+      small_classifier_yaml("samples: 60, size: 8, classes: 3, seed: 5",
+                            "  optimizer: {name: sgd, lr: 0.1}\n"
+                            "  budget: {epochs: 2}\n  batch_size: 10\n  eval_every: 3\n"));
   const RunResult three = run_rlab({"prototype", f, "--nproc", "3", "--out", dir.path() + "/a",
                                     "--format", "json", "--dist-timeout", "60"});
   ASSERT_EQ(three.code, 0) << three.err;
@@ -127,11 +128,10 @@ TEST(PrototypeDistributed, UnevenShardsMatchOneProcess) {
 // checkpoint) and resumed with the ranks again ends where one uninterrupted process ends.
 TEST(PrototypeDistributed, InterruptedAndResumedMatchesOneProcess) {
   TempDir dir;
-  const std::string f = dir.write(
-      "p.yaml",
-      "prototype:\n  data: {dataset: synthetic, samples: 60, size: 8, classes: 3, seed: 5}\n"
-      "  model: {type: classifier, channels: [4], hidden: 8}\n  optimizer: {name: adam, lr: 0.01}\n"
-      "  budget: {max_batches: 9}\n  batch_size: 10\n");
+  const std::string f =
+      dir.write("p.yaml", small_classifier_yaml("samples: 60, size: 8, classes: 3, seed: 5",
+                                                "  optimizer: {name: adam, lr: 0.01}\n"
+                                                "  budget: {max_batches: 9}\n  batch_size: 10\n"));
   const RunResult cut = run_rlab({"prototype", f, "--nproc", "2", "--out", dir.path() + "/a",
                                   "--format", "json", "--stop-at-step", "5"});
   ASSERT_EQ(cut.code, 130) << cut.err;
@@ -211,32 +211,17 @@ std::vector<pid_t> children_of(pid_t parent) {
 // seconds (its next all-reduce fails), the launcher names the dead rank, exit 4.
 TEST(PrototypeDistributed, RankThatDiesStopsTheOthers) {
   TempDir dir;
-  const std::string f = dir.write(
-      "p.yaml",
-      "prototype:\n  data: {dataset: synthetic, samples: 256, size: 16}\n"
-      "  model: {type: classifier, channels: [4], hidden: 8}\n  budget: {max_batches: 100000000}\n"
-      "  batch_size: 16\n  log_every: 1\n");
+  const std::string f =
+      dir.write("p.yaml", small_classifier_yaml("samples: 256, size: 16",
+                                                "  budget: {max_batches: 100000000}\n"
+                                                "  batch_size: 16\n  log_every: 1\n"));
   const std::string runs = dir.path() + "/runs";
   const std::string err_file = dir.path() + "/stderr";
-  const pid_t pid = ::fork();
+  const pid_t pid =
+      start_rlab({"prototype", f, "--nproc", "2", "--out", runs, "--dist-timeout", "30"}, err_file);
   ASSERT_GE(pid, 0);
-  if (pid == 0) {
-    const int devnull = ::open("/dev/null", O_WRONLY);
-    const int err = ::open(err_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    ::dup2(devnull, 1);
-    ::dup2(err, 2);
-    ::execl(RLAB_BINARY, RLAB_BINARY, "prototype", f.c_str(), "--nproc", "2", "--out", runs.c_str(),
-            "--dist-timeout", "30", static_cast<char*>(nullptr));
-    ::_exit(127);
-  }
   // Wait until rank 0 has logged a step, then kill rank 1.
-  std::string run_dir;
-  for (int i = 0; i < 1200 && run_dir.empty(); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    for (const auto& n : list_dir(runs)) {
-      if (!read_jsonl(runs + "/" + n + "/metrics.jsonl").empty()) run_dir = runs + "/" + n;
-    }
-  }
+  const std::string run_dir = wait_for_logged_step(runs);
   pid_t rank1 = -1;
   for (pid_t c : children_of(pid)) {
     if (environ_of(c).find("\nRANK=1\n") != std::string::npos) rank1 = c;
@@ -278,11 +263,9 @@ TEST(PrototypeDistributed, RankThatDiesStopsTheOthers) {
 
 TEST(PrototypeProgress, DrawnOnATerminalOnly) {
   TempDir dir;
-  const std::string f = dir.write(
-      "p.yaml",
-      "prototype:\n  data: {dataset: synthetic, samples: 64, size: 8}\n"
-      "  model: {type: classifier, channels: [4], hidden: 8}\n  budget: {max_batches: 7}\n"
-      "  batch_size: 16\n");
+  const std::string f = dir.write("p.yaml", small_classifier_yaml("samples: 64, size: 8",
+                                                                  "  budget: {max_batches: 7}\n"
+                                                                  "  batch_size: 16\n"));
   const std::string runs = dir.path() + "/runs";
   int fd = -1;
   const pid_t pid = ::forkpty(&fd, nullptr, nullptr, nullptr);

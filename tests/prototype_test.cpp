@@ -37,6 +37,18 @@ std::string be32(std::uint32_t v) {
                      static_cast<char>(v >> 8), static_cast<char>(v)};
 }
 
+// Checks each channel's mean and standard deviation against the reference values.
+void expect_channel_stats(const p::Images& im, const std::vector<double>& want_mean,
+                          const std::vector<double>& want_sd, double tol) {
+  std::vector<double> mean;
+  std::vector<double> sd;
+  p::channel_stats(im, mean, sd);
+  ASSERT_GE(mean.size(), want_mean.size());
+  ASSERT_GE(sd.size(), want_sd.size());
+  for (std::size_t c = 0; c < want_mean.size(); ++c) EXPECT_NEAR(mean[c], want_mean[c], tol) << c;
+  for (std::size_t c = 0; c < want_sd.size(); ++c) EXPECT_NEAR(sd[c], want_sd[c], tol) << c;
+}
+
 TEST(PrototypeIdx, MatchesNumpyRawAndGzip) {
   const json ref = reference()["small_idx"];
   for (const std::string suffix : {"", ".gz"}) {
@@ -57,11 +69,7 @@ TEST(PrototypeIdx, MatchesNumpyRawAndGzip) {
     }
     EXPECT_EQ(std::vector<int>(im.labels.begin(), im.labels.end()),
               ref["labels"].get<std::vector<int>>());
-    std::vector<double> mean;
-    std::vector<double> sd;
-    p::channel_stats(im, mean, sd);
-    EXPECT_NEAR(mean[0], ref["mean"].get<double>(), 1e-12);
-    EXPECT_NEAR(sd[0], ref["std"].get<double>(), 1e-12);
+    expect_channel_stats(im, {ref["mean"].get<double>()}, {ref["std"].get<double>()}, 1e-12);
   }
 }
 
@@ -87,11 +95,8 @@ TEST(PrototypeIdx, DebianFashionMnistMatchesNumpy) {
   long long s_last = 0;
   for (int k = 0; k < 784; ++k) s_last += te.pixels[static_cast<std::size_t>(9999 * 784 + k)];
   EXPECT_EQ(s_last, ref["test_image9999_sum"].get<long long>());
-  std::vector<double> mean;
-  std::vector<double> sd;
-  p::channel_stats(tr, mean, sd);
-  EXPECT_NEAR(mean[0], ref["train_mean"].get<double>(), 1e-9);
-  EXPECT_NEAR(sd[0], ref["train_std"].get<double>(), 1e-9);
+  expect_channel_stats(tr, {ref["train_mean"].get<double>()}, {ref["train_std"].get<double>()},
+                       1e-9);
 }
 
 TEST(PrototypeIdx, CorruptFilesGiveClearErrors) {
@@ -138,13 +143,8 @@ TEST(PrototypeCifar, MatchesNumpyAndRejectsTruncated) {
   long long sum = 0;
   for (auto v : im.pixels) sum += v;
   EXPECT_EQ(sum, ref["pixel_sum"].get<long long>());
-  std::vector<double> mean;
-  std::vector<double> sd;
-  p::channel_stats(im, mean, sd);
-  for (int c = 0; c < 3; ++c) {
-    EXPECT_NEAR(mean[static_cast<std::size_t>(c)], ref["channel_mean"][c].get<double>(), 1e-12);
-    EXPECT_NEAR(sd[static_cast<std::size_t>(c)], ref["channel_std"][c].get<double>(), 1e-12);
-  }
+  expect_channel_stats(im, ref["channel_mean"].get<std::vector<double>>(),
+                       ref["channel_std"].get<std::vector<double>>(), 1e-12);
   try {
     p::parse_cifar10({{"b.bin", bytes.substr(0, 3073 * 2 + 100)}});
     FAIL();
@@ -321,45 +321,44 @@ class PrototypeBadInput : public ::testing::Test {
     return run_inprocess(args);
   }
   std::string f() const { return dir.path() + "/p.yaml"; }
+  // The message of a run refused as invalid input (exit code 3).
+  std::string refusal(const std::string& yaml, std::vector<std::string> extra = {}) {
+    const RunResult r = run(yaml, std::move(extra));
+    EXPECT_EQ(r.code, 3);
+    return r.err;
+  }
 };
 
 const std::string kSynthetic = "prototype:\n  data: {dataset: synthetic, samples: 64}\n";
 
 TEST_F(PrototypeBadInput, UnknownModel) {
-  const RunResult r = run(kSynthetic + "  model: {type: resnet}\n");
-  EXPECT_EQ(r.code, 3);
-  EXPECT_EQ(r.err, "rlab: error: " + f() +
-                       ":3:17: 'prototype.model.type' is 'resnet', must be one of autoencoder, "
-                       "classifier, torchscript\n");
+  EXPECT_EQ(refusal(kSynthetic + "  model: {type: resnet}\n"),
+            "rlab: error: " + f() +
+                ":3:17: 'prototype.model.type' is 'resnet', must be one of autoencoder, "
+                "classifier, torchscript\n");
 }
 
 TEST_F(PrototypeBadInput, UnknownOptimizer) {
-  const RunResult r = run(kSynthetic + "  optimizer: {name: adagrad}\n");
-  EXPECT_EQ(r.code, 3);
-  EXPECT_EQ(r.err, "rlab: error: " + f() +
-                       ":3:21: 'prototype.optimizer.name' is 'adagrad', must be one of adam, "
-                       "adamw, sgd, layerwise-adam\n");
+  EXPECT_EQ(refusal(kSynthetic + "  optimizer: {name: adagrad}\n"),
+            "rlab: error: " + f() +
+                ":3:21: 'prototype.optimizer.name' is 'adagrad', must be one of adam, "
+                "adamw, sgd, layerwise-adam\n");
 }
 
 TEST_F(PrototypeBadInput, NegativeLearningRate) {
-  const RunResult r = run(kSynthetic + "  optimizer: {lr: -0.1}\n");
-  EXPECT_EQ(r.code, 3);
-  EXPECT_EQ(r.err,
+  EXPECT_EQ(refusal(kSynthetic + "  optimizer: {lr: -0.1}\n"),
             "rlab: error: " + f() + ":3:19: 'prototype.optimizer.lr' is -0.1, must be > 0\n");
 }
 
 TEST_F(PrototypeBadInput, BatchSizeZero) {
-  const RunResult r = run(kSynthetic + "  batch_size: 0\n");
-  EXPECT_EQ(r.code, 3);
+  const std::string err = refusal(kSynthetic + "  batch_size: 0\n");
   EXPECT_EQ(
-      r.err.substr(0, r.err.find('\n')),
+      err.substr(0, err.find('\n')),
       "rlab: error: " + f() + ":3:15: 'prototype.batch_size' is 0, must be between 1 and 65536");
 }
 
 TEST_F(PrototypeBadInput, DatasetPathMissing) {
-  const RunResult r = run("prototype:\n  data: {dataset: idx, path: /nonexistent/fmnist}\n");
-  EXPECT_EQ(r.code, 3);
-  EXPECT_EQ(r.err,
+  EXPECT_EQ(refusal("prototype:\n  data: {dataset: idx, path: /nonexistent/fmnist}\n"),
             "rlab: error: " + f() + ":2:30: dataset path '/nonexistent/fmnist' does not exist\n");
 }
 
@@ -367,9 +366,7 @@ TEST_F(PrototypeBadInput, IdxWithWrongMagic) {
   std::string bytes = read_file(data("small-images-idx3-ubyte"));
   bytes[3] = 0x04;
   const std::string img = dir.write("bad-images", bytes);
-  const RunResult r = run("prototype:\n  data: {dataset: idx, train_images: bad-images}\n");
-  EXPECT_EQ(r.code, 3);
-  EXPECT_EQ(r.err,
+  EXPECT_EQ(refusal("prototype:\n  data: {dataset: idx, train_images: bad-images}\n"),
             "rlab: error: " + img +
                 ": not an IDX image file (magic 0x00000804, expected 0x00000803: unsigned bytes, 3 "
                 "dimensions)\n");
@@ -379,20 +376,17 @@ TEST_F(PrototypeBadInput, CifarTruncated) {
   const std::string bytes = read_file(data("cifar_batch.bin"));
   ::mkdir((dir.path() + "/cifar").c_str(), 0755);
   const std::string b = dir.write("cifar/data_batch_1.bin", bytes.substr(0, 3073 + 10));
-  const RunResult r = run("prototype:\n  data: {dataset: cifar10, path: cifar}\n");
-  EXPECT_EQ(r.code, 3);
   EXPECT_EQ(
-      r.err,
+      refusal("prototype:\n  data: {dataset: cifar10, path: cifar}\n"),
       "rlab: error: " + b +
           ": truncated: 3083 bytes is not a whole number of 3073-byte CIFAR-10 records (1 records "
           "and 10 bytes)\n");
 }
 
 TEST_F(PrototypeBadInput, TorchScriptFileMissing) {
-  const RunResult r = run(kSynthetic + "  model: {torchscript: none.pt}\n");
-  EXPECT_EQ(r.code, 3);
-  EXPECT_EQ(r.err, "rlab: error: " + f() + ":3:24: TorchScript file '" + dir.path() +
-                       "/none.pt' does not exist\n");
+  EXPECT_EQ(refusal(kSynthetic + "  model: {torchscript: none.pt}\n"),
+            "rlab: error: " + f() + ":3:24: TorchScript file '" + dir.path() +
+                "/none.pt' does not exist\n");
 }
 
 TEST_F(PrototypeBadInput, ResumeFromARunWithAnotherModel) {
@@ -401,23 +395,17 @@ TEST_F(PrototypeBadInput, ResumeFromARunWithAnotherModel) {
   dir.write(
       "old/record.yaml",
       "\"id\": \"EXP-20250101-001\"\n\"config\":\n  \"model\":\n    \"type\": \"classifier\"\n");
-  const RunResult r =
-      run(kSynthetic + "  model: {type: autoencoder}\n", {"--resume", dir.path() + "/old"});
-  EXPECT_EQ(r.code, 3);
-  EXPECT_EQ(r.err,
-            "rlab: error: " + f() + ":3:10: --resume " + dir.path() +
-                "/old trained model {\"type\":\"classifier\"}, this config asks for "
-                "{\"channels\":[16,32],\"task\":\"reconstruction\",\"type\":\"autoencoder\"}\n");
+  EXPECT_EQ(
+      refusal(kSynthetic + "  model: {type: autoencoder}\n", {"--resume", dir.path() + "/old"}),
+      "rlab: error: " + f() + ":3:10: --resume " + dir.path() +
+          "/old trained model {\"type\":\"classifier\"}, this config asks for "
+          "{\"channels\":[16,32],\"task\":\"reconstruction\",\"type\":\"autoencoder\"}\n");
 }
 
 TEST_F(PrototypeBadInput, BadDeviceAndExpectation) {
-  RunResult r = run(kSynthetic + "  device: gpu\n");
-  EXPECT_EQ(r.code, 3);
-  EXPECT_EQ(r.err,
+  EXPECT_EQ(refusal(kSynthetic + "  device: gpu\n"),
             "rlab: error: " + f() + ":3:11: device 'gpu' must be auto, cpu, cuda or cuda:N\n");
-  r = run(kSynthetic, {"--expect", "psnr ~ 3"});
-  EXPECT_EQ(r.code, 3);
-  EXPECT_EQ(r.err,
+  EXPECT_EQ(refusal(kSynthetic, {"--expect", "psnr ~ 3"}),
             "rlab: error: --expect: expected result 'psnr ~ 3' must be METRIC OP NUMBER, e.g. "
             "'psnr>=20' or 'val_accuracy > 0.9' (OP: >= > <= < ==)\n");
 }

@@ -16,6 +16,7 @@
 #include <fstream>
 #include <thread>
 
+#include "support/prototype_yaml.h"
 #include "support/run.h"
 
 namespace rlab::test {
@@ -40,6 +41,15 @@ class PrototypeTrain : public ::testing::Test {
     return run_rlab(args);
   }
 };
+
+// The small classifier on 64 synthetic images trained by SGD without momentum at learning rate
+// `lr` for `max_batches` batches of 16, then the YAML lines `rest`.
+std::string plain_sgd_yaml(const std::string& lr, int max_batches, const std::string& rest) {
+  return small_classifier_yaml("samples: 64, size: 8",
+                               "  optimizer: {name: sgd, lr: " + lr +
+                                   ", momentum: 0}\n  budget: {max_batches: " +
+                                   std::to_string(max_batches) + "}\n  batch_size: 16\n" + rest);
+}
 
 std::string tiny_torchscript(const std::string& optimizer) {
   return "prototype:\n  data: {dataset: idx, train_images: " + data("tiny-train-images") +
@@ -152,11 +162,11 @@ TEST_F(PrototypeTrain, ClassifierLearnsAndRecordsTheExperiment) {
 // Interrupted at step 5 and resumed: the same final weights, metrics and metric lines as a run
 // that was never interrupted.
 TEST_F(PrototypeTrain, ResumeGivesExactlyTheUninterruptedRun) {
-  const std::string yaml =
-      "prototype:\n  data: {dataset: synthetic, samples: 128, size: 16}\n"
-      "  model: {type: classifier, channels: [4], hidden: 8}\n  budget: {max_batches: 12}\n"
+  const std::string yaml = small_classifier_yaml(
+      "samples: 128, size: 16",
+      "  budget: {max_batches: 12}\n"
       "  batch_size: 16\n  log_every: 2\n  eval_every: 4\n  optimizer: {name: sgd, lr: 0.05}\n"
-      "  schedule: {name: step, step_size: 4, gamma: 0.5}\n";
+      "  schedule: {name: step, step_size: 4, gamma: 0.5}\n");
   const RunResult whole = run(yaml);
   ASSERT_EQ(whole.code, 0) << whole.err;
   const RunResult cut = run(yaml, {"--stop-at-step", "5"});
@@ -182,30 +192,15 @@ TEST_F(PrototypeTrain, ResumeGivesExactlyTheUninterruptedRun) {
 // A real SIGTERM during training: the run saves a checkpoint, records status "interrupted" and
 // exits 130; the run can then be resumed.
 TEST_F(PrototypeTrain, SigtermSavesACheckpointAndExits130) {
-  const std::string f = dir.write(
-      "p.yaml",
-      "prototype:\n  data: {dataset: synthetic, samples: 256, size: 16}\n"
-      "  model: {type: classifier, channels: [4], hidden: 8}\n  budget: {max_batches: 100000000}\n"
-      "  batch_size: 16\n  log_every: 1\n");
+  const std::string f =
+      dir.write("p.yaml", small_classifier_yaml("samples: 256, size: 16",
+                                                "  budget: {max_batches: 100000000}\n"
+                                                "  batch_size: 16\n  log_every: 1\n"));
   const std::string runs = dir.path() + "/runs";
-  const pid_t pid = ::fork();
+  const pid_t pid = start_rlab({"prototype", f, "--out", runs, "-q"});
   ASSERT_GE(pid, 0);
-  if (pid == 0) {
-    const int devnull = ::open("/dev/null", O_WRONLY);
-    ::dup2(devnull, 1);
-    ::dup2(devnull, 2);
-    ::execl(RLAB_BINARY, RLAB_BINARY, "prototype", f.c_str(), "--out", runs.c_str(), "-q",
-            static_cast<char*>(nullptr));
-    ::_exit(127);
-  }
   // Wait until training has logged a step (metrics.jsonl has a line), then send SIGTERM.
-  std::string run_dir;
-  for (int i = 0; i < 1200 && run_dir.empty(); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    for (const auto& n : list_dir(runs)) {
-      if (!read_jsonl(runs + "/" + n + "/metrics.jsonl").empty()) run_dir = runs + "/" + n;
-    }
-  }
+  const std::string run_dir = wait_for_logged_step(runs);
   ASSERT_FALSE(run_dir.empty());
   ::kill(pid, SIGTERM);
   int status = 0;
@@ -218,11 +213,7 @@ TEST_F(PrototypeTrain, SigtermSavesACheckpointAndExits130) {
 }
 
 TEST_F(PrototypeTrain, DivergenceStopsWithTheBatchAndExitOne) {
-  const RunResult r =
-      run("prototype:\n  data: {dataset: synthetic, samples: 64, size: 8}\n"
-          "  model: {type: classifier, channels: [4], hidden: 8}\n  optimizer: {name: sgd, lr: "
-          "1.0e+12, momentum: 0}\n"
-          "  budget: {max_batches: 200}\n  batch_size: 16\n  checkpoint_every: 1\n");
+  const RunResult r = run(plain_sgd_yaml("1.0e+12", 200, "  checkpoint_every: 1\n"));
   EXPECT_EQ(r.code, 1) << r.err;
   const json out = json::parse(r.out);
   EXPECT_EQ(out["status"], "diverged");
@@ -236,11 +227,7 @@ TEST_F(PrototypeTrain, DivergenceStopsWithTheBatchAndExitOne) {
 }
 
 TEST_F(PrototypeTrain, FlatLossIsReported) {
-  const RunResult r =
-      run("prototype:\n  data: {dataset: synthetic, samples: 64, size: 8}\n"
-          "  model: {type: classifier, channels: [4], hidden: 8}\n  optimizer: {name: sgd, lr: "
-          "1.0e-9, momentum: 0}\n"
-          "  budget: {max_batches: 20}\n  batch_size: 16\n  checks: {no_progress_steps: 10}\n");
+  const RunResult r = run(plain_sgd_yaml("1.0e-9", 20, "  checks: {no_progress_steps: 10}\n"));
   EXPECT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.err.find("rlab: warning: loss has not decreased after 10 steps"), std::string::npos)
       << r.err;
@@ -264,10 +251,7 @@ TEST_F(PrototypeTrain, EveryRecordWrittenIsReadBack) {
           "  model: {torchscript: " +
           data("not_a_module.pt") + "}\n");
   ASSERT_EQ(failed.code, 3);
-  const RunResult diverged =
-      run("prototype:\n  data: {dataset: synthetic, samples: 64, size: 8}\n"
-          "  model: {type: classifier, channels: [4], hidden: 8}\n  optimizer: {name: sgd, lr: "
-          "1.0e+12, momentum: 0}\n  budget: {max_batches: 200}\n  batch_size: 16\n");
+  const RunResult diverged = run(plain_sgd_yaml("1.0e+12", 200, ""));
   ASSERT_EQ(diverged.code, 1);
   const RunResult v =
       run_rlab({"validate", runs, runs, "--metric", "test_psnr:higher", "--format", "json"});

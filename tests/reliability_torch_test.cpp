@@ -18,6 +18,7 @@
 #include <sstream>
 #include <thread>
 
+#include "support/prototype_yaml.h"
 #include "support/run.h"
 
 namespace rlab::test {
@@ -39,11 +40,11 @@ std::vector<json> metric_rows(const std::string& path) {
 TEST(ReliabilityCrashTorch, PrototypeKilledWithSigkillResumesToTheUninterruptedRun) {
   TempDir dir;
   const std::string yaml = dir.write(
-      "p.yaml",
-      "prototype:\n  data: {dataset: synthetic, samples: 128, size: 12}\n"
-      "  model: {type: classifier, channels: [4], hidden: 8}\n  budget: {max_batches: 40}\n"
-      "  batch_size: 16\n  log_every: 1\n  eval_every: 10\n  checkpoint_every: 3\n"
-      "  optimizer: {name: adam, lr: 0.01}\n  schedule: cosine\n");
+      "p.yaml", small_classifier_yaml(
+                    "samples: 128, size: 12",
+                    "  budget: {max_batches: 40}\n"
+                    "  batch_size: 16\n  log_every: 1\n  eval_every: 10\n  checkpoint_every: 3\n"
+                    "  optimizer: {name: adam, lr: 0.01}\n  schedule: cosine\n"));
   const RunResult whole =
       run_rlab({"prototype", yaml, "--out", dir.path() + "/whole", "--format", "json", "-q"});
   ASSERT_EQ(whole.code, 0) << whole.err;
@@ -56,16 +57,8 @@ TEST(ReliabilityCrashTorch, PrototypeKilledWithSigkillResumesToTheUninterruptedR
     // Kill once at least this many metric lines are out (after the first checkpoint, step 3).
     const std::size_t at = std::uniform_int_distribution<std::size_t>(4, 36)(rng);
     const std::string runs = dir.path() + "/runs" + std::to_string(seed);
-    const pid_t pid = ::fork();
+    const pid_t pid = start_rlab({"prototype", yaml, "--out", runs, "-q"});
     ASSERT_GE(pid, 0);
-    if (pid == 0) {
-      const int devnull = ::open("/dev/null", O_WRONLY);
-      ::dup2(devnull, 1);
-      ::dup2(devnull, 2);
-      ::execl(RLAB_BINARY, RLAB_BINARY, "prototype", yaml.c_str(), "--out", runs.c_str(), "-q",
-              static_cast<char*>(nullptr));
-      ::_exit(127);
-    }
     std::string run_dir;
     bool done = false;
     for (int i = 0; i < 60000 && !done; ++i) {

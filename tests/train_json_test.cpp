@@ -48,13 +48,19 @@ TrainConfig full_config() {
   return c;
 }
 
-std::string refusal(const json& j) {
+// The message `read` refuses `j` with, or "accepted".
+template <class Read>
+std::string refusal_by(Read read, const json& j) {
   try {
-    rlab::train::config_from_json(j);
+    read(j);
   } catch (const SchemaError& e) {
     return e.what();
   }
   return "accepted";
+}
+
+std::string refusal(const json& j) {
+  return refusal_by([](const json& v) { rlab::train::config_from_json(v); }, j);
 }
 
 TEST(TrainJson, EveryConfigKeySurvivesTheRoundTrip) {
@@ -271,12 +277,7 @@ TEST(TrainJson, EveryEventSurvivesTheRoundTrip) {
 }
 
 std::string event_refusal(const json& j) {
-  try {
-    rlab::train::event_from_json(j);
-  } catch (const SchemaError& e) {
-    return e.what();
-  }
-  return "accepted";
+  return refusal_by([](const json& v) { rlab::train::event_from_json(v); }, j);
 }
 
 TEST(TrainJson, EventsThatDoNotFitAreRefused) {

@@ -6,10 +6,8 @@
 #include "fuzz_support.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  if (size == 0) return 0;
-  const std::string t = rlab::fuzz::text(data + 1, size - 1);
-  rlab::fuzz::refuse_or_accept([&] {
-    switch (data[0] % 3) {
+  return rlab::fuzz::read_picked(data, size, [](uint8_t pick, const std::string& t) {
+    switch (pick % 3) {
       case 0: {
         const auto cut = t.find("\n--\n");
         const std::string images = t.substr(0, cut);
@@ -25,5 +23,4 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         (void)rlab::prototype::gunzip_if_needed(t, "file.gz");
     }
   });
-  return 0;
 }

@@ -7,10 +7,8 @@
 namespace pd = rlab::pomodoro;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  if (size == 0) return 0;
-  const std::string t = rlab::fuzz::text(data + 1, size - 1);
-  rlab::fuzz::refuse_or_accept([&] {
-    switch (data[0] % 3) {
+  return rlab::fuzz::read_picked(data, size, [](uint8_t pick, const std::string& t) {
+    switch (pick % 3) {
       case 0: {
         const pd::State s = pd::decode_state(t, "state");
         // What was read must write back and read again to the same thing.
@@ -30,5 +28,4 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         (void)pd::parse_journal(t, "journal");
     }
   });
-  return 0;
 }

@@ -35,6 +35,17 @@ void refuse_or_accept(F&& f) {
   }
 }
 
+/// Reads an input whose first byte picks the reader and whose rest is the text read:
+/// `read(pick, text)` under refuse_or_accept. An empty input reads nothing. Returns 0, what
+/// LLVMFuzzerTestOneInput returns.
+template <class F>
+int read_picked(const uint8_t* data, size_t size, F&& read) {
+  if (size == 0) return 0;
+  const std::string t = text(data + 1, size - 1);
+  refuse_or_accept([&] { read(data[0], t); });
+  return 0;
+}
+
 /// A private scratch directory for targets that must go through a file, made once per process.
 inline const std::string& scratch_dir() {
   static const std::string dir = [] {

@@ -5,10 +5,8 @@
 #include "fuzz_support.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  if (size == 0) return 0;
   static const char* const kNames[] = {"runs.csv", "runs.json", "runs.jsonl", "runs.yaml"};
-  const std::string name = kNames[data[0] % 4];
-  rlab::fuzz::refuse_or_accept(
-      [&] { (void)rlab::validate::parse_runs(rlab::fuzz::text(data + 1, size - 1), name); });
-  return 0;
+  return rlab::fuzz::read_picked(data, size, [](uint8_t pick, const std::string& t) {
+    (void)rlab::validate::parse_runs(t, kNames[pick % 4]);
+  });
 }

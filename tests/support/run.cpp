@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <climits>
 #include <cstdlib>
 #include <cstring>
@@ -18,10 +19,43 @@
 #include <optional>
 #include <sstream>
 #include <stdexcept>
+#include <thread>
 
 extern char** environ;
 
 namespace rlab::test {
+
+pid_t start_rlab(const std::vector<std::string>& args, const std::string& err_file,
+                 const std::vector<std::string>& env) {
+  std::vector<std::string> argv = {RLAB_BINARY};
+  argv.insert(argv.end(), args.begin(), args.end());
+  const pid_t pid = ::fork();
+  if (pid < 0) throw std::runtime_error("fork failed");
+  if (pid == 0) {
+    const int devnull = ::open("/dev/null", O_WRONLY);
+    const int err =
+        err_file.empty() ? devnull : ::open(err_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    ::dup2(devnull, 1);
+    ::dup2(err, 2);
+    for (const auto& kv : env) ::putenv(const_cast<char*>(kv.c_str()));
+    std::vector<char*> c_args;
+    for (const auto& a : argv) c_args.push_back(const_cast<char*>(a.c_str()));
+    c_args.push_back(nullptr);
+    ::execv(c_args[0], c_args.data());
+    ::_exit(127);
+  }
+  return pid;
+}
+
+std::string wait_for_logged_step(const std::string& runs) {
+  for (int i = 0; i < 1200; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    for (const auto& n : list_dir(runs)) {
+      if (!read_jsonl(runs + "/" + n + "/metrics.jsonl").empty()) return runs + "/" + n;
+    }
+  }
+  return "";
+}
 
 RunResult run_program(const std::vector<std::string>& argv, const std::vector<std::string>& env,
                       const std::string& input) {

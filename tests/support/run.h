@@ -3,6 +3,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <sys/types.h>
+
 #include <string>
 #include <utility>
 #include <vector>
@@ -23,6 +25,16 @@ RunResult run_program(const std::vector<std::string>& argv,
 /// Runs the rlab binary under test with `args`.
 RunResult run_rlab(const std::vector<std::string>& args, const std::vector<std::string>& env = {});
 
+/// Starts the rlab binary under test with `args` and returns at once with its process id (the
+/// caller waits for it): stdout goes to /dev/null, stderr to `err_file` (/dev/null when ""),
+/// with extra environment variables `env` ("K=V").
+pid_t start_rlab(const std::vector<std::string>& args, const std::string& err_file = "",
+                 const std::vector<std::string>& env = {});
+
+/// Waits (60 s at the most) until a run under `runs` has logged a metrics line; its directory,
+/// or "" when none did.
+std::string wait_for_logged_step(const std::string& runs);
+
 /// Runs rlab in this process through its entry point (run_app with the command table, as
 /// apps/rlab/main.cpp does, neither stream a terminal), without starting a process. `env` may
 /// name only the clock, RLAB_NOW and RLAB_TODAY ("K=V"), read as the binary reads them (a
@@ -31,6 +43,11 @@ RunResult run_rlab(const std::vector<std::string>& args, const std::vector<std::
 /// no stdin, start no child process and take no signal: the rest go through run_rlab.
 RunResult run_inprocess(const std::vector<std::string>& args,
                         const std::vector<std::string>& env = {});
+
+/// Whether `text` begins with `prefix`.
+inline bool starts_with(const std::string& text, const std::string& prefix) {
+  return text.compare(0, prefix.size(), prefix) == 0;
+}
 
 /// Absolute path of a file in the source tree.
 std::string source_path(const std::string& relative);
