@@ -51,6 +51,10 @@ std::string dir_of(const std::string& path);
 /// `path`, or a `base_file` without a folder, leaves `path` as it is.
 std::string resolve_beside(const std::string& base_file, const std::string& path);
 
+/// `path` against the current folder, not normalised: "a/b" -> "/cwd/a/b". An absolute or empty
+/// `path` stays as it is, and so does any `path` when the current folder cannot be read.
+std::string absolute_path(const std::string& path);
+
 /// Whether anything (file, folder, device) exists at `path`.
 bool path_exists(const std::string& path);
 

@@ -69,13 +69,6 @@ std::string quote(const std::string& w) {
   return q + "'";
 }
 
-std::string absolute(const std::string& p) {
-  if (!p.empty() && p[0] == '/') return p;
-  char buf[4096];
-  if (::getcwd(buf, sizeof buf) == nullptr) return p;
-  return std::string(buf) + "/" + p;
-}
-
 std::string read_if_exists(const std::string& p) {
   std::ifstream in(p, std::ios::binary);
   std::stringstream ss;
@@ -109,7 +102,7 @@ std::string job_script(const std::vector<std::vector<std::string>>& jobs, const 
   o += sbatch_directives({{"job-name", "rlab-bayesopt"},
                           {"output", dir + "/trial-%a.out"},
                           {"error", dir + "/trial-%a.err"},
-                          {"chdir", absolute(".")},
+                          {"chdir", absolute_path(".")},
                           {"time", task_time(s, timeout_s)},
                           {"ntasks", "1"},
                           {"cpus-per-task", std::to_string(s.cpus_per_task)},
@@ -277,8 +270,8 @@ std::vector<ProcessResult> run_slurm(const std::vector<std::vector<std::string>>
   std::tm tm{};
   ::gmtime_r(&now, &tm);
   std::strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%S", &tm);
-  const std::string dir = absolute(s.workdir) + "/trials-" + std::to_string(first_trial) + "-" +
-                          stamp + "-" + std::to_string(::getpid());
+  const std::string dir = absolute_path(s.workdir) + "/trials-" + std::to_string(first_trial) +
+                          "-" + stamp + "-" + std::to_string(::getpid());
   make_dirs(dir);
   const std::string script = dir + "/job.sh";
   write_file_atomic(script, job_script(jobs, s, timeout_s, dir, first_trial));

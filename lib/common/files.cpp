@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <climits>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -71,6 +72,13 @@ std::string resolve_beside(const std::string& base_file, const std::string& path
   const auto slash = base_file.rfind('/');
   if (slash == std::string::npos || (!path.empty() && path[0] == '/')) return path;
   return base_file.substr(0, slash + 1) + path;
+}
+
+std::string absolute_path(const std::string& path) {
+  if (path.empty() || path[0] == '/') return path;
+  char buf[PATH_MAX];
+  if (::getcwd(buf, sizeof buf) == nullptr) return path;
+  return std::string(buf) + "/" + path;
 }
 
 bool path_exists(const std::string& path) {

@@ -98,7 +98,6 @@ struct Loaded {
 
 // config.cpp
 bool is_dir(const std::string& path);
-std::string absolute(const std::string& path);
 std::string relative_to(const std::string& config_file, const std::string& path);
 Resolved resolve(const ConfigNode* root_ptr, const ConfigNode* s_ptr, const std::string& file);
 json read_slurm(const ConfigNode* root, const ConfigNode& s);

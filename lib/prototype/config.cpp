@@ -250,13 +250,6 @@ bool is_dir(const std::string& path) {
   return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-std::string absolute(const std::string& path) {
-  if (path.empty() || path[0] == '/') return path;
-  char buf[PATH_MAX];
-  if (::getcwd(buf, sizeof buf) == nullptr) return path;
-  return std::string(buf) + "/" + path;
-}
-
 // Paths in a config file are relative to the file's directory.
 std::string relative_to(const std::string& config_file, const std::string& path) {
   return path.empty() ? path : resolve_beside(config_file, path);
@@ -304,7 +297,7 @@ DataConfig read_data(const ConfigNode& d, const std::string& file, json& where) 
   read_into(d, "dataset", c.dataset);
   const std::string& ds = c.dataset;
   if (d.has("path")) {
-    c.path = absolute(relative_to(file, d["path"].as_string()));
+    c.path = absolute_path(relative_to(file, d["path"].as_string()));
     where["data.path"] = d["path"].location().str();
   } else if (ds == "fashion-mnist") {
     c.path = kFashionDir;
@@ -316,7 +309,7 @@ DataConfig read_data(const ConfigNode& d, const std::string& file, json& where) 
     if (d.has(k)) {
       if (ds != "idx" && ds != "fashion-mnist")
         d[k].fail("'data." + std::string(k) + "' applies to IDX datasets only");
-      c.files[k] = absolute(relative_to(file, d[k].as_string()));
+      c.files[k] = absolute_path(relative_to(file, d[k].as_string()));
       where[std::string("data.") + k] = d[k].location().str();
     }
   }
@@ -364,7 +357,7 @@ train::ModelConfig read_model(const ConfigNode& m, const std::string& file, json
       if (c.type == "torchscript") {
         if (!m.has("file") && !m.has("torchscript"))
           m.fail("model type torchscript needs 'file' (or 'torchscript: FILE')");
-        c.file = absolute(relative_to(file, c.file));
+        c.file = absolute_path(relative_to(file, c.file));
         c.where = where["model.file"].get<std::string>();
         if (!path_exists(c.file)) {
           throw InputError(c.where + ": TorchScript file '" + c.file + "' does not exist");

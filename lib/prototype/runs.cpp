@@ -106,7 +106,7 @@ namespace {
 
 std::string git_commit_of_cwd() {
   // The working directory's commit, when it is a git checkout (read from .git, no process).
-  std::string dir = absolute(".");
+  std::string dir = absolute_path(".");
   for (int up = 0; up < 32 && !dir.empty(); ++up) {
     const std::string head_path = dir + "/.git/HEAD";
     if (path_exists(head_path)) {

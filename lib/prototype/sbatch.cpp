@@ -62,10 +62,10 @@ ExitCode emit_sbatch(const Options& o, Context& ctx, const Resolved& r, const js
   spec.output = slurm.value("output", spec.output);
   spec.setup = slurm.value("setup", std::vector<std::string>{});
   spec.extra = slurm.value("extra", std::vector<std::string>{});
-  spec.workdir = absolute(".");
+  spec.workdir = absolute_path(".");
   spec.rlab = executable_dir() + "/rlab";
   std::vector<std::string>& a = spec.arguments;
-  if (!file.empty()) a.push_back(absolute(file));
+  if (!file.empty()) a.push_back(absolute_path(file));
   for (const auto& s : ctx.options.sets) {
     a.push_back("--set");
     a.push_back(s);
@@ -85,7 +85,7 @@ ExitCode emit_sbatch(const Options& o, Context& ctx, const Resolved& r, const js
   if (!o.expect.empty()) flag("--expect", o.expect);
   if (o.threads) flag("--threads", std::to_string(*o.threads));
   if (o.nproc > 1) flag("--dist-timeout", format_number(o.dist_timeout, 12));
-  flag("--out", absolute(r.out));
+  flag("--out", absolute_path(r.out));
   const std::string text = prototype::sbatch_script(spec);
   write_file_atomic(o.emit_sbatch, text);
   ::chmod(o.emit_sbatch.c_str(), 0755);

@@ -103,30 +103,31 @@ def med(runs, f, m, key):
     xs = [r[key] for r in runs if r["function"] == f and r["method"] == m and not r.get("error") and r.get(key) is not None]
     return (float(np.median(xs)), float(np.percentile(xs, 25)), float(np.percentile(xs, 75)), len(xs)) if xs else None
 g = lambda x: "%.3g" % x
-print()
-print("Final simple regret after 50 calls, median [IQR] over seeds (lower is better)")
-print("| function | rlab | optuna_tpe (now) | random (now) | skopt_gp (peers-full) | rlab/skopt | rlab/TPE |")
-print("|---|---|---|---|---|---|---|")
+FUNCTIONS = ["branin", "hartmann6", "ackley5", "rosenbrock4", "mixed4"]
+def methods(f, key):
+    """Medians of one figure on one function: rlab, optuna_tpe, random (now), skopt_gp (peers-full)."""
+    return (med(now["runs"], f, "rlab", key), med(now["runs"], f, "optuna_tpe", key),
+            med(now["runs"], f, "random", key), med(ref["runs"], f, "skopt_gp", key))
+def table(title, columns):
+    print()
+    print(title)
+    print("| " + " | ".join(columns) + " |")
+    print("|" + "---|" * len(columns))
+table("Final simple regret after 50 calls, median [IQR] over seeds (lower is better)",
+      ["function", "rlab", "optuna_tpe (now)", "random (now)", "skopt_gp (peers-full)", "rlab/skopt", "rlab/TPE"])
 ok_all = True
-for f in ["branin", "hartmann6", "ackley5", "rosenbrock4", "mixed4"]:
-    r = med(now["runs"], f, "rlab", "final_regret")
-    t = med(now["runs"], f, "optuna_tpe", "final_regret")
-    n = med(now["runs"], f, "random", "final_regret")
-    s = med(ref["runs"], f, "skopt_gp", "final_regret")
+for f in FUNCTIONS:
+    r, t, n, s = methods(f, "final_regret")
     cell = lambda v: "%s [%s, %s] (n=%d)" % (g(v[0]), g(v[1]), g(v[2]), v[3]) if v else "n/a"
     ratio = lambda a, b: g(a[0] / b[0]) if a and b and b[0] > 0 else "n/a"
     print("| %s | %s | %s | %s | %s | %s | %s |" % (f, cell(r), cell(t), cell(n), cell(s), ratio(r, s), ratio(r, t)))
     if f in ("branin", "hartmann6") and not (r and s and r[0] <= s[0]): ok_all = False
     if not (r and t and r[0] <= t[0]): ok_all = False
-print()
-print("Optimiser overhead, seconds per call at 50 calls (median over seeds)")
-print("| function | rlab | optuna_tpe (now) | skopt_gp (peers-full) | skopt/rlab | TPE/rlab |")
-print("|---|---|---|---|---|---|")
+table("Optimiser overhead, seconds per call at 50 calls (median over seeds)",
+      ["function", "rlab", "optuna_tpe (now)", "skopt_gp (peers-full)", "skopt/rlab", "TPE/rlab"])
 ov_ok = True
-for f in ["branin", "hartmann6", "ackley5", "rosenbrock4", "mixed4"]:
-    r = med(now["runs"], f, "rlab", "overhead_per_call_s")
-    t = med(now["runs"], f, "optuna_tpe", "overhead_per_call_s")
-    s = med(ref["runs"], f, "skopt_gp", "overhead_per_call_s")
+for f in FUNCTIONS:
+    r, t, _, s = methods(f, "overhead_per_call_s")
     print("| %s | %s | %s | %s | %s | %s |" % (f, g(r[0]), g(t[0]) if t else "n/a", g(s[0]) if s else "n/a",
                                             g(s[0] / r[0]) if s else "n/a", g(t[0] / r[0]) if t else "n/a"))
     ov_ok = ov_ok and r[0] <= 0.02

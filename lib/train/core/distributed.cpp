@@ -36,8 +36,9 @@ template <typename Group>
 class GroupComm : public Comm {
  public:
   GroupComm(c10::intrusive_ptr<c10d::Store> store, c10::intrusive_ptr<Group> pg,
-            const DistSpec& spec, std::string backend)
-      : store_(std::move(store)), pg_(std::move(pg)), timeout_(spec.timeout) {
+            const rlab::train::DistributedConfig& spec, std::chrono::milliseconds timeout,
+            std::string backend)
+      : store_(std::move(store)), pg_(std::move(pg)), timeout_(timeout) {
     rank_ = spec.rank;
     world_ = spec.world_size;
     backend_ = std::move(backend);
@@ -90,7 +91,9 @@ bool is_loopback(const std::string& host) {
 
 }  // namespace
 
-std::unique_ptr<Comm> make_comm(const DistSpec& spec, const torch::Device& device) {
+std::unique_ptr<Comm> make_comm(const rlab::train::DistributedConfig& spec,
+                                const torch::Device& device) {
+  const std::chrono::milliseconds timeout(static_cast<long long>(spec.timeout_s * 1000.0));
   const std::string where = "distributed training: rank " + std::to_string(spec.rank) + " of " +
                             std::to_string(spec.world_size) + ": ";
   c10::intrusive_ptr<c10d::Store> store;
@@ -100,11 +103,11 @@ std::unique_ptr<Comm> make_comm(const DistSpec& spec, const torch::Device& devic
     o.isServer = spec.rank == 0;
     o.numWorkers = static_cast<std::size_t>(spec.world_size);
     o.waitWorkers = true;
-    o.timeout = spec.timeout;
+    o.timeout = timeout;
     store = c10::make_intrusive<c10d::TCPStore>(spec.master_addr, o);
   } catch (const std::exception& e) {
     throw DistError(where + "cannot join the rendezvous at " + spec.master_addr + ":" +
-                    std::to_string(spec.master_port) + " within " + seconds(spec.timeout) +
+                    std::to_string(spec.master_port) + " within " + seconds(timeout) +
                     " (is every rank started, and MASTER_ADDR/MASTER_PORT the same for all?): " +
                     first_line_of(e.what()));
   }
@@ -112,10 +115,10 @@ std::unique_ptr<Comm> make_comm(const DistSpec& spec, const torch::Device& devic
     if (device.is_cuda()) {
 #ifdef USE_C10D_NCCL
       auto opts = c10d::ProcessGroupNCCL::Options::create();
-      opts->timeout = spec.timeout;
+      opts->timeout = timeout;
       auto pg =
           c10::make_intrusive<c10d::ProcessGroupNCCL>(store, spec.rank, spec.world_size, opts);
-      return std::make_unique<GroupComm<c10d::ProcessGroupNCCL>>(store, pg, spec, "nccl");
+      return std::make_unique<GroupComm<c10d::ProcessGroupNCCL>>(store, pg, spec, timeout, "nccl");
 #else
       throw DistError(where +
                       "data-parallel training on CUDA needs NCCL, and this libtorch was built "
@@ -123,7 +126,7 @@ std::unique_ptr<Comm> make_comm(const DistSpec& spec, const torch::Device& devic
 #endif
     }
 #ifdef USE_C10D_GLOO
-    auto opts = c10d::ProcessGroupGloo::Options::create(spec.timeout);
+    auto opts = c10d::ProcessGroupGloo::Options::create(timeout);
     const char* ifname = std::getenv("GLOO_SOCKET_IFNAME");
     if (ifname != nullptr && *ifname != '\0') {
       opts->devices.push_back(c10d::ProcessGroupGloo::createDeviceForInterface(ifname));
@@ -133,7 +136,7 @@ std::unique_ptr<Comm> make_comm(const DistSpec& spec, const torch::Device& devic
       opts->devices.push_back(c10d::ProcessGroupGloo::createDefaultDevice());
     }
     auto pg = c10::make_intrusive<c10d::ProcessGroupGloo>(store, spec.rank, spec.world_size, opts);
-    return std::make_unique<GroupComm<c10d::ProcessGroupGloo>>(store, pg, spec, "gloo");
+    return std::make_unique<GroupComm<c10d::ProcessGroupGloo>>(store, pg, spec, timeout, "gloo");
 #else
     throw DistError(where +
                     "this training core was built without Gloo (install libgloo-dev and rebuild)");
@@ -141,7 +144,7 @@ std::unique_ptr<Comm> make_comm(const DistSpec& spec, const torch::Device& devic
   } catch (const DistError&) {
     throw;
   } catch (const std::exception& e) {
-    throw DistError(where + "cannot form the process group within " + seconds(spec.timeout) + ": " +
+    throw DistError(where + "cannot form the process group within " + seconds(timeout) + ": " +
                     first_line_of(e.what()));
   }
 }

@@ -2,6 +2,8 @@
 // NCCL on CUDA (when this libtorch has it). Only lib/train/core includes torch headers.
 #pragma once
 
+#include "rlab/train.h"
+
 #include <torch/torch.h>
 
 #include <chrono>
@@ -16,16 +18,6 @@ namespace rlab_core {
 /// rendezvous address is unreachable. The trainer reports it as an environment error (exit 4).
 struct DistError : std::runtime_error {
   using std::runtime_error::runtime_error;
-};
-
-/// Where and how to join the group (torchrun's variables).
-struct DistSpec {
-  int rank = 0;
-  int world_size = 1;
-  int local_rank = 0;
-  std::string master_addr;
-  int master_port = 0;
-  std::chrono::milliseconds timeout{180000};
 };
 
 /// One process group. All methods are collective: every rank calls them in the same order.
@@ -49,6 +41,8 @@ class Comm {
 /// Joins the group: a TCPStore on master_addr:master_port (rank 0 serves it) and a Gloo group
 /// (`device` is CPU) or an NCCL group (`device` is CUDA). Throws DistError when the group
 /// cannot be formed within the timeout or the backend is not built into this libtorch.
-std::unique_ptr<Comm> make_comm(const DistSpec& spec, const torch::Device& device);
+/// `spec` says where and how to join (torchrun's variables, the timeout).
+std::unique_ptr<Comm> make_comm(const rlab::train::DistributedConfig& spec,
+                                const torch::Device& device);
 
 }  // namespace rlab_core

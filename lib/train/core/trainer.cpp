@@ -98,15 +98,7 @@ torch::Tensor Trainer::loss_of(const torch::Tensor& out, const torch::Tensor& x,
 }
 
 void Trainer::join_group() {
-  const rlab::train::DistributedConfig& d = *cfg_.distributed;
-  DistSpec spec;
-  spec.rank = d.rank;
-  spec.world_size = d.world_size;
-  spec.local_rank = d.local_rank;
-  spec.master_addr = d.master_addr;
-  spec.master_port = d.master_port;
-  spec.timeout = std::chrono::milliseconds(static_cast<long long>(d.timeout_s * 1000.0));
-  comm_ = make_comm(spec, device_);
+  comm_ = make_comm(*cfg_.distributed, device_);
   rank_ = comm_->rank();
   world_ = comm_->world_size();
 }
