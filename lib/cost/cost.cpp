@@ -183,19 +183,17 @@ Simulation simulate(const JobModel& m, std::size_t jobs, std::uint64_t seed) {
     double life = 0;  // current instance's lifetime, billed when it ends
     double billed = 0;
     double gap = finite ? rng.exponential(m.mtbf) : kInf;  // time to the next interruption
-    // The instance runs until the interruption due, is billed, and the next one is drawn.
-    auto interruption = [&] {
-      wall += gap;
-      life += gap;
-      billed += bill(life, m.granularity);
-      life = 0;
-      interruptions += 1;
-      gap = rng.exponential(m.mtbf);
-    };
     auto interrupted = [&] {
-      interruption();
-      // Restart; an interruption during it starts it again.
-      while (gap < m.restart) interruption();
+      // The instance runs until the interruption due, is billed, and the next one is drawn;
+      // an interruption during the restart starts it again.
+      do {
+        wall += gap;
+        life += gap;
+        billed += bill(life, m.granularity);
+        life = 0;
+        interruptions += 1;
+        gap = rng.exponential(m.mtbf);
+      } while (gap < m.restart);
       wall += m.restart;
       life += m.restart;
       gap -= m.restart;
