@@ -41,7 +41,7 @@ struct Key {
   double max = std::numeric_limits<double>::max();
   std::vector<std::string> choices;  ///< kChoice
   std::vector<Key> keys;             ///< kMap; the item/value for kListOf/kMapOf
-  std::vector<Key> scalar;  ///< kMap: a scalar value is checked as scalar[0] (a shorthand)
+  std::vector<Key> scalar;           ///< kMap: a scalar value is checked as scalar[0] (a shorthand)
   /// Extra check after the kind's. For kMap and kMapOf, a value that is not a map (and not the
   /// `scalar` shorthand) goes to `check` alone: it takes the other forms the key allows (a
   /// number for a three-point estimate, a list for a categorical parameter) and refuses the
