@@ -19,11 +19,6 @@ std::optional<long long> opt_date(const std::string& s, const char* flag) {
   return d;
 }
 
-long long local_day(long long utc, int offset) {
-  const long long l = utc + offset;
-  return l >= 0 ? l / 86400 : (l - 86399) / 86400;
-}
-
 std::string week_name(long long day) {
   const auto [y, w] = pd::iso_week(day);
   char b[16];

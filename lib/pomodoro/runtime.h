@@ -134,8 +134,6 @@ std::string clock_hm(long long utc, int offset);
 std::string mmss(long long s);
 /// "08:00-10:00" for the two-hour slot starting at hour `h`.
 std::string slot_text(int h);
-/// The local day number (days since 1970-01-01) of `utc`.
-long long local_day(long long utc, int offset);
 /// --from/--to style dates; nullopt when `s` is empty, UsageError when malformed.
 std::optional<long long> opt_date(const std::string& s, const char* flag);
 /// ISO week name "2025-W10" of a day number.
