@@ -92,7 +92,8 @@ def run_workers(rlab_bin, url, d, rows_of, label):
     for p in procs:
         out, err = p.communicate(timeout=120)
         outs.append((p.returncode, out, err))
-    check(outs[0][0] == -signal.SIGKILL, f"{label}: worker 0 was killed ({outs[0][0]})")
+    check(outs[0][0] == -signal.SIGKILL,
+          f"{label}: worker 0 was killed ({outs[0][0]}; stderr: {outs[0][2][-400:]!r})")
     for i, (code, out, err) in enumerate(outs[1:], 1):
         if check(code == 0, f"{label}: worker {i} exit {code}: {err}"):
             rep = json.loads(out)

@@ -342,6 +342,18 @@ TEST(BayesoptSpace, AHugeButValidRangeIsSearchedLikeASmallOne) {
 }
 
 // A finite space: every point is proposed once, and then nothing is (exhausted).
+// Asks and tells `n` points, the size of a finite space: each one new, none exhausted.
+template <class F>
+void ask_every_point_once(Optimizer& opt, int n, F f) {
+  std::set<Point> seen_points;
+  for (int i = 0; i < n; ++i) {
+    const Proposal p = opt.ask();
+    ASSERT_FALSE(p.exhausted) << i;
+    EXPECT_TRUE(seen_points.insert(p.x).second) << "proposed twice at ask " << i;
+    opt.tell(p.x, f(p.x));
+  }
+}
+
 TEST(BayesoptSpace, AFiniteSpaceIsNeverEvaluatedTwiceAndEndsExhausted) {
   Space s;
   s.where = "d.yaml:1:1";
@@ -351,13 +363,7 @@ TEST(BayesoptSpace, AFiniteSpaceIsNeverEvaluatedTwiceAndEndsExhausted) {
   Settings st;
   st.n_initial_points = 3;
   Optimizer opt(s, st);
-  std::set<Point> seen_points;
-  for (int i = 0; i < 15; ++i) {
-    const Proposal p = opt.ask();
-    ASSERT_FALSE(p.exhausted) << i;
-    EXPECT_TRUE(seen_points.insert(p.x).second) << "proposed twice at ask " << i;
-    opt.tell(p.x, (p.x[0] - 2) * (p.x[0] - 2) + p.x[1]);
-  }
+  ask_every_point_once(opt, 15, [](const Point& x) { return (x[0] - 2) * (x[0] - 2) + x[1]; });
   EXPECT_FALSE(opt.exhausted());
   const Proposal last = opt.ask();
   EXPECT_TRUE(last.exhausted);
@@ -502,6 +508,93 @@ TEST(BayesoptOptimizer, BatchProposalsAreDistinctAndAvoidFailures) {
     opt.tell(batch[i].x, builtin_value("branin", batch[i].x));
   EXPECT_EQ(opt.n_observations(), 6U);
   EXPECT_NE(opt.ask().x, batch[0].x);
+}
+
+// gp_hedge draws EI or LCB; PI only when hedge_pi asks for it.
+TEST(BayesoptOptimizer, HedgeDrawsPiOnlyWhenAskedTo) {
+  const Builtin b = *builtin("branin");
+  for (const bool with_pi : {false, true}) {
+    Settings st;
+    st.n_initial_points = 5;
+    st.hedge_pi = with_pi;
+    std::set<std::string> drawn;
+    for (std::uint64_t seed = 0; seed < 3; ++seed) {
+      st.random_state = seed;
+      Optimizer opt(b.space, st);
+      for (int i = 0; i < 25; ++i) {
+        const Proposal p = opt.ask();
+        if (i >= 5) drawn.insert(p.acquisition);
+        opt.tell(p.x, builtin_value("branin", p.x));
+      }
+    }
+    EXPECT_EQ(drawn.count("PI"), with_pi ? 1U : 0U);
+    EXPECT_EQ(drawn.count("EI") + drawn.count("LCB"), 2U) << "both arms are drawn";
+  }
+}
+
+// With a budget, proposals from local_phase * budget on stay in the box of half-width
+// local_radius around the best point so far (categoricals at the incumbent's), and say so; with
+// no budget there is no local phase.
+TEST(BayesoptOptimizer, TheLocalPhaseRefinesTheIncumbentWithinItsBox) {
+  Space s;
+  s.where = "l.yaml:1:1";
+  s.dims = {{"x", Dimension::Kind::kReal, -5, 5, false, {}, "l.yaml:2:3"},
+            {"lr", Dimension::Kind::kReal, 1e-5, 1e-1, true, {}, "l.yaml:3:3"},
+            {"n", Dimension::Kind::kInteger, 0, 100, false, {}, "l.yaml:4:3"},
+            {"c", Dimension::Kind::kCategorical, 0, 0, false, {"a", "b"}, "l.yaml:5:3"}};
+  auto f = [](const Point& p) {
+    return std::sin(3 * p[0]) + p[0] * p[0] / 10 + std::pow(std::log10(p[1]) + 3, 2) +
+           std::abs(p[2] - 37) / 20 + (p[3] == 1 ? 0 : 0.5);
+  };
+  for (const int budget : {0, 30}) {
+    Settings st;
+    st.random_state = 5;
+    st.n_initial_points = 6;
+    st.budget = budget;
+    st.local_phase = 0.5;
+    st.local_radius = 0.1;
+    Optimizer opt(s, st);
+    Point best;
+    double best_y = std::numeric_limits<double>::infinity();
+    int local = 0;
+    for (int i = 0; i < 30; ++i) {
+      const Proposal p = opt.ask();
+      ASSERT_FALSE(p.x.empty());
+      if (budget > 0 && i >= 15) {
+        ASSERT_EQ(p.acquisition, "EI-local") << "trial " << i;
+        const Eigen::VectorXd z = encode(s, p.x);
+        const Eigen::VectorXd c = encode(s, best);
+        for (Eigen::Index k = 0; k < 3; ++k)  // x, log lr, n: unit-cube widths
+          EXPECT_LE(std::abs(z(k) - c(k)), 0.1 + 0.5 / 100 + 1e-9) << "trial " << i << " dim " << k;
+        EXPECT_EQ(p.x[3], best[3]) << "trial " << i;
+      }
+      local += p.acquisition == "EI-local" ? 1 : 0;
+      const double y = f(p.x);
+      if (y < best_y) {
+        best_y = y;
+        best = p.x;
+      }
+      opt.tell(p.x, y);
+    }
+    EXPECT_EQ(local, budget > 0 ? 15 : 0);
+  }
+}
+
+// A small integer box is soon used up: the local phase then hands over to the global search, and
+// a finite space is still proposed whole, each point once, before it says it is exhausted.
+TEST(BayesoptOptimizer, AUsedUpLocalBoxHandsOverToTheGlobalSearch) {
+  Space s;
+  s.where = "i.yaml:1:1";
+  s.dims = {{"i", Dimension::Kind::kInteger, 0, 5, false, {}, "i.yaml:2:3"},
+            {"j", Dimension::Kind::kInteger, 0, 5, false, {}, "i.yaml:3:3"}};
+  Settings st;
+  st.n_initial_points = 4;
+  st.budget = 36;
+  st.local_phase = 0.2;
+  Optimizer opt(s, st);
+  ask_every_point_once(opt, 36,
+                       [](const Point& x) { return std::abs(x[0] - 2) + std::abs(x[1] - 3); });
+  EXPECT_TRUE(opt.ask().exhausted);
 }
 
 // Beyond refit_every_until observations the hyperparameters are refitted only now and then (on
@@ -677,11 +770,14 @@ TEST(BayesoptE2e, ResumedRunEqualsAnUninterruptedOne) {
     return run_inprocess(v);
   };
   ASSERT_EQ(with({"--n-calls", "16", "--study", a}).code, 0);
-  ASSERT_EQ(with({"--n-calls", "9", "--study", b}).code, 0);
-  // Killed while writing a line: a partial line at the end.
+  // Killed after 9 trials while writing the 10th line: what the file then holds is the meta line,
+  // 9 trial lines and a partial line (the run's budget, n_calls, is the same when it resumes).
   {
-    std::ofstream f(b, std::ios::app);
-    f << R"({"trial": 9, "params": {"x1": 1.)";
+    std::ifstream in(a);
+    std::ofstream out(b);
+    std::string line;
+    for (int i = 0; i < 10 && std::getline(in, line); ++i) out << line << "\n";
+    out << R"({"trial": 9, "params": {"x1": 1.)";
   }
   const RunResult r = with({"--n-calls", "16", "--study", b});
   ASSERT_EQ(r.code, 0) << r.err;
@@ -766,6 +862,33 @@ TEST(BayesoptE2e, AskAndTellOnAStudyFile) {
   int trials = 0;
   for (const json& l : lines_of(s)) trials += l.contains("trial") ? 1 : 0;
   EXPECT_EQ(trials, 4);
+}
+
+// `ask` plans a local phase only when given the budget (--n-calls).
+TEST(BayesoptE2e, AskHasALocalPhaseOnlyWithItsBudget) {
+  TempDir d;
+  for (const bool budget : {false, true}) {
+    const std::string s = d.path() + (budget ? "/b.jsonl" : "/n.jsonl");
+    std::vector<std::string> acq;
+    for (int i = 0; i < 8; ++i) {
+      std::vector<std::string> args = {"bayesopt",           "ask", "--builtin", "branin",
+                                       "--n-initial-points", "3",   "--study",   s,
+                                       "--format",           "json"};
+      if (budget) args.insert(args.end(), {"--n-calls", "8"});
+      const RunResult ask = run_inprocess(args);
+      ASSERT_EQ(ask.code, 0) << ask.err;
+      const json a = json::parse(ask.out);
+      acq.push_back(a[0]["acq"]);
+      const Point x = {a[0]["params"]["x1"].get<double>(), a[0]["params"]["x2"].get<double>()};
+      ASSERT_EQ(run_inprocess({"bayesopt", "tell", "--study", s, "--ask", std::to_string(i),
+                               "--value", std::to_string(builtin_value("branin", x))})
+                    .code,
+                0);
+    }
+    for (int i = 4; i < 8; ++i)
+      EXPECT_EQ(acq[static_cast<std::size_t>(i)] == "EI-local", budget) << "ask " << i;
+    EXPECT_NE(acq[3], "EI-local");
+  }
 }
 
 TEST(BayesoptE2e, TellOnAMissingOrEmptyStudyIsExitThreeWithAHint) {

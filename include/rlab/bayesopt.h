@@ -157,6 +157,19 @@ struct Settings {
   GpBounds gp_bounds;           ///< ML-II bounds (noise floor, shortest lengthscale).
   bool log_acquisition = true;  ///< EI and PI searched as log EI / log PI (no underflow where
                                 ///< they are tiny; the same ranking where they are not).
+  /// gp_hedge's arms: EI and LCB, and PI too when set. PI's points have the lowest posterior
+  /// means, which is what the hedge rewards, so with PI among the arms it drew most proposals
+  /// and the search stayed greedy on multimodal objectives (docs/benchmarks.md).
+  bool hedge_pi = false;
+  /// Evaluations the study will make in all (its n_calls; 0: unknown). With a budget, the last
+  /// part of it is a local phase (below).
+  int budget = 0;
+  /// From this fraction of the budget on, proposals maximise (log) EI within a box of
+  /// half-width local_radius (unit-cube widths, reals and integers) around the best point so
+  /// far: the model's refinement of the incumbent instead of the hedge's exploration, which late
+  /// in a run scatters proposals over the domain where the posterior sd is still large.
+  double local_phase = 0.5;
+  double local_radius = 0.1;
 };
 
 /// The power transform of `y` used by OutputWarp::kPower (monotone increasing; constant or
@@ -177,7 +190,8 @@ double log_acquisition_value(Acquisition a, double mu, double sd, double best, c
 /// What ask() proposes.
 struct Proposal {
   Point x;
-  std::string acquisition;          ///< "initial", "EI", "PI", "LCB" (for gp_hedge: the arm drawn).
+  std::string acquisition;          ///< "initial", "EI", "PI", "LCB" (for gp_hedge: the arm drawn),
+                                    ///< "EI-local" (the local phase), "random" or "exhausted".
   std::vector<double> hedge_gains;  ///< gp_hedge: gains used for this draw.
   std::vector<std::vector<double>> hedge_candidates;  ///< gp_hedge: each arm's proposal (encoded).
   /// The space is finite and every point in it has been evaluated, failed or is pending: `x` is

@@ -118,7 +118,10 @@ ExitCode run_ask(const Options& o, Context& ctx) {
   }
   // Waits (up to --busy-timeout) for another ask/tell on the same study to finish.
   const std::unique_ptr<bo::StudyStorage> store = bo::open_study(url, o.busy_timeout);
-  const Job job = store->shared() ? shared_job(*store, o, ctx, true) : file_job(*store, o, ctx);
+  Job job = store->shared() ? shared_job(*store, o, ctx, true) : file_job(*store, o, ctx);
+  // An ask/tell loop has no budget unless --n-calls gives one (then its last part is the
+  // optimiser's local phase, as in a search).
+  job.settings.budget = o.n_calls.value_or(0);
   bool exhausted = false;
   const bo::Reservation res =
       store->reserve(o.n_ask, std::numeric_limits<long long>::max() / 2, "ask:" + worker_id(),

@@ -133,6 +133,14 @@ config::Section declare() {
       number("kappa", 0, 100, "LCB exploration (default 1.96)", "1.96"),
       integer("n_candidates", 16, 1000000,
               "points the acquisition is maximised over (default 1000)"),
+      number("local_phase", 0, 1,
+             "from this fraction of n_calls on, proposals refine the best point within a box "
+             "around it (default 0.5; 1: never)",
+             "0.5"),
+      number("local_radius", 1e-6, 0.5,
+             "half-width of the local phase's box, a fraction of each dimension's range "
+             "(default 0.1)",
+             "0.1"),
   };
   for (Key& k : bo::executor_keys()) keys.push_back(std::move(k));
   return Section{"bayesopt",
@@ -373,6 +381,8 @@ Job read_job(const ConfigNode& s, const std::string& config_dir,
   if (s.has("kappa")) job.settings.kappa = s["kappa"].as_double();
   if (s.has("n_candidates"))
     job.settings.n_candidates = static_cast<int>(s["n_candidates"].as_int());
+  if (s.has("local_phase")) job.settings.local_phase = s["local_phase"].as_double();
+  if (s.has("local_radius")) job.settings.local_radius = s["local_radius"].as_double();
   job.slurm = bo::read_slurm_settings(s);
   if (job.slurm && job.objective.type == "builtin")
     s["executor"].fail("executor slurm runs command objectives, not builtins");
@@ -429,6 +439,7 @@ Job load_job(const Options& o, Context& ctx) {
                      ") is smaller than n_initial_points (" +
                      std::to_string(job.settings.n_initial_points) + ")");
   }
+  job.settings.budget = job.n_calls;  // the optimiser's local phase is planned on it
   return job;
 }
 

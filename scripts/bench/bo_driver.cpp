@@ -49,7 +49,9 @@ int main(int argc, char** argv) {
   bo::Settings st;
   // Settings to compare, from RLAB_BO_SETTINGS, e.g. "warp=none", "warp=power", "warp=auto",
   // "xi=0.001", "kappa=1", "noise=1e-4", "minlen=0.1", "acq=EI", "logacq", "nologacq",
-  // "ncand=2000", "nrefine=10", "restarts=1" (comma-separated).
+  // "ncand=2000", "nrefine=10", "restarts=1", "hedgepi" (PI among gp_hedge's arms),
+  // "local=0.6" (the local phase from 60 % of the budget on; 1: none), "radius=0.05",
+  // "init=sobol" (comma-separated).
   if (const char* e = std::getenv("RLAB_BO_SETTINGS")) {
     const std::string ex = e;
     if (ex.find("warp=none") != std::string::npos) st.output_warp = bo::OutputWarp::kNone;
@@ -60,6 +62,9 @@ int main(int argc, char** argv) {
         st.acquisition = bo::parse_acquisition(a);
     if (ex.find("logacq") != std::string::npos) st.log_acquisition = true;
     if (ex.find("nologacq") != std::string::npos) st.log_acquisition = false;
+    if (ex.find("hedgepi") != std::string::npos) st.hedge_pi = true;
+    if (ex.find("init=sobol") != std::string::npos) st.initial_design = bo::InitialDesign::kSobol;
+    if (ex.find("init=lhs") != std::string::npos) st.initial_design = bo::InitialDesign::kLhs;
     for (const auto& [key, into] : {std::pair<std::string, int*>{"ncand=", &st.n_candidates},
                                     {"nrefine=", &st.n_refine},
                                     {"restarts=", &st.hp_restarts}}) {
@@ -68,6 +73,8 @@ int main(int argc, char** argv) {
     }
     for (const auto& [key, into] : {std::pair<std::string, double*>{"xi=", &st.xi},
                                     {"kappa=", &st.kappa},
+                                    {"local=", &st.local_phase},
+                                    {"radius=", &st.local_radius},
                                     {"noise=", &st.gp_bounds.noise_floor},
                                     {"minlen=", &st.gp_bounds.min_lengthscale}}) {
       const auto at = ex.find(key);
@@ -75,6 +82,7 @@ int main(int argc, char** argv) {
     }
   }
   st.random_state = std::stoull(argv[2]);
+  st.budget = std::stoi(argv[3]);  // as the command's n_calls
   st.n_initial_points = std::stoi(argv[4]);
   const int n_calls = std::stoi(argv[3]);
   bo::Optimizer opt(space, st);

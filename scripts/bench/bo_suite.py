@@ -31,7 +31,7 @@ ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
 sys.path.insert(0, HERE)
 import bo_functions  # noqa: E402
 
-CORE_SOURCES = ["space.cpp", "gp.cpp", "bayesopt.cpp", "builtins.cpp"]  # lib/bayesopt, pure core
+CORE_SOURCES = ["space.cpp", "gp.cpp", "surrogate.cpp", "bayesopt.cpp", "builtins.cpp"]  # lib/bayesopt, pure core
 FIRST = ["branin", "hartmann6", "ackley5", "rosenbrock4", "mixed4"]
 PY = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
 
