@@ -170,6 +170,9 @@ struct Settings {
   /// in a run scatters proposals over the domain where the posterior sd is still large.
   double local_phase = 0.5;
   double local_radius = 0.1;
+  /// The local phase's candidates also hold this many points spread over the whole range of
+  /// each real or integer dimension, the others at the incumbent's values.
+  int local_slices = 8;
 };
 
 /// The power transform of `y` used by OutputWarp::kPower (monotone increasing; constant or

@@ -301,12 +301,14 @@ std::vector<Eigen::Index> free_columns(const Space& space) {
 }
 
 // The local phase's candidates: `m` uniform points in the box of half-width `r` (unit cube)
-// around `base` over the free columns (snapped to the grid; categoricals keep base's values),
-// and the box itself in `lo`/`hi` for the refinement.
+// around `base` over the free columns, and `slices` points spread over the whole range of each
+// free column with the others at base's values (one-dimensional slices through the incumbent:
+// a coordinate stuck in a neighbouring basin can still move); snapped to the grid, categoricals
+// at base's values. The box itself goes to `lo`/`hi` for the refinement.
 std::vector<Eigen::VectorXd> local_candidates(const Space& space, const Eigen::VectorXd& base,
                                               const std::vector<Eigen::Index>& free_cols, double r,
-                                              std::size_t m, Rng& rng, Eigen::VectorXd* lo,
-                                              Eigen::VectorXd* hi) {
+                                              int slices, std::size_t m, Rng& rng,
+                                              Eigen::VectorXd* lo, Eigen::VectorXd* hi) {
   const auto nf = static_cast<Eigen::Index>(free_cols.size());
   lo->resize(nf);
   hi->resize(nf);
@@ -321,6 +323,13 @@ std::vector<Eigen::VectorXd> local_candidates(const Space& space, const Eigen::V
     for (Eigen::Index c = 0; c < nf; ++c)
       z(free_cols[static_cast<std::size_t>(c)]) = (*lo)(c) + ((*hi)(c) - (*lo)(c)) * rng.uniform();
     cands.push_back(encode(space, decode(space, z)));
+  }
+  for (const Eigen::Index col : free_cols) {
+    for (int j = 0; j < slices; ++j) {
+      Eigen::VectorXd z = base;
+      z(col) = (j + rng.uniform()) / slices;
+      cands.push_back(encode(space, decode(space, z)));
+    }
   }
   return cands;
 }
@@ -542,7 +551,7 @@ Proposal Optimizer::propose(const std::vector<Point>& lies) {
   if (local) {
     const auto inc = std::min_element(ys_.begin(), ys_.end()) - ys_.begin();
     cands = local_candidates(space_, encode(space_, xs_[static_cast<std::size_t>(inc)]), free_cols,
-                             settings_.local_radius, m, rng, &lo, &hi);
+                             settings_.local_radius, settings_.local_slices, m, rng, &lo, &hi);
   } else {
     cands = candidate_points(space_, xs_, ys_, m, rng);
   }
@@ -565,7 +574,7 @@ Proposal Optimizer::propose(const std::vector<Point>& lies) {
       out.acquisition = "EI-local";
       return out;
     }
-    // Every point of the box is taken (a small integer box): the global search.
+    // Every point of the box and the slices is taken (a small integer space): the global search.
     cands = candidate_points(space_, xs_, ys_, m, rng);
     lo.resize(0);
     hi.resize(0);

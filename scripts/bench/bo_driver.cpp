@@ -51,6 +51,7 @@ int main(int argc, char** argv) {
   // "xi=0.001", "kappa=1", "noise=1e-4", "minlen=0.1", "acq=EI", "logacq", "nologacq",
   // "ncand=2000", "nrefine=10", "restarts=1", "hedgepi" (PI among gp_hedge's arms),
   // "local=0.6" (the local phase from 60 % of the budget on; 1: none), "radius=0.05",
+  // "slices=0" (no one-dimensional slices in the local phase),
   // "init=sobol" (comma-separated).
   if (const char* e = std::getenv("RLAB_BO_SETTINGS")) {
     const std::string ex = e;
@@ -67,7 +68,8 @@ int main(int argc, char** argv) {
     if (ex.find("init=lhs") != std::string::npos) st.initial_design = bo::InitialDesign::kLhs;
     for (const auto& [key, into] : {std::pair<std::string, int*>{"ncand=", &st.n_candidates},
                                     {"nrefine=", &st.n_refine},
-                                    {"restarts=", &st.hp_restarts}}) {
+                                    {"restarts=", &st.hp_restarts},
+                                    {"slices=", &st.local_slices}}) {
       const auto at = ex.find(key);
       if (at != std::string::npos) *into = std::stoi(ex.substr(at + key.size()));
     }
