@@ -348,7 +348,7 @@ struct AcquisitionSearch {
   const std::vector<Eigen::Index>& free_cols;
   int n_refine;
   const Seen& seen;
-  const Eigen::VectorXd& lo;  // the refinement's box over the free columns (empty: the unit cube)
+  const Eigen::VectorXd& lo;  // the refinement's box over the free columns
   const Eigen::VectorXd& hi;
 
   // The acquisition at z; its derivatives by the posterior's mean and sd in dmu, dsd and the
@@ -397,11 +397,7 @@ struct AcquisitionSearch {
     LBFGSpp::LBFGSBSolver<double> solver(param);
     double fx = 0;
     try {
-      if (lo.size() == nf) {
-        solver.minimize(f, q, fx, lo, hi);
-      } else {
-        solver.minimize(f, q, fx, Eigen::VectorXd::Zero(nf), Eigen::VectorXd::Ones(nf));
-      }
+      solver.minimize(f, q, fx, lo, hi);
     } catch (const std::exception&) {
       return std::nullopt;
     }
@@ -546,8 +542,9 @@ Proposal Optimizer::propose(const std::vector<Point>& lies) {
   const bool local = settings_.budget > 0 && !free_cols.empty() &&
                      static_cast<double>(asked) >= settings_.local_phase * settings_.budget;
   std::vector<Eigen::VectorXd> cands;
-  Eigen::VectorXd lo;
-  Eigen::VectorXd hi;
+  const auto nf = static_cast<Eigen::Index>(free_cols.size());
+  Eigen::VectorXd lo = Eigen::VectorXd::Zero(nf);  // the unit cube, or the local phase's box
+  Eigen::VectorXd hi = Eigen::VectorXd::Ones(nf);
   if (local) {
     const auto inc = std::min_element(ys_.begin(), ys_.end()) - ys_.begin();
     cands = local_candidates(space_, encode(space_, xs_[static_cast<std::size_t>(inc)]), free_cols,
@@ -576,8 +573,8 @@ Proposal Optimizer::propose(const std::vector<Point>& lies) {
     }
     // Every point of the box and the slices is taken (a small integer space): the global search.
     cands = candidate_points(space_, xs_, ys_, m, rng);
-    lo.resize(0);
-    hi.resize(0);
+    lo.setZero(nf);
+    hi.setOnes(nf);
     score();
   }
 
